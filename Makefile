@@ -1,0 +1,47 @@
+# Custodia — `make run` and `make test` are all a fresh Debian machine with Python 3.11 needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := static/vendor/uswds/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format clean
+
+install: $(STAMP) $(ASSETS)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# USWDS from npm (pinned in package-lock.json), copied into static/vendor (not committed).
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor/uswds && mkdir -p static/vendor/uswds
+	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
+	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img static/vendor/uswds/
+	touch $@
+
+run: install
+	$(BIN)/custodia db upgrade
+	$(BIN)/custodia seed-demo
+	$(BIN)/custodia run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

@@ -1,0 +1,36 @@
+"""Who is acting: passed explicitly to every service (never read from flask.g there)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.permissions import Permission, Role, role_has
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    role: Role | None
+    facility_id: int | None = None
+    request_id: str | None = None
+    client_addr: str | None = None
+    is_system: bool = False
+
+    @classmethod
+    def system(cls, name: str = "system", request_id: str | None = None) -> Actor:
+        """The local operator at the command line (shell access to the server)."""
+        return cls(None, name, None, None, request_id, "local", is_system=True)
+
+    @classmethod
+    def anonymous(cls, request_id: str | None = None, client_addr: str | None = None) -> Actor:
+        return cls(None, "anonymous", None, None, request_id, client_addr)
+
+    def can(self, permission: Permission) -> bool:
+        if self.is_system:
+            return True
+        return self.role is not None and role_has(self.role, permission)
+
+    def can_reach_facility(self, facility_id: int | None) -> bool:
+        """A user limited to one facility reaches only that facility's records."""
+        return self.is_system or self.facility_id is None or self.facility_id == facility_id

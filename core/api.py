@@ -1,0 +1,39 @@
+"""The JSON API under /api/v1, documented by flask-smorest from marshmallow schemas."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api, Blueprint
+
+from core.web import csrf
+
+PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
+
+
+class CustodiaApi(Api):
+    """flask-smorest's Api, minus its app-wide error handler (core.web has ours)."""
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+SPEC_KWARGS = {
+    "info": {"description": "Custodia custody and reference-data API. Bearer tokens."},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+}
+
+
+def register_api_blueprint(api: Api, blueprint: Blueprint) -> None:
+    """Mount an API blueprint under /api/v1 (bearer tokens, so no CSRF)."""
+    csrf.exempt(blueprint)
+    api.register_blueprint(blueprint, url_prefix="/api/v1" + (blueprint.url_prefix or ""))
+
+
+def init_api(app: Flask) -> None:
+    api = CustodiaApi(app, spec_kwargs=SPEC_KWARGS)
+    from core.api_views import blueprint as core_blueprint
+    from custody.api import blueprints as custody_blueprints
+
+    for blueprint in (core_blueprint, *custody_blueprints):
+        register_api_blueprint(api, blueprint)

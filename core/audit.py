@@ -1,0 +1,310 @@
+"""The append-only, hash-chained audit log.
+
+Writing: a service calls `record(...)` inside its unit of work, so the entry commits
+or rolls back with the change. The row goes in *unsealed* (no chain position yet).
+Right after the commit, `seal_pending()` takes the unsealed rows in id order under a
+short lock, gives each the next chain position `seq`, and computes
+`hash = sha256(prev_hash + canonical content)`. The chain therefore follows sealing
+order; a lock is held for milliseconds, not for the whole request.
+
+Denied attempts travel on the `Forbidden` error and are written by `persist_denial`
+in a transaction of their own after the request's work has been rolled back.
+
+On PostgreSQL a trigger refuses DELETE, TRUNCATE and any UPDATE except sealing an
+unsealed row without touching its content. `verify_chain` recomputes everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.actor import Actor
+from core.db import Base, after_commit, db, in_unit_of_work, intpk, unit_of_work, utcnow
+
+GENESIS = "0" * 64
+SEAL_LOCK_KEY = 0x437573746F646961  # "Custodia"
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    tag: Mapped[str] = mapped_column(sa.String(64), index=True)
+    subject_type: Mapped[str | None] = mapped_column(sa.String(64))
+    subject_id: Mapped[str | None] = mapped_column(sa.String(64))
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    changed_fields: Mapped[list[str]] = mapped_column(sa.JSON)
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    client_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
+    sealed_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+
+@dataclass
+class AuditDraft:
+    """An entry to write later (a denial, written after the rollback)."""
+
+    tag: str
+    actor: Actor
+    subject_type: str | None = None
+    subject_id: str | None = None
+    outcome: Outcome = Outcome.DENIED
+    changed_fields: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+def _row(draft: AuditDraft) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=draft.actor.user_id,
+        actor=draft.actor.username[:64],
+        tag=str(draft.tag),
+        subject_type=draft.subject_type,
+        subject_id=None if draft.subject_id is None else str(draft.subject_id),
+        outcome=str(draft.outcome),
+        changed_fields=sorted(set(draft.changed_fields)),
+        request_id=draft.actor.request_id,
+        client_addr=draft.actor.client_addr,
+    )
+
+
+def record(
+    *,
+    actor: Actor,
+    tag: str,
+    subject_type: str | None = None,
+    subject_id: object = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    changed_fields: Iterable[str] = (),
+) -> AuditEvent:
+    """Append an entry in the current unit of work (ids and field names only)."""
+    if not in_unit_of_work():
+        raise RuntimeError("audit.record must run inside a unit of work")
+    draft = AuditDraft(
+        tag,
+        actor,
+        subject_type,
+        None if subject_id is None else str(subject_id),
+        outcome,
+        list(changed_fields),
+    )
+    event = _row(draft)
+    db.session.add(event)
+    after_commit(seal_pending)
+    return event
+
+
+def persist_denial(draft: AuditDraft | None) -> None:
+    """Write a denied attempt in a transaction of its own (once)."""
+    if draft is None or draft.written:
+        return
+    draft.written = True
+    with unit_of_work():
+        db.session.add(_row(draft))
+        after_commit(seal_pending)
+
+
+# --- sealing -------------------------------------------------------------------------
+
+
+def canonical(event: AuditEvent) -> str:
+    """The exact bytes the hash covers, besides the previous hash."""
+    return json.dumps(
+        {
+            "seq": event.seq,
+            "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "actor_id": event.actor_id,
+            "actor": event.actor,
+            "tag": event.tag,
+            "subject_type": event.subject_type,
+            "subject_id": event.subject_id,
+            "outcome": event.outcome,
+            "changed_fields": list(event.changed_fields or []),
+            "request_id": event.request_id,
+            "client_addr": event.client_addr,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
+
+
+def _lock_chain(session: sa.orm.Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAL_LOCK_KEY)))
+
+
+def seal_pending(batch: int = 500) -> int:
+    """Give unsealed entries their chain position and hash. Returns how many."""
+    sealed = 0
+    with unit_of_work() as session:
+        _lock_chain(session)
+        head = session.execute(
+            sa.select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.seq.is_not(None))
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+        pending = session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.seq.is_(None))
+            .order_by(AuditEvent.id)
+            .limit(batch)
+        ).all()
+        now = utcnow()
+        for event in pending:
+            seq += 1
+            event.seq = seq
+            event.prev_hash = prev
+            event.hash = prev = compute_hash(prev, event)
+            event.sealed_at = now
+            sealed += 1
+    return sealed
+
+
+def seal_all() -> int:
+    total = 0
+    while n := seal_pending():
+        total += n
+    return total
+
+
+# --- verification --------------------------------------------------------------------
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    unsealed: int
+    first_bad_seq: int | None = None
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"audit chain intact: {self.checked} sealed entries, {self.unsealed} unsealed"
+        return (
+            f"audit chain BROKEN at entry seq={self.first_bad_seq} (id={self.first_bad_id}): "
+            f"{self.problem}; {self.checked} entries checked before it"
+        )
+
+
+def _iter_sealed(session: sa.orm.Session, page: int = 2000) -> Iterator[AuditEvent]:
+    last = None
+    while True:
+        query = sa.select(AuditEvent).where(AuditEvent.seq.is_not(None))
+        if last is not None:
+            query = query.where(AuditEvent.seq > last)
+        rows = session.scalars(query.order_by(AuditEvent.seq).limit(page)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify_chain() -> VerifyResult:
+    """Recompute the chain; report the first entry that breaks it."""
+    session = db.session
+    expected_seq, prev, checked = 1, GENESIS, 0
+    for event in _iter_sealed(session):
+        problem = None
+        if event.seq != expected_seq:
+            problem = (
+                f"expected position {expected_seq}, found {event.seq}: "
+                "an entry is missing or was inserted"
+            )
+        elif event.prev_hash != prev:
+            problem = (
+                "previous-hash link does not match the entry before it (reordered or inserted)"
+            )
+        elif event.hash != compute_hash(prev, event):
+            problem = "content does not match its hash (the entry was edited)"
+        if problem:
+            unsealed = _count_unsealed(session)
+            return VerifyResult(False, checked, unsealed, event.seq, event.id, problem)
+        prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    return VerifyResult(True, checked, _count_unsealed(session))
+
+
+def _count_unsealed(session: sa.orm.Session) -> int:
+    return (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))
+        )
+        or 0
+    )
+
+
+PG_GUARD_SQL = """
+CREATE OR REPLACE FUNCTION audit_events_guard() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
+     AND (NEW.id, NEW.occurred_at, NEW.actor_id, NEW.actor, NEW.tag, NEW.subject_type,
+          NEW.subject_id, NEW.outcome, NEW.changed_fields::text, NEW.request_id,
+          NEW.client_addr)
+         IS NOT DISTINCT FROM
+         (OLD.id, OLD.occurred_at, OLD.actor_id, OLD.actor, OLD.tag, OLD.subject_type,
+          OLD.subject_id, OLD.outcome, OLD.changed_fields::text, OLD.request_id,
+          OLD.client_addr)
+  THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+  FOR EACH ROW EXECUTE FUNCTION audit_events_guard();
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_events_guard();
+"""
+
+PG_GUARD_DROP_SQL = """
+DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events;
+DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events;
+DROP FUNCTION IF EXISTS audit_events_guard();
+"""
+
+
+def describe_event(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor,
+        "tag": event.tag,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "outcome": event.outcome,
+        "changed_fields": event.changed_fields,
+        "request_id": event.request_id,
+    }

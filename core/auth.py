@@ -1,0 +1,248 @@
+"""Passwords, login with lockout, and API bearer tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from core import audit
+from core.access import authorize
+from core.actor import Actor
+from core.audit import Outcome
+from core.db import db, unit_of_work, utcnow
+from core.errors import NotFound, ValidationFailed
+from core.models import ApiToken, User
+from core.permissions import Permission, Role
+
+_hasher = PasswordHasher()
+# A hash to verify against when the username is unknown, so timing does not tell.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+COMMON_PASSWORDS = frozenset(
+    {
+        "password1234",
+        "123456789012",
+        "qwertyuiopas",
+        "passwordpassword",
+        "letmeinletmein",
+        "administrator",
+        "changemechangeme",
+        "welcome12345",
+        "iloveyou1234",
+        "custodia1234",
+    }
+)
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """The policy (NIST SP 800-63B style): length, not common, not the username."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
+        problems.append("This password is too easy to guess.")
+    if username and username.lower() in lowered:
+        problems.append("The password must not contain the username.")
+    return problems
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+LOGIN_FAILED = "The username or password is not correct."
+LOCKED = (
+    "This account is locked after too many failed sign-ins. "
+    "Try again later or ask an administrator."
+)
+
+
+def authenticate(
+    *, username: str, password: str, actor: Actor, threshold: int, window: dt.timedelta
+) -> LoginResult:
+    """Check a password; count failures; lock the account after `threshold` in `window`."""
+    with unit_of_work() as session:
+        user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+        now = utcnow()
+        if user is None:
+            check_password(_DUMMY_HASH, password)
+            audit.record(
+                actor=actor,
+                tag="core:auth:login",
+                outcome=Outcome.DENIED,
+                subject_type="user",
+                subject_id=None,
+            )
+            return LoginResult(None, LOGIN_FAILED)
+        if user.locked_until and user.locked_until > now:
+            audit.record(
+                actor=actor,
+                tag="core:auth:login",
+                outcome=Outcome.DENIED,
+                subject_type="user",
+                subject_id=user.id,
+                changed_fields=["locked_until"],
+            )
+            return LoginResult(None, LOCKED)
+        if not user.is_active or not check_password(user.password_hash, password):
+            _count_failure(user, now, threshold, window, actor)
+            return LoginResult(None, LOCKED if user.locked_until else LOGIN_FAILED)
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
+        user.last_login_at = now
+        audit.record(
+            actor=_as(user, actor),
+            tag="core:auth:login",
+            subject_type="user",
+            subject_id=user.id,
+            changed_fields=["last_login_at"],
+        )
+        return LoginResult(user)
+
+
+def _count_failure(
+    user: User, now: dt.datetime, threshold: int, window: dt.timedelta, actor: Actor
+) -> None:
+    if user.first_failed_at is None or now - user.first_failed_at > window:
+        user.failed_logins, user.first_failed_at = 0, now
+    user.failed_logins += 1
+    changed = ["failed_logins"]
+    audit.record(
+        actor=actor,
+        tag="core:auth:login",
+        outcome=Outcome.DENIED,
+        subject_type="user",
+        subject_id=user.id,
+        changed_fields=changed,
+    )
+    if user.failed_logins >= threshold:
+        user.locked_until = now + window
+        audit.record(
+            actor=actor,
+            tag="core:auth:lockout",
+            outcome=Outcome.DENIED,
+            subject_type="user",
+            subject_id=user.id,
+            changed_fields=["locked_until"],
+        )
+
+
+def _as(user: User, actor: Actor) -> Actor:
+    return actor_for(user, request_id=actor.request_id, client_addr=actor.client_addr)
+
+
+def actor_for(
+    user: User, *, request_id: str | None = None, client_addr: str | None = None
+) -> Actor:
+    return Actor(user.id, user.username, Role(user.role), user.facility_id, request_id, client_addr)
+
+
+def record_logout(*, actor: Actor) -> None:
+    with unit_of_work():
+        audit.record(
+            actor=actor, tag="core:auth:logout", subject_type="user", subject_id=actor.user_id
+        )
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+TOKEN_PREFIX = "cst_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(*, actor: Actor, username: str, expires_days: int) -> str:
+    """Create a bearer token for `username`; return the secret (shown once)."""
+    authorize(actor, Permission.TOKEN_MANAGE, subject_type="user", subject_id=username)
+    if not 1 <= expires_days <= 366:
+        raise ValidationFailed({"expires_days": ["Choose between 1 and 366 days."]})
+    with unit_of_work() as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        if user is None or not user.is_active:
+            raise NotFound(f"No active user named {username!r}.")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            user=user,
+            token_hash=_digest(secret),
+            prefix=secret[:12],
+            expires_at=utcnow() + dt.timedelta(days=expires_days),
+        )
+        session.add(token)
+        session.flush()
+        audit.record(
+            actor=actor,
+            tag="core:token:create",
+            subject_type="api_token",
+            subject_id=token.id,
+            changed_fields=["user_id", "expires_at"],
+        )
+        return secret
+
+
+def revoke_token(*, actor: Actor, token: str) -> int:
+    """Revoke by the secret itself or by its 12-character prefix; returns how many."""
+    authorize(actor, Permission.TOKEN_MANAGE, subject_type="api_token")
+    with unit_of_work() as session:
+        match = (
+            ApiToken.token_hash == _digest(token) if len(token) > 12 else ApiToken.prefix == token
+        )
+        rows = session.scalars(
+            sa.select(ApiToken).where(match, ApiToken.revoked_at.is_(None))
+        ).all()
+        if not rows:
+            raise NotFound("No active token matches.")
+        for row in rows:
+            row.revoked_at = utcnow()
+            audit.record(
+                actor=actor,
+                tag="core:token:revoke",
+                subject_type="api_token",
+                subject_id=row.id,
+                changed_fields=["revoked_at"],
+            )
+        return len(rows)
+
+
+def user_for_token(secret: str) -> User | None:
+    """Look a bearer token up by its SHA-256: one indexed query, no argon2."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.execute(
+        sa.select(User, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or row[1] <= utcnow() or not row[0].is_active:
+        return None
+    return row[0]

@@ -1,0 +1,80 @@
+"""Configuration from the environment (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE_DIR / 'custodia.db'}"
+
+IDLE_TIMEOUT = dt.timedelta(minutes=15)
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout random key kept in instance/, so dev sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    env = overrides.get("CUSTODIA_ENV", environ.get("CUSTODIA_ENV", "development"))
+    production = env == "production"
+    url = overrides.get("SQLALCHEMY_DATABASE_URI") or environ.get("DATABASE_URL")
+    url = url or DEFAULT_SQLITE_URL
+    secret = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY")
+    if production:
+        problems = []
+        if not secret:
+            problems.append("SECRET_KEY must be set")
+        if is_sqlite(url):
+            problems.append("DATABASE_URL must name a PostgreSQL database, not SQLite")
+        if problems:
+            raise ConfigurationError(
+                "CUSTODIA_ENV=production refuses to start: " + "; ".join(problems) + "."
+            )
+    config: dict[str, Any] = {
+        "CUSTODIA_ENV": env,
+        "SECRET_KEY": secret or _dev_secret_key(),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not is_sqlite(url) else {},
+        "REDIS_URL": environ.get("REDIS_URL"),
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "custodia_session",
+        "REMEMBER_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": IDLE_TIMEOUT,
+        "IDLE_TIMEOUT": IDLE_TIMEOUT,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "API_TITLE": "Custodia API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "LOCKOUT_THRESHOLD": 5,
+        "LOCKOUT_WINDOW": dt.timedelta(minutes=15),
+        "TOKEN_DEFAULT_DAYS": 30,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+    config.update(overrides)
+    return config

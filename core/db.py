@@ -1,0 +1,123 @@
+"""Database plumbing: the declarative base, shared column types and the unit of work.
+
+Services open one unit of work per public call; everything inside it (the change and
+its audit entry) commits together or not at all. Nested calls join the outer unit.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zone type and hands back naive values; this type refuses naive
+    input (a naive time is a bug: we cannot know its zone) and always returns UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC timestamp column")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+intpk = Annotated[int, mapped_column(sa.Integer, primary_key=True)]
+str_code = Annotated[str, mapped_column(sa.String(32))]
+str_name = Annotated[str, mapped_column(sa.String(200))]
+timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]
+created_at = Annotated[
+    dt.datetime, mapped_column(UTCDateTime(), default=utcnow, server_default=sa.func.now())
+]
+
+
+class Base(DeclarativeBase):
+    registry = sa.orm.registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime()},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+_in_unit: contextvars.ContextVar[bool] = contextvars.ContextVar("in_unit_of_work", default=False)
+_after_commit: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "after_commit", default=None
+)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[sa.orm.Session]:
+    """One transaction for one service call.
+
+    The outermost unit commits (or rolls back on any exception); nested units only
+    flush, so a service calling another service stays in one transaction. Callbacks
+    registered with `after_commit` run once the outer unit has committed.
+    """
+    session = db.session
+    if _in_unit.get():
+        yield session
+        session.flush()
+        return
+    token = _in_unit.set(True)
+    callbacks: list[Any] = []
+    cb_token = _after_commit.set(callbacks)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _in_unit.reset(token)
+        _after_commit.reset(cb_token)
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback: Any) -> None:
+    """Run `callback` after the current outer unit of work commits (now if none is open)."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        callback()
+    elif callback not in callbacks:
+        callbacks.append(callback)
+
+
+def in_unit_of_work() -> bool:
+    return _in_unit.get()

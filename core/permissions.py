@@ -1,0 +1,77 @@
+"""Roles and permissions: the one mechanism that pages, the API and the CLI all use.
+
+A permission is `scope:resource:action`. Each role is granted a fixed set; code asks
+for a permission, never for a role.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    OFFICER = "officer"
+    CLINICIAN = "clinician"
+    RECORDS = "records"
+    AUDITOR = "auditor"
+
+
+class Permission(StrEnum):
+    # core
+    USER_MANAGE = "core:user:manage"
+    TOKEN_MANAGE = "core:token:manage"
+    AUDIT_READ = "core:audit:read"
+    DASHBOARD_VIEW = "core:dashboard:view"
+    # reference data
+    FACILITY_READ = "custody:facility:read"
+    FACILITY_MANAGE = "custody:facility:manage"
+    # custody records
+    DETAINEE_READ = "custody:detainee:read"
+    DETAINEE_WRITE = "custody:detainee:write"
+    ALERT_READ = "custody:alert:read"
+    # health
+    HEALTH_READ = "health:record:read"
+    HEALTH_WRITE = "health:record:write"
+    HEALTH_EXPORT = "health:record:export"
+    # compliance
+    COMPLIANCE_READ = "compliance:report:read"
+
+
+P = Permission
+
+_OFFICER = {
+    P.DASHBOARD_VIEW,
+    P.FACILITY_READ,
+    P.DETAINEE_READ,
+    P.DETAINEE_WRITE,
+    P.ALERT_READ,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(
+        {P.DASHBOARD_VIEW, P.USER_MANAGE, P.TOKEN_MANAGE, P.FACILITY_READ, P.FACILITY_MANAGE}
+    ),
+    Role.OFFICER: frozenset(_OFFICER),
+    Role.SUPERVISOR: frozenset(_OFFICER | {P.COMPLIANCE_READ}),
+    Role.CLINICIAN: frozenset(
+        {
+            P.DASHBOARD_VIEW,
+            P.FACILITY_READ,
+            P.DETAINEE_READ,
+            P.ALERT_READ,
+            P.HEALTH_READ,
+            P.HEALTH_WRITE,
+            P.HEALTH_EXPORT,
+        }
+    ),
+    Role.RECORDS: frozenset({P.DASHBOARD_VIEW, P.FACILITY_READ, P.DETAINEE_READ, P.HEALTH_EXPORT}),
+    Role.AUDITOR: frozenset(
+        {P.DASHBOARD_VIEW, P.FACILITY_READ, P.DETAINEE_READ, P.AUDIT_READ, P.COMPLIANCE_READ}
+    ),
+}
+
+
+def role_has(role: Role | str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[Role(role)]

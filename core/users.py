@@ -1,0 +1,165 @@
+"""User management services (admin pages and `custodia users create`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from core import audit
+from core.access import authorize
+from core.actor import Actor
+from core.auth import hash_password, password_problems
+from core.db import db, unit_of_work, utcnow
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.models import User
+from core.permissions import Permission, Role
+
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+@dataclass(frozen=True)
+class UserIn:
+    username: str
+    role: str
+    password: str
+    full_name: str = ""
+    facility_code: str | None = None
+
+
+def _facility_id(code: str | None) -> int | None:
+    if not code:
+        return None
+    from custody.models import Facility  # reference data lives with custody
+
+    facility_id = db.session.scalar(sa.select(Facility.id).where(Facility.code == code.upper()))
+    if facility_id is None:
+        raise ValidationFailed({"facility": [f"No facility with code {code!r}."]})
+    return facility_id
+
+
+def _validate(data: UserIn) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    name = data.username.strip().lower()
+    if not 3 <= len(name) <= 64 or not set(name) <= USERNAME_CHARS:
+        errors["username"] = ["Use 3–64 lowercase letters, digits, dots, dashes or underscores."]
+    if data.role not in {r.value for r in Role}:
+        errors["role"] = [f"Choose one of: {', '.join(r.value for r in Role)}."]
+    if problems := password_problems(data.password, name):
+        errors["password"] = problems
+    return errors
+
+
+def create_user(*, actor: Actor, data: UserIn) -> User:
+    authorize(actor, Permission.USER_MANAGE, subject_type="user")
+    if errors := _validate(data):
+        raise ValidationFailed(errors)
+    with unit_of_work() as session:
+        username = data.username.strip().lower()
+        if session.scalar(sa.select(User.id).where(User.username == username)):
+            raise Conflict(f"A user named {username!r} already exists.", field="username")
+        user = User(
+            username=username,
+            full_name=data.full_name.strip(),
+            role=data.role,
+            facility_id=_facility_id(data.facility_code),
+            password_hash=hash_password(data.password),
+            password_changed_at=utcnow(),
+            is_active=True,
+            failed_logins=0,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            actor=actor,
+            tag="core:user:create",
+            subject_type="user",
+            subject_id=user.id,
+            changed_fields=["username", "role", "facility_id", "full_name", "password_hash"],
+        )
+        return user
+
+
+def update_user(
+    *,
+    actor: Actor,
+    user_id: int,
+    role: str | None = None,
+    facility_code: str | None = None,
+    full_name: str | None = None,
+    is_active: bool | None = None,
+) -> User:
+    """Change role, facility scope (empty string: all facilities), name or active flag."""
+    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    if role is not None and role not in {r.value for r in Role}:
+        raise ValidationFailed({"role": ["Unknown role."]})
+    with unit_of_work() as session:
+        user = session.get(User, user_id) or _missing(user_id)
+        changes: dict[str, object] = {"role": role, "is_active": is_active}
+        if full_name is not None:
+            changes["full_name"] = full_name.strip()
+        if facility_code is not None:
+            changes["facility_id"] = _facility_id(facility_code)  # "" clears the scope
+        changed = [
+            name
+            for name, value in changes.items()
+            if (name == "facility_id" or value is not None) and getattr(user, name) != value
+        ]
+        for name in changed:
+            setattr(user, name, changes[name])
+        if user.id == actor.user_id and ("role" in changed or user.is_active is False):
+            raise Conflict("You cannot change your own role or deactivate yourself.")
+        audit.record(
+            actor=actor,
+            tag="core:user:update",
+            subject_type="user",
+            subject_id=user.id,
+            changed_fields=changed,
+        )
+        return user
+
+
+def set_password(*, actor: Actor, user_id: int, password: str) -> None:
+    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    with unit_of_work() as session:
+        user = session.get(User, user_id) or _missing(user_id)
+        if problems := password_problems(password, user.username):
+            raise ValidationFailed({"password": problems})
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        audit.record(
+            actor=actor,
+            tag="core:user:password",
+            subject_type="user",
+            subject_id=user.id,
+            changed_fields=["password_hash"],
+        )
+
+
+def unlock_user(*, actor: Actor, user_id: int) -> None:
+    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    with unit_of_work() as session:
+        user = session.get(User, user_id) or _missing(user_id)
+        user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
+        audit.record(
+            actor=actor,
+            tag="core:user:unlock",
+            subject_type="user",
+            subject_id=user.id,
+            changed_fields=["failed_logins", "locked_until"],
+        )
+
+
+def list_users(*, actor: Actor) -> Sequence[User]:
+    authorize(actor, Permission.USER_MANAGE, subject_type="user")
+    return db.session.scalars(sa.select(User).order_by(User.username)).all()
+
+
+def get_user(*, actor: Actor, user_id: int) -> User:
+    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    return db.session.get(User, user_id) or _missing(user_id)
+
+
+def _missing(user_id: int) -> User:
+    raise NotFound(f"No user {user_id}.")

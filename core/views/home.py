@@ -1,0 +1,26 @@
+"""The landing dashboard: one per role, built by core.dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from core.access import current_actor, public, requires
+from core.dashboard import dashboard_for
+from core.permissions import Permission
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@public
+def index() -> Any:
+    return redirect(url_for("home.dashboard"))
+
+
+@bp.get("/dashboard")
+@requires(Permission.DASHBOARD_VIEW)
+def dashboard() -> Any:
+    actor = current_actor()
+    return render_template("home/dashboard.html", board=dashboard_for(actor=actor))

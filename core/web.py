@@ -1,0 +1,220 @@
+"""HTTP plumbing: request ids, who is calling, idle timeout, security headers, errors."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Flask,
+    Response,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from core import audit
+from core.actor import Actor
+from core.auth import actor_for, user_for_token
+from core.db import db, utcnow
+from core.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
+from core.logs import configure_logging
+from core.models import User
+from core.permissions import Permission
+
+log = logging.getLogger("custodia.http")
+csrf = CSRFProtect()
+login_manager = LoginManager()
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+API_PREFIXES = ("/api/", "/fhir")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+NAV_ITEMS = (
+    ("Dashboard", "home.dashboard", Permission.DASHBOARD_VIEW),
+    ("Facilities", "facilities.index", Permission.FACILITY_READ),
+    ("Users", "admin.users", Permission.USER_MANAGE),
+    ("Audit log", "audit.events", Permission.AUDIT_READ),
+)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def _begin_request() -> None:
+    g.started = time.perf_counter()
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+    g.actor = None
+    addr = request.remote_addr
+    if is_api_request():
+        header = request.headers.get("Authorization", "")
+        if header[:7].lower() == "bearer ":
+            user = user_for_token(header[7:].strip())
+            if user is not None:
+                g.actor = actor_for(user, request_id=g.request_id, client_addr=addr)
+        return
+    if request.endpoint == "static":
+        return
+    if current_user.is_authenticated:
+        if _idle_expired():
+            logout_user()
+            session.clear()
+            flash("You were signed out after 15 minutes without activity.", "info")
+            return
+        session["last_seen"] = int(time.time())
+        session.permanent = True
+        g.actor = actor_for(current_user, request_id=g.request_id, client_addr=addr)
+
+
+def _idle_expired() -> bool:
+    from flask import current_app
+
+    last_seen = session.get("last_seen")
+    limit = current_app.config["IDLE_TIMEOUT"].total_seconds()
+    return last_seen is None or time.time() - float(last_seen) > limit
+
+
+def _finish_request(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers["X-Request-ID"] = g.get("request_id", "-")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+    return response
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+def _json_error(status: int, message: str, **extra: Any) -> Response:
+    body = {"message": message, **{k: v for k, v in extra.items() if v is not None}}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="custodia"'
+    return response
+
+
+def _page_error(status: int, message: str) -> Any:
+    if status == 401:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return render_template("error.html", status=status, message=message), status
+
+
+def _handle_domain_error(err: DomainError) -> Any:
+    audit.persist_denial(getattr(err, "audit", None))
+    if isinstance(err, ValidationFailed):
+        return _respond(err.status, err.message, errors=err.errors)
+    return _respond(err.status, err.message, **err.details)
+
+
+def _respond(status: int, message: str, **extra: Any) -> Any:
+    if is_api_request():
+        return _json_error(status, message, **extra)
+    return _page_error(status, message)
+
+
+def _handle_http_error(err: HTTPException) -> Any:
+    status = err.code or 500
+    data = getattr(err, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if messages:  # webargs/marshmallow validation from flask-smorest
+        return _respond(422, "Some fields are not valid.", errors=_flatten(messages))
+    return _respond(status, err.description or err.name)
+
+
+def _flatten(messages: dict[str, Any]) -> dict[str, Any]:
+    """{"json": {"field": [...]}} → {"field": [...]} (query/path args likewise)."""
+    flat: dict[str, Any] = {}
+    for location in messages.values():
+        if isinstance(location, dict):
+            flat.update(location)
+    return flat
+
+
+def _handle_csrf(err: CSRFError) -> Any:
+    return _respond(400, "The form expired or was not sent from this site. Reload and try again.")
+
+
+def _handle_unexpected(err: Exception) -> Any:
+    log.exception("unhandled error (request id %s)", g.get("request_id", "-"))
+    db.session.rollback()
+    return _respond(
+        500, "Something went wrong on our side. Quote request id " + g.get("request_id", "-")
+    )
+
+
+def _handle_db_error(err: sa.exc.SQLAlchemyError) -> Any:
+    """A constraint we did not foresee: a conflict, not a crash."""
+    db.session.rollback()
+    if isinstance(err, sa.exc.IntegrityError):
+        log.warning("integrity error turned into 409")
+        return _respond(409, "This conflicts with an existing record.")
+    return _handle_unexpected(err)
+
+
+def init_app(app: Flask) -> None:
+    configure_logging()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our own access log has the id
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    app.before_request(_begin_request)
+    app.after_request(_finish_request)
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(sa.exc.SQLAlchemyError, _handle_db_error)
+    app.register_error_handler(Exception, _handle_unexpected)
+
+    from core.api import init_api
+    from core.views import register_views
+
+    init_api(app)
+    register_views(app)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        actor: Actor | None = g.get("actor")
+        return {"actor": actor, "nav_items": NAV_ITEMS, "now": utcnow()}
+
+
+__all__ = ["Forbidden", "Unauthenticated", "csrf", "init_app", "is_api_request"]

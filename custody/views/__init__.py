@@ -1,0 +1,12 @@
+"""Custody pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from custody.views import facilities
+
+    app.register_blueprint(facilities.bp)
+    app.register_blueprint(facilities.admin_bp)

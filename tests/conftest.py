@@ -1,0 +1,117 @@
+"""Test set-up: a real database built by `alembic upgrade head`, one per xdist worker,
+and per-test isolation by rolling back an outer transaction (services' commits only
+release savepoints)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core import create_app
+from core.db import db
+from tests import helpers
+
+TEST_SECRET = "test-secret-key-not-for-production-000000000000"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def is_postgres() -> bool:
+    return os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def fresh_postgres_database(url: str, suffix: str) -> str:
+    """Create (or re-create) `<db>_<suffix>` next to the database in `url`."""
+    base = sa.engine.make_url(url)
+    name = re.sub(r"[^a-z0-9_]", "_", f"{base.database}_{suffix}".lower())
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_database(suffix: str) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        return fresh_postgres_database(url, suffix)
+    if url:
+        raise pytest.UsageError("TEST_DATABASE_URL must be a postgresql+psycopg:// URL")
+    folder = Path(tempfile.mkdtemp(prefix="custodia-test-"))
+    return f"sqlite:///{folder / f'{suffix}.db'}"
+
+
+def make_app(url: str, **overrides: object) -> Flask:
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": TEST_SECRET,
+            "TESTING": True,
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return fresh_database(f"t_{_worker()}")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    from core import migrate
+
+    application = make_app(database_url)
+    with application.app_context():
+        migrate.upgrade("head")
+        db.engine.dispose()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _db(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Per-test transaction, rolled back at the end (only for tests that use the app)."""
+    if "app" not in request.fixturenames or "no_rollback" in request.keywords:
+        yield
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        engine = db.engine
+        connection = engine.connect()
+        outer = connection.begin()
+        engines = db._app_engines[application]  # Flask-SQLAlchemy 3.1 keeps engines here
+        engines[None] = connection  # type: ignore[assignment]
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app: Flask) -> helpers.Maker:
+    """Build users, actors, tokens and reference data for a test."""
+    return helpers.Maker(app)

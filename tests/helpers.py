@@ -1,0 +1,87 @@
+"""Helpers for tests: people and things, sign-in, tokens, audit assertions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core.actor import Actor
+from core.audit import AuditEvent
+from core.auth import actor_for, create_token
+from core.db import db
+from core.models import User
+from tests import factories
+
+PASSWORD = factories.PASSWORD
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1) or match.group(2)
+
+
+class Maker:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def facility(self, **kwargs: Any) -> Any:
+        return factories.FacilityFactory(**kwargs)
+
+    def unit(self, **kwargs: Any) -> Any:
+        return factories.HousingUnitFactory(**kwargs)
+
+    def bed(self, **kwargs: Any) -> Any:
+        return factories.BedFactory(**kwargs)
+
+    def user(self, role: str = "officer", **kwargs: Any) -> User:
+        return factories.UserFactory(role=role, **kwargs)
+
+    def actor(self, role: str = "officer", **kwargs: Any) -> Actor:
+        return actor_for(
+            self.user(role, **kwargs), request_id="test-request", client_addr="127.0.0.1"
+        )
+
+    def token(self, role: str = "officer", **kwargs: Any) -> str:
+        user = kwargs.pop("user", None) or self.user(role, **kwargs)
+        return create_token(actor=Actor.system("test"), username=user.username, expires_days=1)
+
+    def headers(self, role: str = "officer", **kwargs: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, **kwargs)}"}
+
+    def login(self, client: FlaskClient, user: User | None = None, role: str = "officer") -> User:
+        user = user or self.user(role)
+        page = client.get("/login")
+        response = client.post(
+            "/login",
+            data={
+                "username": user.username,
+                "password": PASSWORD,
+                "csrf_token": csrf_token(page.text),
+            },
+        )
+        assert response.status_code == 302, response.text
+        return user
+
+
+def events(tag: str | None = None, **filters: Any) -> Sequence[AuditEvent]:
+    query = sa.select(AuditEvent).order_by(AuditEvent.id)
+    if tag:
+        query = query.where(AuditEvent.tag == tag)
+    for name, value in filters.items():
+        query = query.where(getattr(AuditEvent, name) == value)
+    return db.session.scalars(query).all()
+
+
+def last_event(tag: str | None = None, **filters: Any) -> AuditEvent:
+    found = events(tag, **filters)
+    assert found, f"no audit event {tag} {filters}"
+    return found[-1]
