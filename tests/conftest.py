@@ -63,9 +63,21 @@ def make_app(url: str, **overrides: object) -> Flask:
     )
 
 
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        base = sa.engine.make_url(url)
+        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    return fresh_database(f"t_{_worker()}")
+def database_url() -> Iterator[str]:
+    """One database per run and worker (runs side by side do not collide)."""
+    url = fresh_database(f"{_worker()}_{os.getpid()}")
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")
