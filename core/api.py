@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields
 
 from core.web import csrf
 
 PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
 
 
+class ErrorOut(Schema):
+    """Every API error: a human message; on 422 the invalid fields and why."""
+
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
 class CustodiaApi(Api):
     """flask-smorest's Api, minus its app-wide error handler (core.web has ours)."""
+
+    ERROR_SCHEMA = ErrorOut
 
     def _register_error_handlers(self) -> None:
         return None

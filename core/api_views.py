@@ -20,7 +20,7 @@ class MeOut(Schema):
 
 
 @blueprint.get("/me")
-@blueprint.response(200, MeOut)
 @authenticated
+@blueprint.response(200, MeOut)
 def me() -> Any:
     return current_actor()

@@ -75,6 +75,30 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys, wait on locks, and let SQLAlchemy own transactions.
+
+    pysqlite defers BEGIN until the first write, so a SAVEPOINT can silently become the
+    outermost transaction and RELEASE would commit it. Turning the driver's own
+    transaction handling off and emitting BEGIN ourselves makes SAVEPOINT and rollback
+    behave as on PostgreSQL.
+    """
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.close()
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_begin(connection: sa.engine.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
 _in_unit: contextvars.ContextVar[bool] = contextvars.ContextVar("in_unit_of_work", default=False)
 _after_commit: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "after_commit", default=None

@@ -23,54 +23,54 @@ blueprints = (facilities_bp, units_bp)
 
 
 @facilities_bp.get("")
-@facilities_bp.response(200, schemas.FacilityListOut)
 @requires(Permission.FACILITY_READ)
+@facilities_bp.response(200, schemas.FacilityListOut)
 def list_facilities() -> Any:
     return {"items": svc.list_facilities(actor=current_actor())}
 
 
 @facilities_bp.post("")
+@requires(Permission.FACILITY_MANAGE)
 @facilities_bp.arguments(schemas.FacilityIn)
 @facilities_bp.response(201, schemas.FacilityOut)
-@requires(Permission.FACILITY_MANAGE)
 def create_facility(data: dict[str, Any]) -> Any:
     return svc.create_facility(actor=current_actor(), data=data)
 
 
 @facilities_bp.get("/<code>")
-@facilities_bp.response(200, schemas.FacilityOut)
 @requires(Permission.FACILITY_READ)
+@facilities_bp.response(200, schemas.FacilityOut)
 def get_facility(code: str) -> Any:
     return svc.get_facility(actor=current_actor(), code=code)
 
 
 @facilities_bp.patch("/<code>")
+@requires(Permission.FACILITY_MANAGE)
 @facilities_bp.arguments(schemas.FacilityPatchIn)
 @facilities_bp.response(200, schemas.FacilityOut)
-@requires(Permission.FACILITY_MANAGE)
 def update_facility(data: dict[str, Any], code: str) -> Any:
     return svc.update_facility(actor=current_actor(), code=code, data=data)
 
 
 @facilities_bp.get("/<code>/units")
-@facilities_bp.response(200, schemas.UnitOut(many=True))
 @requires(Permission.FACILITY_READ)
+@facilities_bp.response(200, schemas.UnitOut(many=True))
 def list_units(code: str) -> Any:
     return svc.get_facility(actor=current_actor(), code=code).units
 
 
 @facilities_bp.post("/<code>/units")
+@requires(Permission.FACILITY_MANAGE)
 @facilities_bp.arguments(schemas.UnitIn)
 @facilities_bp.response(201, schemas.UnitOut)
-@requires(Permission.FACILITY_MANAGE)
 def create_unit(data: dict[str, Any], code: str) -> Any:
     return svc.create_unit(actor=current_actor(), facility_code=code, data=data)
 
 
 @facilities_bp.get("/<code>/beds")
+@requires(Permission.FACILITY_READ)
 @facilities_bp.arguments(schemas.BedsQuery, location="query")
 @facilities_bp.response(200, schemas.BedListOut)
-@requires(Permission.FACILITY_READ)
 def list_beds(query: dict[str, Any], code: str) -> Any:
     beds = svc.list_beds(
         actor=current_actor(),
@@ -82,24 +82,24 @@ def list_beds(query: dict[str, Any], code: str) -> Any:
 
 
 @units_bp.patch("/units/<int:unit_id>")
+@requires(Permission.FACILITY_MANAGE)
 @units_bp.arguments(schemas.UnitPatchIn)
 @units_bp.response(200, schemas.UnitOut)
-@requires(Permission.FACILITY_MANAGE)
 def update_unit(data: dict[str, Any], unit_id: int) -> Any:
     return svc.update_unit(actor=current_actor(), unit_id=unit_id, data=data)
 
 
 @units_bp.post("/units/<int:unit_id>/beds")
+@requires(Permission.FACILITY_MANAGE)
 @units_bp.arguments(schemas.BedsIn)
 @units_bp.response(201, schemas.BedOut(many=True))
-@requires(Permission.FACILITY_MANAGE)
 def create_beds(data: dict[str, Any], unit_id: int) -> Any:
     return svc.create_beds(actor=current_actor(), unit_id=unit_id, **data)
 
 
 @units_bp.patch("/beds/<int:bed_id>")
+@requires(Permission.FACILITY_MANAGE)
 @units_bp.arguments(schemas.BedPatchIn)
 @units_bp.response(200, schemas.BedOut)
-@requires(Permission.FACILITY_MANAGE)
 def update_bed(data: dict[str, Any], bed_id: int) -> Any:
     return svc.update_bed(actor=current_actor(), bed_id=bed_id, data=data)

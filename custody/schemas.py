@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from marshmallow import Schema, fields, validate
 
 from custody.models import FacilityType, Sex, UnitKind
@@ -47,9 +49,18 @@ class FacilityIn(Schema):
     is_active = fields.Boolean()
 
 
-class FacilityPatchIn(FacilityIn):
-    class Meta:
-        partial = True
+def optional_copy(schema: type[Schema], name: str, exclude: tuple[str, ...] = ()) -> type[Schema]:
+    """The same fields, none required: the body of a PATCH."""
+    loose = {}
+    for field_name, field in schema._declared_fields.items():
+        if field_name in exclude:
+            continue
+        loose[field_name] = copy.copy(field)
+        loose[field_name].required = False
+    return Schema.from_dict(loose, name=name)
+
+
+FacilityPatchIn = optional_copy(FacilityIn, "FacilityPatchIn", exclude=("code",))
 
 
 class UnitOut(Schema):
@@ -72,9 +83,7 @@ class UnitIn(Schema):
     )
 
 
-class UnitPatchIn(UnitIn):
-    class Meta:
-        partial = True
+UnitPatchIn = optional_copy(UnitIn, "UnitPatchIn")
 
 
 class BedOut(Schema):

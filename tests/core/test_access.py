@@ -1,0 +1,127 @@
+"""Every route declares who may call it, and the declaration holds for every role."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from core.api import PUBLIC_ENDPOINTS
+from core.permissions import ROLE_PERMISSIONS, Permission, Role
+from tests.helpers import csrf_token
+
+SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+
+def declared(view: object) -> str | Permission | None:
+    if getattr(view, "is_public", False):
+        return "public"
+    if getattr(view, "any_signed_in_user", False):
+        return "signed-in"
+    return getattr(view, "required_permission", None)
+
+
+def routes(app: Flask) -> list[tuple[str, str, str, object]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - SKIP_METHODS):
+            view = app.view_functions[rule.endpoint]
+            found.append((rule.rule, method, rule.endpoint, declared(view)))
+    return found
+
+
+def test_every_route_declares_a_permission(app):
+    missing = [
+        f"{method} {rule} ({endpoint})"
+        for rule, method, endpoint, decl in routes(app)
+        if decl is None and endpoint not in PUBLIC_ENDPOINTS
+    ]
+    assert not missing, "routes without a declared permission:\n" + "\n".join(missing)
+
+
+def test_public_routes_are_the_expected_few(app):
+    public = {rule for rule, _, endpoint, decl in routes(app) if decl == "public"}
+    public |= {rule for rule, _, endpoint, _ in routes(app) if endpoint in PUBLIC_ENDPOINTS}
+    allowed = {"/healthz", "/login", "/", "/api/v1/openapi.json", "/static/<path:filename>"}
+    allowed |= {
+        r for r in public if r.startswith(("/locator", "/api/v1/locator", "/fhir/metadata"))
+    }
+    assert public <= allowed, f"unexpected public routes: {public - allowed}"
+
+
+@pytest.fixture
+def world(make):
+    facility = make.facility()
+    unit = make.unit(facility=facility)
+    bed = make.bed(unit=unit)
+    other = make.user("records")
+    return {"code": facility.code, "unit_id": unit.id, "bed_id": bed.id, "user_id": other.id}
+
+
+def concrete(rule: str, world: dict) -> str | None:
+    def value(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        return str(world.get(name, "__missing__"))
+
+    path = re.sub(r"<([^>]+)>", value, rule)
+    return None if "__missing__" in path else path
+
+
+def checked_routes(app: Flask, world: dict) -> list[tuple[str, str, Permission]]:
+    out = []
+    for rule, method, _endpoint, decl in routes(app):
+        if isinstance(decl, Permission):
+            path = concrete(rule, world)
+            assert path is not None, f"add a value for the parameters of {rule}"
+            out.append((path, method, decl))
+    return out
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_api_matrix(app, client, make, world, role):
+    """Route × role on the JSON API: 403 exactly when the role lacks the permission."""
+    headers = make.headers(role.value)
+    for path, method, permission in checked_routes(app, world):
+        if not path.startswith("/api/"):
+            continue
+        response = client.open(path, method=method, headers=headers, json={})
+        allowed = permission in ROLE_PERMISSIONS[role]
+        if allowed:
+            assert response.status_code not in (401, 403), (method, path, role)
+        else:
+            assert response.status_code == 403, (method, path, role, response.status_code)
+            assert response.is_json and response.json["message"]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_page_matrix(app, client, make, world, role):
+    """Route × role on the pages: 403 exactly when the role lacks the permission."""
+    make.login(client, role=role.value)
+    token = csrf_token(client.get("/dashboard").text)
+    for path, method, permission in checked_routes(app, world):
+        if path.startswith("/api/"):
+            continue
+        data = {"csrf_token": token} if method == "POST" else None
+        response = client.open(path, method=method, data=data)
+        allowed = permission in ROLE_PERMISSIONS[role]
+        if allowed:
+            assert response.status_code not in (401, 403), (method, path, role)
+        else:
+            assert response.status_code == 403, (method, path, role, response.status_code)
+
+
+def test_api_without_token_is_401_json(app, client, world):
+    for path, method, _ in checked_routes(app, world):
+        if path.startswith("/api/"):
+            response = client.open(path, method=method, json={})
+            assert response.status_code == 401, (method, path)
+            assert response.is_json and "message" in response.json
+
+
+def test_pages_without_login_redirect_to_sign_in(app, client, world):
+    for path, method, _ in checked_routes(app, world):
+        if not path.startswith("/api/") and method == "GET":
+            response = client.get(path)
+            assert response.status_code == 302, path
+            assert "/login" in response.headers["Location"]

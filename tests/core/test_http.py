@@ -1,0 +1,96 @@
+"""HTTP basics: health check, JSON errors, the generated OpenAPI document, headers."""
+
+from __future__ import annotations
+
+from core.web import SECURITY_HEADERS
+
+
+def test_healthz_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_api_unknown_path_is_json_404(client, make):
+    response = client.get("/api/v1/nope", headers=make.headers())
+    assert response.status_code == 404
+    assert response.is_json and response.json["message"]
+
+
+def test_api_wrong_method_is_json_405(client, make):
+    response = client.delete("/api/v1/facilities", headers=make.headers("admin"))
+    assert response.status_code == 405
+    assert response.is_json and response.json["message"]
+
+
+def test_api_validation_error_names_fields(client, make):
+    response = client.post(
+        "/api/v1/facilities", headers=make.headers("admin"), json={"code": "x", "state": "Texas"}
+    )
+    assert response.status_code == 422
+    body = response.json
+    assert body["message"]
+    assert {"code", "state", "name", "field_office"} <= set(body["errors"])
+
+
+def test_api_malformed_json_is_a_4xx_json(client, make):
+    response = client.post(
+        "/api/v1/facilities",
+        headers={**make.headers("admin"), "Content-Type": "application/json"},
+        data="{not json",
+    )
+    assert 400 <= response.status_code < 500
+    assert response.is_json and response.json["message"]
+    assert "Traceback" not in response.text
+
+
+def test_page_404_is_html(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+def test_openapi_is_generated_from_schemas(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.json
+    assert spec["info"]["title"] == "Custodia API"
+    assert "/api/v1/facilities" in spec["paths"]
+    assert "/api/v1/facilities/{code}/beds" in spec["paths"]
+    schemas = spec["components"]["schemas"]
+    assert "code" in schemas["FacilityOut"]["properties"]
+    assert "required" in schemas["FacilityIn"]
+    assert set(schemas["ErrorOut"]["properties"]) == {"message", "errors"}
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_security_headers_on_pages_and_api(client, make):
+    for response in (
+        client.get("/login"),
+        client.get("/api/v1/facilities"),
+        client.get("/healthz"),
+    ):
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+    csp = SECURITY_HEADERS["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_no_inline_script_in_pages(client, make):
+    make.login(client, role="admin")
+    for path in ("/login", "/dashboard"):
+        html = client.get(path).text
+        assert "<script>" not in html and "onclick=" not in html and "style=" not in html
+
+
+def test_assets_served_by_the_app(client):
+    response = client.get("/static/vendor/uswds/css/uswds.min.css")
+    assert response.status_code == 200
+    assert "usa-" in response.get_data(as_text=True)[:200000]
+    response.close()
+
+
+def test_print_stylesheet_linked(client):
+    html = client.get("/login").text
+    assert 'media="print"' in html
