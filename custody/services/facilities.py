@@ -207,8 +207,23 @@ def _lookup(model: type, code: str | None, field: str, errors: dict[str, list[st
 # --- writes --------------------------------------------------------------------------
 
 
+def _may_manage(
+    actor: Actor, facility_id: int | None, subject_type: str, subject_id: object
+) -> None:
+    """Managing reference data of a facility needs the permission and reach of that facility;
+    creating a facility needs an administrator not limited to one facility."""
+    authorize(
+        actor,
+        Permission.FACILITY_MANAGE,
+        facility_id=facility_id,
+        check_facility=True,
+        subject_type=subject_type,
+        subject_id=subject_id,
+    )
+
+
 def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
-    authorize(actor, Permission.FACILITY_MANAGE, subject_type="facility")
+    _may_manage(actor, -1 if actor.facility_id else None, "facility", None)
     errors = _check_facility(data, creating=True)
     with unit_of_work() as session:
         office = _lookup(FieldOffice, data.get("field_office"), "field_office", errors)
@@ -249,6 +264,7 @@ def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Faci
         facility = session.scalar(sa.select(Facility).where(Facility.code == code.upper()))
         if facility is None:
             raise NotFound(f"No facility with code {code!r}.")
+        _may_manage(actor, facility.id, "facility", facility.id)
         values = {k: _clean(data[k]) for k in FACILITY_FIELDS if k in data}
         if "field_office" in data:
             values["field_office"] = _lookup(
@@ -310,6 +326,7 @@ def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) ->
         facility = session.scalar(sa.select(Facility).where(Facility.code == facility_code.upper()))
         if facility is None:
             raise NotFound(f"No facility with code {facility_code!r}.")
+        _may_manage(actor, facility.id, "housing_unit", None)
         if errors:
             raise ValidationFailed(errors)
         duplicate = sa.select(HousingUnit.id).where(
@@ -344,6 +361,7 @@ def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> Housi
         unit = session.get(HousingUnit, unit_id)
         if unit is None:
             raise NotFound(f"No housing unit {unit_id}.")
+        _may_manage(actor, unit.facility_id, "housing_unit", unit_id)
         values = {k: _clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, unit)
         errors |= _check_levels(values, unit)
         if errors:
@@ -378,6 +396,7 @@ def create_beds(
         unit = session.get(HousingUnit, unit_id)
         if unit is None:
             raise NotFound(f"No housing unit {unit_id}.")
+        _may_manage(actor, unit.facility_id, "housing_unit", unit_id)
         taken = set(
             session.scalars(
                 sa.select(Bed.label).where(Bed.unit_id == unit_id, Bed.label.in_(clean))
@@ -416,6 +435,7 @@ def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
         bed = session.get(Bed, bed_id)
         if bed is None:
             raise NotFound(f"No bed {bed_id}.")
+        _may_manage(actor, bed.unit.facility_id, "bed", bed_id)
         values = {k: data[k] for k in BED_FIELDS if k in data}
         if "label" in values:
             values["label"] = str(values["label"]).strip()

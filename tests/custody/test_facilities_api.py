@@ -124,3 +124,23 @@ def test_officer_cannot_manage_reference_data(client, make):
     assert response.status_code == 403
     denied = last_event("custody:facility:manage")
     assert denied.outcome == "denied"
+
+
+def test_admin_limited_to_one_facility_cannot_touch_another(client, make):
+    mine, theirs = make.facility(), make.facility()
+    unit = make.unit(facility=theirs)
+    headers = make.headers("admin", facility_id=mine.id)
+    patch = {"phone": "(555) 010-1234"}
+    assert (
+        client.patch(f"/api/v1/facilities/{theirs.code}", headers=headers, json=patch).status_code
+        == 403
+    )
+    assert (
+        client.patch(f"/api/v1/facilities/{mine.code}", headers=headers, json=patch).status_code
+        == 200
+    )
+    beds = client.post(f"/api/v1/units/{unit.id}/beds", headers=headers, json={"labels": ["Z-1"]})
+    assert beds.status_code == 403
+    created = client.post("/api/v1/facilities", headers=headers, json=NEW_FACILITY)
+    assert created.status_code == 403
+    assert last_event("custody:facility:manage").outcome == "denied"
