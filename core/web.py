@@ -24,6 +24,7 @@ from flask import (
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from core import audit
 from core.actor import Actor
@@ -186,10 +187,24 @@ def _handle_db_error(err: sa.exc.SQLAlchemyError) -> Any:
     if isinstance(err, sa.exc.IntegrityError):
         log.warning("integrity error turned into 409")
         return _respond(409, "This conflicts with an existing record.")
+    if isinstance(err, sa.exc.DataError):
+        log.warning("data error turned into 422")
+        return _respond(422, "A value is too long or has characters that cannot be stored.")
     return _handle_unexpected(err)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a positive id that fits a database integer column
+    (a larger number is a 404, not an overflow inside the database driver)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
     configure_logging()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our own access log has the id
     csrf.init_app(app)

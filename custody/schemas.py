@@ -6,6 +6,7 @@ import copy
 
 from marshmallow import Schema, fields, validate
 
+from core.schemas import InSchema
 from custody.models import FacilityType, Sex, UnitKind
 
 
@@ -34,7 +35,7 @@ class FacilityListOut(Schema):
     items = fields.List(fields.Nested(FacilityOut))
 
 
-class FacilityIn(Schema):
+class FacilityIn(InSchema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9]{3,16}$"))
     name = fields.String(required=True, validate=validate.Length(1, 200))
     address_line = fields.String(required=True, validate=validate.Length(1, 200))
@@ -57,7 +58,7 @@ def optional_copy(schema: type[Schema], name: str, exclude: tuple[str, ...] = ()
             continue
         loose[field_name] = copy.copy(field)
         loose[field_name].required = False
-    return Schema.from_dict(loose, name=name)
+    return InSchema.from_dict(loose, name=name)
 
 
 FacilityPatchIn = optional_copy(FacilityIn, "FacilityPatchIn", exclude=("code",))
@@ -72,7 +73,7 @@ class UnitOut(Schema):
     levels = fields.List(fields.Integer())
 
 
-class UnitIn(Schema):
+class UnitIn(InSchema):
     name = fields.String(required=True, validate=validate.Length(1, 64))
     sex_housed = fields.String(required=True, validate=validate.OneOf(list(Sex)))
     kind = fields.String(required=True, validate=validate.OneOf(list(UnitKind)))
@@ -101,19 +102,19 @@ class BedListOut(Schema):
     items = fields.List(fields.Nested(BedOut))
 
 
-class BedsIn(Schema):
+class BedsIn(InSchema):
     labels = fields.List(fields.String(validate=validate.Length(1, 32)), required=True)
     is_lower_bunk = fields.Boolean(load_default=False)
     is_accessible = fields.Boolean(load_default=False)
 
 
-class BedPatchIn(Schema):
+class BedPatchIn(InSchema):
     label = fields.String(validate=validate.Length(1, 32))
     is_lower_bunk = fields.Boolean()
     is_accessible = fields.Boolean()
     is_in_service = fields.Boolean()
 
 
-class BedsQuery(Schema):
+class BedsQuery(InSchema):
     unit_id = fields.Integer()
     in_service = fields.Boolean()
