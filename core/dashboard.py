@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,10 +64,26 @@ def dashboard_for(*, actor: Actor) -> Dashboard:
     if actor.can(Permission.USER_MANAGE):
         _admin_figures(board)
     if actor.can(Permission.AUDIT_READ):
-        board.recent_events = list(
-            db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10))
-        )
+        _auditor_figures(board)
     return board
+
+
+def _auditor_figures(board: Dashboard) -> None:
+    count = sa.select(sa.func.count()).select_from(AuditEvent)
+    since = utcnow() - dt.timedelta(hours=24)
+    head = db.session.scalar(sa.select(sa.func.max(AuditEvent.seq)))
+    unsealed = db.session.scalar(count.where(AuditEvent.seq.is_(None)))
+    denied = db.session.scalar(
+        count.where(AuditEvent.outcome == "denied", AuditEvent.occurred_at >= since)
+    )
+    board.figures += [
+        ("Audit entries sealed", head or 0),
+        ("Awaiting sealing", unsealed or 0),
+        ("Denied attempts, last 24 h", denied or 0),
+    ]
+    board.recent_events = list(
+        db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10))
+    )
 
 
 def _admin_figures(board: Dashboard) -> None:

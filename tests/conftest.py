@@ -9,10 +9,12 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.ctx import _cv_app
 from flask.testing import FlaskClient
 
 from core import create_app
@@ -118,8 +120,24 @@ def _db(request: pytest.FixtureRequest) -> Iterator[None]:
             engines[None] = engine
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (so `g` and the session do not leak from the
+    test's context into the request, as they never would in production); afterwards the
+    test's session forgets cached rows so it sees what the request wrote."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        token = _cv_app.set(None)  # type: ignore[arg-type]
+        try:
+            response = super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

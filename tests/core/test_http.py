@@ -94,3 +94,26 @@ def test_assets_served_by_the_app(client):
 def test_print_stylesheet_linked(client):
     html = client.get("/login").text
     assert 'media="print"' in html
+
+
+def test_dashboards_differ_by_role(client, make):
+    make.facility()
+    make.login(client, role="auditor")
+    auditor = client.get("/dashboard").text
+    assert "Auditor dashboard" in auditor and "Denied attempts, last 24 h" in auditor
+    assert "Latest audit entries" in auditor and "Locked accounts" not in auditor
+    client.post("/logout", data={"csrf_token": _token(client)})
+    make.login(client, role="admin")
+    admin = client.get("/dashboard").text
+    assert "Locked accounts" in admin and "Latest audit entries" not in admin
+    client.post("/logout", data={"csrf_token": _token(client)})
+    make.login(client, role="officer")
+    officer = client.get("/dashboard").text
+    assert "Officer dashboard" in officer
+    assert "Locked accounts" not in officer and "Latest audit entries" not in officer
+
+
+def _token(client):
+    from tests.helpers import csrf_token
+
+    return csrf_token(client.get("/dashboard").text)
