@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.actor import Actor
 from core.db import Base, after_commit, db, in_unit_of_work, intpk, unit_of_work, utcnow
 
+log = logging.getLogger("custodia.audit")
 GENESIS = "0" * 64
 SEAL_LOCK_KEY = 0x437573746F646961  # "Custodia"
 
@@ -112,7 +114,7 @@ def record(
     )
     event = _row(draft)
     db.session.add(event)
-    after_commit(seal_pending)
+    after_commit(seal_quietly)
     return event
 
 
@@ -123,7 +125,7 @@ def persist_denial(draft: AuditDraft | None) -> None:
     draft.written = True
     with unit_of_work():
         db.session.add(_row(draft))
-        after_commit(seal_pending)
+        after_commit(seal_quietly)
 
 
 # --- sealing -------------------------------------------------------------------------
@@ -187,6 +189,16 @@ def seal_pending(batch: int = 500) -> int:
             event.sealed_at = now
             sealed += 1
     return sealed
+
+
+def seal_quietly() -> None:
+    """Seal after a commit. The change and its entry are already committed; if sealing
+    fails now (lock timeout, lost connection) the entries stay unsealed and the next
+    seal or `custodia audit verify` picks them up, so the caller's request still succeeds."""
+    try:
+        seal_pending()
+    except sa.exc.SQLAlchemyError:
+        log.warning("audit sealing deferred", exc_info=True)
 
 
 def seal_all() -> int:
