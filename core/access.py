@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from core.actor import Actor
-from core.audit import AuditDraft
+from core.audit import AuditDraft, persist_denial
 from core.errors import Forbidden, Unauthenticated
 from core.permissions import Permission
 
@@ -30,6 +30,8 @@ def denial(
         subject_type=subject_type,
         subject_id=None if subject_id is None else str(subject_id),
     )
+    # Written once, in a transaction of its own that the caller's rollback cannot undo.
+    persist_denial(err.audit)  # type: ignore[attr-defined]
     return err
 
 

@@ -7,8 +7,11 @@ short lock, gives each the next chain position `seq`, and computes
 `hash = sha256(prev_hash + canonical content)`. The chain therefore follows sealing
 order; a lock is held for milliseconds, not for the whole request.
 
-Denied attempts travel on the `Forbidden` error and are written by `persist_denial`
-in a transaction of their own after the request's work has been rolled back.
+Denied attempts are written by `persist_denial` exactly once, in a transaction of their
+own: `authorize` hands it the draft as it refuses; with no unit of work open the entry is
+written at once, inside one as soon as that unit has ended (after its rollback), so the
+refused work is undone and the denial survives whatever the surface (HTTP, CLI, a direct
+call). The draft also travels on the `Forbidden` error; writing it again is a no-op.
 
 On PostgreSQL a trigger refuses DELETE, TRUNCATE and any UPDATE except sealing an
 unsealed row without touching its content. `verify_chain` recomputes everything.
@@ -29,7 +32,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.actor import Actor
-from core.db import Base, after_commit, db, in_unit_of_work, intpk, unit_of_work, utcnow
+from core.db import (
+    Base,
+    after_commit,
+    after_unit,
+    db,
+    in_unit_of_work,
+    intpk,
+    unit_of_work,
+    utcnow,
+)
 
 log = logging.getLogger("custodia.audit")
 GENESIS = "0" * 64
@@ -119,8 +131,12 @@ def record(
 
 
 def persist_denial(draft: AuditDraft | None) -> None:
-    """Write a denied attempt in a transaction of its own (once)."""
+    """Write a denied attempt in a transaction of its own, once: now when no unit of work
+    is open, otherwise right after the open unit ends (so its rollback cannot undo it)."""
     if draft is None or draft.written:
+        return
+    if in_unit_of_work():
+        after_unit(lambda: persist_denial(draft))
         return
     draft.written = True
     with unit_of_work():

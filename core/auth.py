@@ -114,7 +114,8 @@ def authenticate(
             return LoginResult(None, LOCKED)
         if not user.is_active or not check_password(user.password_hash, password):
             _count_failure(user, now, threshold, window, actor)
-            return LoginResult(None, LOCKED if user.locked_until else LOGIN_FAILED)
+            locked = user.locked_until is not None and user.locked_until > now
+            return LoginResult(None, LOCKED if locked else LOGIN_FAILED)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None

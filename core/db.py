@@ -104,6 +104,9 @@ _in_unit: contextvars.ContextVar[bool] = contextvars.ContextVar("in_unit_of_work
 _after_commit: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "after_commit", default=None
 )
+_after_unit: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "after_unit", default=None
+)
 
 
 @contextmanager
@@ -112,7 +115,9 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
 
     The outermost unit commits (or rolls back on any exception); nested units only
     flush, so a service calling another service stays in one transaction. Callbacks
-    registered with `after_commit` run once the outer unit has committed.
+    registered with `after_unit` run once the outer unit has ended, committed or rolled
+    back (before its exception propagates); those registered with `after_commit` run
+    only once it has committed.
     """
     session = db.session
     if _in_unit.get():
@@ -120,8 +125,10 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
         session.flush()
         return
     token = _in_unit.set(True)
-    callbacks: list[Any] = []
-    cb_token = _after_commit.set(callbacks)
+    on_commit: list[Any] = []
+    on_end: list[Any] = []
+    commit_token = _after_commit.set(on_commit)
+    end_token = _after_unit.set(on_end)
     try:
         yield session
         session.commit()
@@ -130,14 +137,27 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
         raise
     finally:
         _in_unit.reset(token)
-        _after_commit.reset(cb_token)
-    for callback in callbacks:
+        _after_commit.reset(commit_token)
+        _after_unit.reset(end_token)
+        for callback in on_end:
+            callback()
+    for callback in on_commit:
         callback()
 
 
 def after_commit(callback: Any) -> None:
     """Run `callback` after the current outer unit of work commits (now if none is open)."""
     callbacks = _after_commit.get()
+    if callbacks is None:
+        callback()
+    elif callback not in callbacks:
+        callbacks.append(callback)
+
+
+def after_unit(callback: Any) -> None:
+    """Run `callback` once the current outer unit of work ends, whether it committed or
+    rolled back (now if none is open). Each callback runs outside any unit."""
+    callbacks = _after_unit.get()
     if callbacks is None:
         callback()
     elif callback not in callbacks:

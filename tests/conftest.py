@@ -45,6 +45,9 @@ def fresh_postgres_database(url: str, suffix: str) -> str:
 
 
 def fresh_database(suffix: str) -> str:
+    """A new empty database named after `suffix`, this worker and this process (so that
+    parallel workers and side-by-side runs never drop each other's databases)."""
+    suffix = f"{suffix}_{_worker()}_{os.getpid()}"
     url = os.environ.get("TEST_DATABASE_URL")
     if url and url.startswith("postgresql"):
         return fresh_postgres_database(url, suffix)
@@ -77,7 +80,7 @@ def drop_database(url: str) -> None:
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """One database per run and worker (runs side by side do not collide)."""
-    url = fresh_database(f"{_worker()}_{os.getpid()}")
+    url = fresh_database("run")
     yield url
     drop_database(url)
 

@@ -25,7 +25,7 @@ def test_timestamps_come_back_timezone_aware_utc(make):
 
 def test_naive_datetimes_are_refused(make):
     user = make.user()
-    user.locked_until = dt.datetime(2026, 5, 1, 12, 0)  # noqa: DTZ001
+    user.locked_until = dt.datetime(2026, 5, 1, 12, 0)
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
         db.session.flush()
     db.session.rollback()
@@ -53,4 +53,6 @@ def test_check_constraints_are_enforced(make):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
-    assert db.session.scalar(sa.select(Facility.id).where(Facility.facility_type == "castle")) is None
+    assert (
+        db.session.scalar(sa.select(Facility.id).where(Facility.facility_type == "castle")) is None
+    )

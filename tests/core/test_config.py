@@ -1,0 +1,166 @@
+"""Configuration from the environment, what production refuses, no database work at
+start-up, and log lines that carry a request id but never a query string."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from core import create_app, logs
+from core.config import DEFAULT_SQLITE_URL
+from core.errors import ConfigurationError
+from tests.conftest import TEST_SECRET
+
+CLOSED_PORT_URL = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+ENV_NAMES = ("CUSTODIA_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A clean process environment for the variables the app reads."""
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def connections() -> Iterator[list[str]]:
+    """Every database connection any engine opens while the test runs."""
+    opened: list[str] = []
+
+    def on_connect(_dbapi: object, _record: object) -> None:
+        opened.append("pool connect")
+
+    def on_engine_connect(_conn: object) -> None:
+        opened.append("engine connect")
+
+    sa.event.listen(sa.engine.Engine, "connect", on_connect)
+    sa.event.listen(sa.engine.Engine, "engine_connect", on_engine_connect)
+    try:
+        yield opened
+    finally:
+        sa.event.remove(sa.engine.Engine, "connect", on_connect)
+        sa.event.remove(sa.engine.Engine, "engine_connect", on_engine_connect)
+
+
+def test_configuration_comes_from_the_environment(env, connections):
+    env.setenv("DATABASE_URL", CLOSED_PORT_URL)
+    env.setenv("SECRET_KEY", TEST_SECRET)
+    env.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == CLOSED_PORT_URL
+    assert app.config["SECRET_KEY"] == TEST_SECRET
+    assert app.config["REDIS_URL"] == "redis://127.0.0.1:1/0"
+    assert app.config["CUSTODIA_ENV"] == "development"
+    assert connections == []
+
+
+def test_default_database_is_the_embedded_sqlite_file(env):
+    env.setenv("SECRET_KEY", TEST_SECRET)
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == DEFAULT_SQLITE_URL
+    assert DEFAULT_SQLITE_URL.endswith("instance/custodia.db")
+
+
+def test_production_refuses_a_missing_secret_key(env):
+    env.setenv("CUSTODIA_ENV", "production")
+    env.setenv("DATABASE_URL", CLOSED_PORT_URL)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY must be set"):
+        create_app()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///tmp/custodia.db", "sqlite://", None])
+def test_production_refuses_sqlite(env, url):
+    env.setenv("CUSTODIA_ENV", "production")
+    env.setenv("SECRET_KEY", TEST_SECRET)
+    if url is not None:
+        env.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigurationError, match="not SQLite") as caught:
+        create_app()
+    assert "DATABASE_URL" in str(caught.value)
+
+
+def test_production_names_every_problem_at_once(env):
+    env.setenv("CUSTODIA_ENV", "production")
+    with pytest.raises(ConfigurationError) as caught:
+        create_app()
+    assert "SECRET_KEY" in str(caught.value) and "SQLite" in str(caught.value)
+
+
+def test_production_starts_with_a_key_and_postgresql_without_connecting(env, connections):
+    env.setenv("CUSTODIA_ENV", "production")
+    env.setenv("SECRET_KEY", TEST_SECRET)
+    env.setenv("DATABASE_URL", CLOSED_PORT_URL)
+    app = create_app()
+    assert app.config["CUSTODIA_ENV"] == "production"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    with app.test_request_context("/login"):
+        pass
+    assert connections == []
+
+
+def test_create_app_does_not_touch_a_sqlite_database(env, connections, tmp_path):
+    path = tmp_path / "never-created.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": TEST_SECRET})
+    assert app.url_map.bind("localhost").match("/healthz")
+    assert not path.exists()
+    assert connections == []
+
+
+# --- logs ----------------------------------------------------------------------------
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Access-log records as the app's own handler formats them."""
+    formatter = logging.Formatter(logs.FORMAT)
+    return [formatter.format(r) for r in caplog.records if r.name == "custodia.http"]
+
+
+def test_request_id_in_the_access_log_line_and_the_response(client, make, caplog):
+    headers = make.headers()
+    with caplog.at_level(logging.INFO, logger="custodia.http"):
+        response = client.get("/api/v1/facilities", headers=headers)
+    request_id = response.headers["X-Request-ID"]
+    assert len(request_id) >= 8
+    [line] = [x for x in _lines(caplog) if "GET /api/v1/facilities 200" in x]
+    assert f"[{request_id}]" in line
+
+
+def test_a_valid_incoming_request_id_is_reused(client, caplog):
+    with caplog.at_level(logging.INFO, logger="custodia.http"):
+        response = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a9c21.0001"})
+    assert response.headers["X-Request-ID"] == "lb-7f3a9c21.0001"
+    assert any("[lb-7f3a9c21.0001]" in line for line in _lines(caplog))
+
+
+@pytest.mark.parametrize("incoming", ["short", "has spaces in it", "x" * 65, "bad\u00e9chars!"])
+def test_an_invalid_incoming_request_id_is_replaced(client, incoming):
+    response = client.get("/healthz", headers={"X-Request-ID": incoming})
+    assert response.headers["X-Request-ID"] not in ("", "-", incoming)
+
+
+def test_query_strings_are_not_logged(client, make, caplog):
+    headers = make.headers()
+    with caplog.at_level(logging.DEBUG):
+        response = client.get("/api/v1/facilities?secret=abc", headers=headers)
+        client.get("/login?next=/dashboard&token=abc")
+    assert response.status_code == 200
+    lines = _lines(caplog)
+    assert any("GET /api/v1/facilities 200" in line for line in lines)
+    assert "abc" not in caplog.text
+    assert not any("abc" in line for line in lines)
+
+
+def test_werkzeug_request_lines_lose_their_query_string(app, caplog):
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").warning(
+            '%s - - [%s] "%s" %s -',
+            "127.0.0.1",
+            "01/Jan/2026 00:00:00",
+            "GET /api/v1/detainees?a_number=123456789 HTTP/1.1",
+            200,
+        )
+    assert "GET /api/v1/detainees HTTP/1.1" in caplog.text
+    assert "123456789" not in caplog.text
