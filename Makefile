@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 ASSETS := static/vendor/uswds/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PYTEST_ARGS ?=
+# Two workers by default (the suite's databases are per worker); PYTEST_ARGS= runs serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: install run test lint format clean
 

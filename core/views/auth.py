@@ -35,8 +35,15 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: no open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only same-site relative paths: no open redirect. Browsers read a backslash as a
+    slash, so `/\\evil.example` would leave the site: refuse backslashes and controls."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
