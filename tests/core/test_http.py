@@ -45,9 +45,11 @@ def test_api_malformed_json_is_a_4xx_json(client, make):
 
 
 def test_page_404_is_html(client):
-    response = client.get("/no-such-page")
+    response = client.get("/no-such-page", headers={"X-Request-ID": "abc123def456"})
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+    assert "abc123def456" in response.text  # the user can quote it
+    assert response.headers["X-Request-ID"] == "abc123def456"
 
 
 def test_openapi_is_generated_from_schemas(client):
