@@ -174,8 +174,15 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def _lock_chain(session: sa.orm.Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialise sealers. PostgreSQL: a transaction-scoped advisory lock. SQLite: take the
+    database's write lock before reading the head (a write that touches no row does), so
+    a second sealer waits on `busy_timeout` instead of failing with "database is locked"
+    when it later tries to upgrade a read snapshot that has gone stale."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAL_LOCK_KEY)))
+    elif dialect == "sqlite":
+        session.execute(sa.text("UPDATE audit_events SET seq = seq WHERE 0 = 1"))
 
 
 def seal_pending(batch: int = 500) -> int:
