@@ -242,10 +242,14 @@ class VerifyResult:
     first_bad_seq: int | None = None
     first_bad_id: int | None = None
     problem: str | None = None
+    head_hash: str | None = None  # of the newest sealed entry, seq == checked
 
     def describe(self) -> str:
         if self.ok:
-            return f"audit chain intact: {self.checked} sealed entries, {self.unsealed} unsealed"
+            head = f"; head seq={self.checked} hash={self.head_hash}" if self.head_hash else ""
+            return (
+                f"audit chain intact: {self.checked} sealed entries, {self.unsealed} unsealed{head}"
+            )
         return (
             f"audit chain BROKEN at entry seq={self.first_bad_seq} (id={self.first_bad_id}): "
             f"{self.problem}; {self.checked} entries checked before it"
@@ -267,8 +271,14 @@ def _iter_sealed(session: sa.orm.Session, page: int = 2000) -> Iterator[AuditEve
 
 
 def verify_chain() -> VerifyResult:
-    """Recompute the chain; report the first entry that breaks it."""
-    session = db.session
+    """Recompute the chain; report the first entry that breaks it. Reads in a session of
+    its own (it pages through the table and forgets each page), so the caller's session
+    and the objects it holds are left alone."""
+    with sa.orm.Session(bind=db.session.get_bind()) as session:
+        return _verify(session)
+
+
+def _verify(session: sa.orm.Session) -> VerifyResult:
     expected_seq, prev, checked = 1, GENESIS, 0
     for event in _iter_sealed(session):
         problem = None
@@ -287,7 +297,8 @@ def verify_chain() -> VerifyResult:
             unsealed = _count_unsealed(session)
             return VerifyResult(False, checked, unsealed, event.seq, event.id, problem)
         prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    return VerifyResult(True, checked, _count_unsealed(session))
+    head = prev if checked else None
+    return VerifyResult(True, checked, _count_unsealed(session), head_hash=head)
 
 
 def _count_unsealed(session: sa.orm.Session) -> int:

@@ -157,6 +157,15 @@ def test_verify_passes_on_an_intact_chain(app, make):
     result = _verify(app)
     assert result.exit_code == 0, result.output
     assert "audit chain intact" in result.output
+    head = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert f"head seq={head.seq} hash={head.hash}" in result.output  # to keep elsewhere
+
+
+def test_verify_leaves_the_callers_session_alone(make):
+    user = make.user()
+    _chain(make)
+    verify_chain()
+    assert user in db.session  # not expunged
 
 
 def test_verify_names_an_edited_entry(app, make):
