@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,11 @@ def make_app(url: str, **overrides: object) -> Flask:
 
 
 def drop_database(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        if folder.name.startswith("custodia-test-"):
+            shutil.rmtree(folder, ignore_errors=True)
+        return
     if url.startswith("postgresql"):
         base = sa.engine.make_url(url)
         admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
