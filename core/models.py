@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, created_at, intpk
+
+if TYPE_CHECKING:
+    from custody.models import Facility  # reference data lives with custody
 
 
 class User(Base):
@@ -36,6 +40,7 @@ class User(Base):
     created_at: Mapped[created_at]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+    facility: Mapped[Facility | None] = relationship("Facility", lazy="raise_on_sql")
 
     # Flask-Login protocol
     @property

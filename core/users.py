@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.access import authorize
@@ -52,18 +53,21 @@ def _validate(data: UserIn) -> dict[str, list[str]]:
 
 
 def create_user(*, actor: Actor, data: UserIn) -> User:
+    """Create a user. An admin limited to one facility creates users of that facility."""
     authorize(actor, Permission.USER_MANAGE, subject_type="user")
     if errors := _validate(data):
         raise ValidationFailed(errors)
     with unit_of_work() as session:
         username = data.username.strip().lower()
+        facility_id = _facility_id(data.facility_code)
+        _authorize_scope(actor, facility_id, None)
         if session.scalar(sa.select(User.id).where(User.username == username)):
             raise Conflict(f"A user named {username!r} already exists.", field="username")
         user = User(
             username=username,
             full_name=data.full_name.strip(),
             role=data.role,
-            facility_id=_facility_id(data.facility_code),
+            facility_id=facility_id,
             password_hash=hash_password(data.password),
             password_changed_at=utcnow(),
             is_active=True,
@@ -94,13 +98,16 @@ def update_user(
     authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
     if role is not None and role not in {r.value for r in Role}:
         raise ValidationFailed({"role": ["Unknown role."]})
-    with unit_of_work() as session:
-        user = session.get(User, user_id) or _missing(user_id)
+    if full_name is not None and len(full_name.strip()) > 200:
+        raise ValidationFailed({"full_name": ["Use at most 200 characters."]})
+    with unit_of_work():
+        user = _reachable(actor, user_id)
         changes: dict[str, object] = {"role": role, "is_active": is_active}
         if full_name is not None:
             changes["full_name"] = full_name.strip()
         if facility_code is not None:
             changes["facility_id"] = _facility_id(facility_code)  # "" clears the scope
+            _authorize_scope(actor, changes["facility_id"], user_id)
         changed = [
             name
             for name, value in changes.items()
@@ -109,7 +116,11 @@ def update_user(
         for name in changed:
             setattr(user, name, changes[name])
         if user.id == actor.user_id and ("role" in changed or user.is_active is False):
-            raise Conflict("You cannot change your own role or deactivate yourself.")
+            field = "role" if "role" in changed else "is_active"
+            raise Conflict(
+                "You cannot change your own role or deactivate yourself: ask another admin.",
+                field=field,
+            )
         audit.record(
             actor=actor,
             tag="core:user:update",
@@ -122,8 +133,8 @@ def update_user(
 
 def set_password(*, actor: Actor, user_id: int, password: str) -> None:
     authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
-    with unit_of_work() as session:
-        user = session.get(User, user_id) or _missing(user_id)
+    with unit_of_work():
+        user = _reachable(actor, user_id)
         if problems := password_problems(password, user.username):
             raise ValidationFailed({"password": problems})
         user.password_hash = hash_password(password)
@@ -139,8 +150,8 @@ def set_password(*, actor: Actor, user_id: int, password: str) -> None:
 
 def unlock_user(*, actor: Actor, user_id: int) -> None:
     authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
-    with unit_of_work() as session:
-        user = session.get(User, user_id) or _missing(user_id)
+    with unit_of_work():
+        user = _reachable(actor, user_id)
         user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
         audit.record(
             actor=actor,
@@ -151,14 +162,51 @@ def unlock_user(*, actor: Actor, user_id: int) -> None:
         )
 
 
-def list_users(*, actor: Actor) -> Sequence[User]:
+def list_users(
+    *, actor: Actor, role: str | None = None, status: str | None = None
+) -> Sequence[User]:
+    """Users the admin may manage (their facility's only, for a facility admin), by
+    user name; `status` is `active`, `inactive` or `locked`."""
     authorize(actor, Permission.USER_MANAGE, subject_type="user")
-    return db.session.scalars(sa.select(User).order_by(User.username)).all()
+    query = sa.select(User).options(selectinload(User.facility)).order_by(User.username)
+    if actor.facility_id is not None and not actor.is_system:
+        query = query.where(User.facility_id == actor.facility_id)
+    if role:
+        query = query.where(User.role == role)
+    if status == "active":
+        query = query.where(User.is_active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.is_active.is_(False))
+    elif status == "locked":
+        query = query.where(User.locked_until > utcnow())
+    return db.session.scalars(query).all()
 
 
 def get_user(*, actor: Actor, user_id: int) -> User:
     authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
-    return db.session.get(User, user_id) or _missing(user_id)
+    return _reachable(actor, user_id)
+
+
+def _reachable(actor: Actor, user_id: int) -> User:
+    """The user, if the actor's facility scope reaches them (403, audited, otherwise)."""
+    user = db.session.get(User, user_id, options=[selectinload(User.facility)])
+    if user is None:
+        _missing(user_id)
+    _authorize_scope(actor, user.facility_id, user_id)
+    return user
+
+
+def _authorize_scope(actor: Actor, facility_id: object, user_id: int | None) -> None:
+    if actor.facility_id is not None and facility_id is None and not actor.is_system:
+        facility_id = -1  # an unscoped user is beyond a facility admin's reach
+    authorize(
+        actor,
+        Permission.USER_MANAGE,
+        facility_id=facility_id,  # type: ignore[arg-type]
+        check_facility=True,
+        subject_type="user",
+        subject_id=user_id,
+    )
 
 
 def _missing(user_id: int) -> User:

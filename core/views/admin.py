@@ -1,19 +1,200 @@
-"""Admin pages: users (create, role and facility scope, password reset, unlock)."""
+"""Admin pages: users (create, role and facility scope, password reset, unlock,
+deactivate). Views are thin: each POST validates its form and calls one service."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
 from core.access import current_actor, requires
-from core.permissions import Permission
-from core.users import list_users
+from core.db import utcnow
+from core.forms import call_service, choices, new_password_fields
+from core.permissions import Permission, Role
+from core.users import (
+    UserIn,
+    create_user,
+    get_user,
+    list_users,
+    set_password,
+    unlock_user,
+    update_user,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
+
+STATUS_CHOICES = [
+    ("", "Any"),
+    ("active", "Active"),
+    ("inactive", "Deactivated"),
+    ("locked", "Locked"),
+]
+
+
+def _facility_choices() -> list[SelectChoice]:
+    from custody.services.facilities import list_facilities  # reference data
+
+    facilities = list_facilities(actor=current_actor())
+    everyone = [] if current_actor().facility_id else [("", "All facilities")]
+    return choices(everyone + [(f.code, f"{f.code} · {f.name}") for f in facilities])
+
+
+class UserFilter(FlaskForm):
+    class Meta:
+        csrf = False
+
+    role = SelectField(
+        "Role", choices=choices([("", "Any"), *ROLE_CHOICES]), validators=[Optional()]
+    )
+    status = SelectField("Status", choices=choices(STATUS_CHOICES), validators=[Optional()])
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(
+        "User name",
+        validators=[DataRequired(), Length(min=3, max=64)],
+        description="Lowercase letters, digits, dots, dashes or underscores.",
+    )
+    full_name = StringField("Full name", validators=[Optional(), Length(max=200)])
+    role = SelectField("Role", choices=choices(ROLE_CHOICES), validators=[DataRequired()])
+    facility = SelectField(
+        "Facility", validators=[Optional()], description="Limit the user to one facility."
+    )
+    password, confirm = new_password_fields()
+
+
+class UserEditForm(FlaskForm):
+    full_name = StringField("Full name", validators=[Optional(), Length(max=200)])
+    role = SelectField("Role", choices=choices(ROLE_CHOICES), validators=[DataRequired()])
+    facility = SelectField(
+        "Facility", validators=[Optional()], description="Limit the user to one facility."
+    )
+    is_active = BooleanField("Active (may sign in)")
+
+
+class PasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+
+
+class UnlockForm(FlaskForm):
+    pass
 
 
 @bp.get("/users")
 @requires(Permission.USER_MANAGE)
 def users() -> Any:
-    return render_template("admin/users.html", users=list_users(actor=current_actor()))
+    form = UserFilter(request.args)
+    valid = form.validate()
+    found = list_users(
+        actor=current_actor(),
+        role=form.role.data if valid else None,
+        status=form.status.data if valid else None,
+    )
+    return render_template("admin/users.html", users=found, form=form, now=utcnow())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Permission.USER_MANAGE)
+def new_user() -> Any:
+    form = UserCreateForm()
+    form.facility.choices = _facility_choices()
+    if form.validate_on_submit():
+        data = UserIn(
+            username=form.username.data or "",
+            full_name=form.full_name.data or "",
+            role=form.role.data or "",
+            facility_code=form.facility.data or None,
+            password=form.password.data or "",
+        )
+        user = call_service(form, lambda: create_user(actor=current_actor(), data=data))
+        if user is not None:
+            flash(f"User {user.username} created.", "success")
+            return redirect(url_for("admin.user", user_id=user.id))
+    return _form_page("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires(Permission.USER_MANAGE)
+def user(user_id: int) -> Any:
+    target = get_user(actor=current_actor(), user_id=user_id)
+    form = UserEditForm(obj=target if request.method == "GET" else None)
+    form.facility.choices = _facility_choices()
+    if request.method == "GET":
+        form.facility.data = target.facility.code if target.facility_id else ""
+    elif form.validate_on_submit():
+        changed = call_service(
+            form,
+            lambda: update_user(
+                actor=current_actor(),
+                user_id=user_id,
+                full_name=form.full_name.data or "",
+                role=form.role.data,
+                facility_code=form.facility.data or "",
+                is_active=form.is_active.data,
+            ),
+        )
+        if changed is not None:
+            flash("Changes saved.", "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return _user_page(target, form=form)
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires(Permission.USER_MANAGE)
+def user_password(user_id: int) -> Any:
+    target = get_user(actor=current_actor(), user_id=user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        done = call_service(
+            form,
+            lambda: (
+                set_password(
+                    actor=current_actor(), user_id=user_id, password=form.password.data or ""
+                )
+                or True
+            ),
+        )
+        if done:
+            flash(f"New password set for {target.username}. Tell them in person.", "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return _user_page(target, password_form=form)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@requires(Permission.USER_MANAGE)
+def user_unlock(user_id: int) -> Any:
+    target = get_user(actor=current_actor(), user_id=user_id)
+    form = UnlockForm()
+    if form.validate_on_submit():
+        unlock_user(actor=current_actor(), user_id=user_id)
+        flash(f"{target.username} can sign in again.", "success")
+        return redirect(url_for("admin.user", user_id=user_id))
+    return _user_page(target, unlock_form=form)
+
+
+def _user_page(target: Any, **forms: FlaskForm) -> Any:
+    edit = forms.get("form") or UserEditForm(obj=target, formdata=None)
+    if "form" not in forms:
+        edit.facility.choices = _facility_choices()
+        edit.facility.data = target.facility.code if target.facility_id else ""
+    return _form_page(
+        "admin/user.html",
+        target=target,
+        form=edit,
+        password_form=forms.get("password_form") or PasswordForm(formdata=None),
+        unlock_form=forms.get("unlock_form") or UnlockForm(formdata=None),
+        now=utcnow(),
+    )
+
+
+def _form_page(template: str, **context: Any) -> Any:
+    """Render a form page: 422 when a submitted form has errors, 200 otherwise."""
+    page_forms = [f for f in context.values() if isinstance(f, FlaskForm)]
+    failed = request.method == "POST" and any(f.errors for f in page_forms)
+    return render_template(template, **context), 422 if failed else 200

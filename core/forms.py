@@ -1,0 +1,66 @@
+"""Flask-WTF form helpers shared by every page: service errors shown next to the field.
+
+A page view validates its form, calls one service and, when the service refuses the
+input (`ValidationFailed`, or a `Conflict` naming a field), puts the messages on the
+form's fields so the page is rendered again with what was typed and what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from core.errors import Conflict, ValidationFailed
+
+T = TypeVar("T")
+
+# Field names used by services that differ from the form's field names.
+ALIASES = {"facility_id": "facility", "facility_code": "facility"}
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def attach_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:
+    """Show service errors on the matching fields; the rest as form-level errors."""
+    for name, messages in errors.items():
+        field = getattr(form, ALIASES.get(name, name), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.extend(messages)
+
+
+def call_service(form: FlaskForm, service: Callable[[], T]) -> T | None:
+    """Run `service`; on refused input attach the messages to `form` and return None.
+    Permission errors and missing records propagate (403/404 pages)."""
+    try:
+        return service()
+    except ValidationFailed as err:
+        attach_errors(form, err.errors)
+    except Conflict as err:
+        field = err.details.get("field")
+        attach_errors(form, {field or "__form__": [err.message]})
+    return None
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and its confirmation; the policy itself is the service's."""
+    return (
+        PasswordField(
+            "New password",
+            validators=[DataRequired(), Length(max=128)],
+            description="At least 12 characters; a phrase of several words is easiest.",
+        ),
+        PasswordField(
+            "Repeat the password",
+            validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+        ),
+    )
