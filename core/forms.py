@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from flask import render_template, request
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.fields.choices import SelectChoice
@@ -64,3 +65,16 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
             validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
         ),
     )
+
+
+def render_form_page(template: str, **context: object) -> tuple[str, int]:
+    """Render a page holding forms: 422 when a submitted form has errors, else 200."""
+    forms = [f for f in context.values() if isinstance(f, FlaskForm)]
+    failed = request.method == "POST" and any(f.errors for f in forms)
+    return render_template(template, **context), 422 if failed else 200
+
+
+def form_data(form: FlaskForm, *names: str) -> dict[str, object]:
+    """The named fields' values (all but the CSRF token when none are named)."""
+    wanted = names or [n for n in form.data if n != "csrf_token"]
+    return {name: form.data[name] for name in wanted}

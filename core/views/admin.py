@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.access import current_actor, requires
 from core.db import utcnow
-from core.forms import call_service, choices, new_password_fields
+from core.forms import call_service, choices, new_password_fields, render_form_page
 from core.permissions import Permission, Role
 from core.users import (
     UserIn,
@@ -116,7 +116,7 @@ def new_user() -> Any:
         if user is not None:
             flash(f"User {user.username} created.", "success")
             return redirect(url_for("admin.user", user_id=user.id))
-    return _form_page("admin/user_new.html", form=form)
+    return render_form_page("admin/user_new.html", form=form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -183,7 +183,7 @@ def _user_page(target: Any, **forms: FlaskForm) -> Any:
     if "form" not in forms:
         edit.facility.choices = _facility_choices()
         edit.facility.data = target.facility.code if target.facility_id else ""
-    return _form_page(
+    return render_form_page(
         "admin/user.html",
         target=target,
         form=edit,
@@ -191,10 +191,3 @@ def _user_page(target: Any, **forms: FlaskForm) -> Any:
         unlock_form=forms.get("unlock_form") or UnlockForm(formdata=None),
         now=utcnow(),
     )
-
-
-def _form_page(template: str, **context: Any) -> Any:
-    """Render a form page: 422 when a submitted form has errors, 200 otherwise."""
-    page_forms = [f for f in context.values() if isinstance(f, FlaskForm)]
-    failed = request.method == "POST" and any(f.errors for f in page_forms)
-    return render_template(template, **context), 422 if failed else 200

@@ -137,15 +137,24 @@ def list_beds(
 
 def bed_counts(*, facility_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """facility id → (beds, beds in service), in one query."""
+    return _bed_counts(HousingUnit.facility_id, HousingUnit.facility_id.in_(facility_ids))
+
+
+def unit_bed_counts(*, unit_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """housing unit id → (beds, beds in service), in one query."""
+    return _bed_counts(HousingUnit.id, HousingUnit.id.in_(unit_ids))
+
+
+def _bed_counts(key: Any, where: Any) -> dict[int, tuple[int, int]]:
     rows = db.session.execute(
         sa.select(
-            HousingUnit.facility_id,
+            key,
             sa.func.count(Bed.id),
             sa.func.count(Bed.id).filter(Bed.is_in_service.is_(True)),
         )
         .join(Bed, Bed.unit_id == HousingUnit.id)
-        .where(HousingUnit.facility_id.in_(facility_ids))
-        .group_by(HousingUnit.facility_id)
+        .where(where)
+        .group_by(key)
     ).all()
     return {row[0]: (row[1], row[2]) for row in rows}
 
@@ -237,8 +246,8 @@ def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
             code=code,
             field_office=office,
             standards_set=standards,
-            is_active=data.get("is_active", True),
-            **{k: _clean(data[k]) for k in FACILITY_FIELDS if k in data},
+            **{k: _clean(data[k]) for k in FACILITY_FIELDS if k in data and k != "is_active"},
+            is_active=bool(data.get("is_active", True)),
         )
         session.add(facility)
         session.flush()

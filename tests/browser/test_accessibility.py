@@ -47,3 +47,21 @@ def test_every_page_in_the_role_navigation(page, role):
             with page.expect_navigation():
                 detail.click()
             assert_accessible(page)
+
+
+def test_admin_forms_including_their_error_states(page):
+    sign_in_with_keyboard(page, Role.ADMIN)
+    for path in ("/admin/users/new", "/admin/facilities/new", "/admin/facilities/RVPC"):
+        page.goto(path)
+        assert_accessible(page)
+        page.fill("#name" if "RVPC" in path else "#username, #code", "")
+        with page.expect_navigation():  # submit it incomplete: the errors are shown
+            page.locator("main form.usa-form button[type=submit]").first.click()
+        assert page.locator(".usa-error-message").count() >= 1, path
+        assert_accessible(page)
+    page.goto("/facilities/RVPC")
+    with page.expect_navigation():
+        page.locator("main table a").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Edit unit and add beds").click()
+    assert_accessible(page)
