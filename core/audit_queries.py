@@ -1,25 +1,148 @@
-"""Reading the audit log (auditors): filters and keyset paging."""
+"""Reading the audit log (auditors): filters and keyset paging, newest first.
+
+Pages are cut by entry id, never by OFFSET: a page link names the id to continue from,
+so entries appended while an auditor pages through the log never shift what the next
+page shows, and no entry is shown twice or skipped.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from core.access import authorize
 from core.actor import Actor
-from core.audit import AuditEvent
+from core.audit import AuditEvent, VerifyResult, verify_chain
 from core.db import db
+from core.errors import NotFound
 from core.permissions import Permission
+
+MAX_PAGE = 200
+EXPORT_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Every field optional. `tag` matches as a prefix (`custody:` finds all custody
+    entries); dates are UTC calendar days, both ends included."""
+
+    actor: str | None = None
+    tag: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    outcome: str | None = None
+    request_id: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sealed: bool | None = None
+
+    def clauses(self) -> list[sa.ColumnElement[bool]]:
+        e = AuditEvent
+        found: list[sa.ColumnElement[bool]] = []
+        if self.actor:
+            found.append(e.actor == self.actor.strip())
+        if self.tag:
+            prefix = self.tag.strip().rstrip("*")
+            found.append(e.tag.startswith(prefix, autoescape=True))
+        for column, value in (
+            (e.subject_type, self.subject_type),
+            (e.subject_id, self.subject_id),
+            (e.outcome, self.outcome),
+            (e.request_id, self.request_id),
+        ):
+            if value:
+                found.append(column == value.strip())
+        if self.date_from:
+            found.append(e.occurred_at >= _midnight(self.date_from))
+        if self.date_to:
+            found.append(e.occurred_at < _midnight(self.date_to + dt.timedelta(days=1)))
+        if self.sealed is True:
+            found.append(e.seq.is_not(None))
+        elif self.sealed is False:
+            found.append(e.seq.is_(None))
+        return found
 
 
 @dataclass
 class EventPage:
     events: Sequence[AuditEvent]
+    older: int | None = None  # pass as `before` for the next (older) page
+    newer: int | None = None  # pass as `after` for the previous (newer) page
 
 
-def search_events(*, actor: Actor, limit: int = 50) -> EventPage:
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def search_events(
+    *,
+    actor: Actor,
+    filters: AuditFilter | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> EventPage:
+    """One page of matching entries, newest first: those older than `before`, or those
+    newer than `after` (the page before), or the newest."""
     authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
-    rows = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
-    return EventPage(list(rows))
+    limit = max(1, min(limit, MAX_PAGE))
+    where = (filters or AuditFilter()).clauses()
+    query = sa.select(AuditEvent).where(*where)
+    if after is not None:
+        rows = list(
+            db.session.scalars(
+                query.where(AuditEvent.id > after).order_by(AuditEvent.id).limit(limit + 1)
+            )
+        )
+        more_newer = len(rows) > limit
+        rows = list(reversed(rows[:limit]))
+        older = rows[-1].id if rows and _exists(where, rows[-1].id, older=True) else None
+        return EventPage(rows, older=older, newer=rows[0].id if more_newer else None)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    rows = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more_older = len(rows) > limit
+    rows = rows[:limit]
+    newer = None
+    if rows and before is not None and _exists(where, rows[0].id, older=False):
+        newer = rows[0].id
+    return EventPage(rows, older=rows[-1].id if more_older else None, newer=newer)
+
+
+def _exists(where: list[sa.ColumnElement[bool]], pivot: int, *, older: bool) -> bool:
+    side = AuditEvent.id < pivot if older else AuditEvent.id > pivot
+    return db.session.scalar(sa.select(sa.exists().where(*where, side))) or False
+
+
+def get_event(*, actor: Actor, event_id: int) -> AuditEvent:
+    authorize(actor, Permission.AUDIT_READ, subject_type="audit_event", subject_id=event_id)
+    event = db.session.get(AuditEvent, event_id)
+    if event is None:
+        raise NotFound(f"No audit entry {event_id}.")
+    return event
+
+
+def export_events(*, actor: Actor, filters: AuditFilter, cap: int) -> Iterator[AuditEvent]:
+    """All matching entries, newest first, read in batches (memory stays flat)."""
+    authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
+    where, last, sent = filters.clauses(), None, 0
+    while sent < cap:
+        query = sa.select(AuditEvent).where(*where).order_by(AuditEvent.id.desc())
+        if last is not None:
+            query = query.where(AuditEvent.id < last)
+        rows = list(db.session.scalars(query.limit(min(EXPORT_BATCH, cap - sent))))
+        if not rows:
+            return
+        yield from rows
+        sent += len(rows)
+        last = rows[-1].id
+        db.session.expunge_all()
+
+
+def verify(*, actor: Actor) -> VerifyResult:
+    """Recompute the chain (a read: nothing is sealed or changed)."""
+    authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
+    return verify_chain()

@@ -136,6 +136,7 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         token = _cv_app.set(None)  # type: ignore[arg-type]
+        kwargs.setdefault("buffered", True)  # streamed bodies are read inside the request
         try:
             response = super().open(*args, **kwargs)
         finally:

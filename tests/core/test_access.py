@@ -7,7 +7,10 @@ import re
 import pytest
 from flask import Flask
 
+from core import audit
+from core.actor import Actor
 from core.api import PUBLIC_ENDPOINTS
+from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Permission, Role
 from tests.helpers import csrf_token
 
@@ -56,7 +59,15 @@ def world(make):
     unit = make.unit(facility=facility)
     bed = make.bed(unit=unit)
     other = make.user("records")
-    return {"code": facility.code, "unit_id": unit.id, "bed_id": bed.id, "user_id": other.id}
+    with unit_of_work():
+        event = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
+    return {
+        "code": facility.code,
+        "unit_id": unit.id,
+        "bed_id": bed.id,
+        "user_id": other.id,
+        "event_id": event.id,
+    }
 
 
 def concrete(rule: str, world: dict) -> str | None:
