@@ -131,7 +131,7 @@ def update_user(
         return user
 
 
-def set_password(*, actor: Actor, user_id: int, password: str) -> None:
+def set_password(*, actor: Actor, user_id: int, password: str) -> User:
     authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
     with unit_of_work():
         user = _reachable(actor, user_id)
@@ -146,6 +146,7 @@ def set_password(*, actor: Actor, user_id: int, password: str) -> None:
             subject_id=user.id,
             changed_fields=["password_hash"],
         )
+        return user
 
 
 def unlock_user(*, actor: Actor, user_id: int) -> None:

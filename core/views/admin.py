@@ -153,14 +153,11 @@ def user_password(user_id: int) -> Any:
     if form.validate_on_submit():
         done = call_service(
             form,
-            lambda: (
-                set_password(
-                    actor=current_actor(), user_id=user_id, password=form.password.data or ""
-                )
-                or True
+            lambda: set_password(
+                actor=current_actor(), user_id=user_id, password=form.password.data or ""
             ),
         )
-        if done:
+        if done is not None:
             flash(f"New password set for {target.username}. Tell them in person.", "success")
             return redirect(url_for("admin.user", user_id=user_id))
     return _user_page(target, password_form=form)
