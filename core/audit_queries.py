@@ -2,7 +2,19 @@
 
 Pages are cut by entry id, never by OFFSET: a page link names the id to continue from,
 so entries appended while an auditor pages through the log never shift what the next
-page shows, and no entry is shown twice or skipped.
+page shows, and no entry is shown twice or skipped. (An id is taken at insert: an
+entry whose transaction commits late can land below a page already read; the first
+page, reloaded, always shows everything committed.)
+
+Filters (all optional, combined with AND):
+- `actor`: a user name, exact; ending in `*` it matches names that start with the rest.
+- `tag`: an action tag or whole leading parts of one (`custody` and `custody:` both find
+  `custody:booking:create`, `core:user` finds `core:user:create` but not
+  `core:users:x`); ending in `*` it is a plain prefix (`core:us*`).
+- `subject_type`, `subject_id`, `outcome`, `request_id`: exact.
+- `date_from` / `date_to`: calendar days in UTC (not the viewer's zone), both included:
+  `date_to=2026-05-01` keeps entries up to 2026-05-01T23:59:59.999999Z.
+- `sealed`: True for entries with a chain position, False for those not yet sealed.
 """
 
 from __future__ import annotations
@@ -21,13 +33,14 @@ from core.errors import NotFound
 from core.permissions import Permission
 
 MAX_PAGE = 200
+DEFAULT_PAGE = 50
+PREFIX_MARK = "*"
 EXPORT_BATCH = 1000
 
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """Every field optional. `tag` matches as a prefix (`custody:` finds all custody
-    entries); dates are UTC calendar days, both ends included."""
+    """Every field optional; see the module docstring for how each one matches."""
 
     actor: str | None = None
     tag: str | None = None
@@ -42,28 +55,41 @@ class AuditFilter:
     def clauses(self) -> list[sa.ColumnElement[bool]]:
         e = AuditEvent
         found: list[sa.ColumnElement[bool]] = []
-        if self.actor:
-            found.append(e.actor == self.actor.strip())
-        if self.tag:
-            prefix = self.tag.strip().rstrip("*")
-            found.append(e.tag.startswith(prefix, autoescape=True))
+        if self.actor and self.actor.strip():
+            found.append(_exact_or_prefix(e.actor, self.actor.strip()))
+        if self.tag and self.tag.strip():
+            found.append(_tag_matches(self.tag.strip()))
         for column, value in (
             (e.subject_type, self.subject_type),
             (e.subject_id, self.subject_id),
             (e.outcome, self.outcome),
             (e.request_id, self.request_id),
         ):
-            if value:
+            if value and value.strip():
                 found.append(column == value.strip())
         if self.date_from:
             found.append(e.occurred_at >= _midnight(self.date_from))
-        if self.date_to:
+        if self.date_to and self.date_to < dt.date.max:  # the last day has no day after
             found.append(e.occurred_at < _midnight(self.date_to + dt.timedelta(days=1)))
         if self.sealed is True:
             found.append(e.seq.is_not(None))
         elif self.sealed is False:
             found.append(e.seq.is_(None))
         return found
+
+
+def _exact_or_prefix(column: sa.ColumnElement[str], value: str) -> sa.ColumnElement[bool]:
+    if value.endswith(PREFIX_MARK):
+        return column.startswith(value.rstrip(PREFIX_MARK), autoescape=True)
+    return column == value
+
+
+def _tag_matches(value: str) -> sa.ColumnElement[bool]:
+    """A whole tag, or whole leading parts of one; `*` at the end: any prefix."""
+    if value.endswith(PREFIX_MARK):
+        return _exact_or_prefix(AuditEvent.tag, value)
+    parts = value.rstrip(":")
+    return sa.or_(AuditEvent.tag == parts, AuditEvent.tag.startswith(parts + ":", autoescape=True))
 
 
 @dataclass
@@ -83,10 +109,11 @@ def search_events(
     filters: AuditFilter | None = None,
     before: int | None = None,
     after: int | None = None,
-    limit: int = 50,
+    limit: int = DEFAULT_PAGE,
 ) -> EventPage:
-    """One page of matching entries, newest first: those older than `before`, or those
-    newer than `after` (the page before), or the newest."""
+    """One page of matching entries, newest first: the `limit` entries just older than
+    `before` (the next page), or just newer than `after` (the page before; `after` wins
+    when both are given), or the newest. `limit` is kept within 1..MAX_PAGE."""
     authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
     limit = max(1, min(limit, MAX_PAGE))
     where = (filters or AuditFilter()).clauses()
@@ -126,9 +153,14 @@ def get_event(*, actor: Actor, event_id: int) -> AuditEvent:
 
 
 def export_events(*, actor: Actor, filters: AuditFilter, cap: int) -> Iterator[AuditEvent]:
-    """All matching entries, newest first, read in batches (memory stays flat)."""
+    """All matching entries, newest first, at most `cap`, read in batches (memory stays
+    flat). Authorised now, before the caller starts streaming the rows."""
     authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
-    where, last, sent = filters.clauses(), None, 0
+    return _export_batches(filters.clauses(), cap)
+
+
+def _export_batches(where: list[sa.ColumnElement[bool]], cap: int) -> Iterator[AuditEvent]:
+    last, sent = None, 0
     while sent < cap:
         query = sa.select(AuditEvent).where(*where).order_by(AuditEvent.id.desc())
         if last is not None:

@@ -3,7 +3,7 @@ deactivate). Views are thin: each POST validates its form and calls one service.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -25,6 +25,9 @@ from core.users import (
     update_user,
 )
 
+if TYPE_CHECKING:
+    from custody.models import Facility
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
@@ -37,12 +40,21 @@ STATUS_CHOICES = [
 ]
 
 
-def _facility_choices() -> list[SelectChoice]:
+def _facility_choices(current: Facility | None = None) -> list[SelectChoice]:
+    """Active facilities, plus the user's `current` one even when it is closed (or the
+    select would show "All facilities" and saving would widen the user's scope)."""
     from custody.services.facilities import list_facilities  # reference data
 
-    facilities = list_facilities(actor=current_actor())
+    facilities = list(list_facilities(actor=current_actor()))
+    if current is not None and current.id not in {f.id for f in facilities}:
+        facilities.append(current)
     everyone = [] if current_actor().facility_id else [("", "All facilities")]
-    return choices(everyone + [(f.code, f"{f.code} · {f.name}") for f in facilities])
+    return choices(everyone + [(f.code, _facility_label(f)) for f in facilities])
+
+
+def _facility_label(facility: Facility) -> str:
+    closed = "" if facility.is_active else " (inactive)"
+    return f"{facility.code} · {facility.name}{closed}"
 
 
 class UserFilter(FlaskForm):
@@ -124,7 +136,7 @@ def new_user() -> Any:
 def user(user_id: int) -> Any:
     target = get_user(actor=current_actor(), user_id=user_id)
     form = UserEditForm(obj=target if request.method == "GET" else None)
-    form.facility.choices = _facility_choices()
+    form.facility.choices = _facility_choices(target.facility)
     if request.method == "GET":
         form.facility.data = target.facility.code if target.facility_id else ""
     elif form.validate_on_submit():
@@ -178,7 +190,7 @@ def user_unlock(user_id: int) -> Any:
 def _user_page(target: Any, **forms: FlaskForm) -> Any:
     edit = forms.get("form") or UserEditForm(obj=target, formdata=None)
     if "form" not in forms:
-        edit.facility.choices = _facility_choices()
+        edit.facility.choices = _facility_choices(target.facility)
         edit.facility.data = target.facility.code if target.facility_id else ""
     return render_form_page(
         "admin/user.html",

@@ -15,9 +15,10 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from core import audit_queries as queries
 from core.access import current_actor, requires
-from core.audit import Outcome
+from core.audit import AuditEvent, Outcome
 from core.forms import choices
 from core.permissions import Permission
+from core.schemas import has_control_characters
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 EXPORT_CAP = 100_000
@@ -38,31 +39,53 @@ CSV_COLUMNS = (
 )
 
 
+def _printable(form: FlaskForm, field: StringField) -> None:
+    """Any text may be searched for, except control characters (PostgreSQL cannot even
+    compare a string holding a NUL)."""
+    if field.data and has_control_characters(field.data):
+        raise ValidationError("Remove the control characters.")
+
+
+def _text(label: str, hint: str | None = None) -> StringField:
+    return StringField(label, validators=[Optional(), _printable], description=hint)
+
+
 class AuditFilterForm(FlaskForm):
+    """The filters of the audit log page (a GET form: no CSRF token, nothing changes)."""
+
     class Meta:
         csrf = False
 
-    actor = StringField("Actor (user name)", validators=[Optional()])
-    tag = StringField(
-        "Action", validators=[Optional()], description="A tag or its start, e.g. core:user"
-    )
-    subject_type = StringField("Subject type", validators=[Optional()])
-    subject_id = StringField("Subject id", validators=[Optional()])
+    actor = _text("Actor (user name)", "Exact; end with * for names that start with it.")
+    tag = _text("Action", "A tag or its first parts, e.g. custody: or core:user; * ends a prefix.")
+    subject_type = _text("Subject type", "Exact, e.g. booking or user.")
+    subject_id = _text("Subject id")
     outcome = SelectField(
         "Outcome",
         choices=choices([("", "Any"), *((o.value, o.value.capitalize()) for o in Outcome)]),
         validators=[Optional()],
     )
-    request_id = StringField("Request id", validators=[Optional()])
-    date_from = DateField("From (UTC day)", validators=[Optional()])
-    date_to = DateField("To (UTC day, included)", validators=[Optional()])
+    request_id = _text("Request id")
+    date_from = DateField(
+        "From (UTC day)",
+        validators=[Optional()],
+        description="A day in UTC, included; e.g. 2026-05-01.",
+    )
+    date_to = DateField(
+        "To (UTC day)",
+        validators=[Optional()],
+        description="A day in UTC, included up to its last second.",
+    )
     sealed = SelectField(
         "Chain",
         choices=choices([("", "Any"), ("yes", "Sealed"), ("no", "Not yet sealed")]),
         validators=[Optional()],
     )
     per_page = IntegerField(
-        "Per page", default=50, validators=[Optional(), NumberRange(1, queries.MAX_PAGE)]
+        "Per page",
+        default=queries.DEFAULT_PAGE,
+        validators=[Optional(), NumberRange(1, queries.MAX_PAGE)],
+        description=f"1 to {queries.MAX_PAGE}.",
     )
 
     def validate_date_to(self, field: DateField) -> None:
@@ -71,7 +94,7 @@ class AuditFilterForm(FlaskForm):
 
     def to_filter(self) -> queries.AuditFilter:
         def text(value: str | None) -> str | None:
-            return (value or "").strip()[:64] or None
+            return (value or "").strip() or None
 
         return queries.AuditFilter(
             actor=text(self.actor.data),
@@ -91,9 +114,9 @@ def _cursor(name: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 12 else None
 
 
-def _filter_args() -> dict[str, str]:
-    """The query string without paging, to carry the filters into page links."""
-    return {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
+def _filter_args(form: AuditFilterForm) -> dict[str, str]:
+    """The filters as given, to carry them into page and export links (no cursor)."""
+    return {name: request.args[name] for name in form.data if request.args.get(name)}
 
 
 @bp.get("/events")
@@ -107,9 +130,9 @@ def events() -> Any:
         filters=form.to_filter(),
         before=_cursor("before"),
         after=_cursor("after"),
-        limit=form.per_page.data or 50,
+        limit=form.per_page.data or queries.DEFAULT_PAGE,
     )
-    return render_template("audit/events.html", form=form, page=page, args=_filter_args())
+    return render_template("audit/events.html", form=form, page=page, args=_filter_args(form))
 
 
 @bp.get("/events.csv")
@@ -125,23 +148,7 @@ def export() -> Any:
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
         for event in rows:
-            writer.writerow(
-                [
-                    event.seq,
-                    event.id,
-                    event.occurred_at.isoformat(),
-                    _safe(event.actor),
-                    event.actor_id,
-                    event.tag,
-                    _safe(event.subject_type),
-                    _safe(event.subject_id),
-                    event.outcome,
-                    " ".join(event.changed_fields or []),
-                    event.request_id,
-                    event.client_addr,
-                    event.hash,
-                ]
-            )
+            writer.writerow([_safe(value) for value in _csv_row(event)])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -154,9 +161,28 @@ def export() -> Any:
     )
 
 
-def _safe(value: str | None) -> str | None:
-    """No spreadsheet formulas from a CSV cell (an attacker-chosen user name, say)."""
-    if value and value[0] in "=+-@\t\r":
+def _csv_row(event: AuditEvent) -> list[object]:
+    return [
+        event.seq,
+        event.id,
+        event.occurred_at.isoformat(),
+        event.actor,
+        event.actor_id,
+        event.tag,
+        event.subject_type,
+        event.subject_id,
+        event.outcome,
+        " ".join(event.changed_fields or []),
+        event.request_id,
+        event.client_addr,
+        event.hash,
+    ]
+
+
+def _safe(value: object) -> object:
+    """No spreadsheet formulas from a CSV cell (an attacker-chosen user name, a request id
+    sent in a header, say)."""
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
         return "'" + value
     return value
 

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 
 from core.auth import check_password
 from core.db import db, utcnow
+from core.errors import Conflict
 from core.models import User
+from core.permissions import Role
+from core.users import update_user
 from tests.helpers import PASSWORD, csrf_token, events, last_event
 
 NEW_PASSWORD = "correct horse battery staple 7"
@@ -27,6 +30,14 @@ def _user(username: str) -> User | None:
 def _post(client, path: str, **data: object):
     token = csrf_token(client.get("/admin/users/new").text)
     return client.post(path, data={"csrf_token": token, **data})
+
+
+def _sign_in(app, username: str, password: str) -> int:
+    """Status of a sign-in from a fresh browser (302 signed in, 401 refused)."""
+    other = app.test_client()
+    page = other.get("/login")
+    data = {"username": username, "password": password, "csrf_token": csrf_token(page.text)}
+    return other.post("/login", data=data).status_code
 
 
 def _create(client, **overrides: object):
@@ -115,21 +126,14 @@ def test_edit_role_scope_and_name(client, make, admin):
 
 def test_deactivate_and_the_user_cannot_sign_in(client, app, make, admin):
     target = make.user("records")
-    response = _post(client, f"/admin/users/{target.id}", role="records", facility="")
+    response = _post(
+        client, f"/admin/users/{target.id}", full_name=target.full_name, role="records"
+    )
     assert response.status_code == 302  # the checkbox left empty: deactivated
     db.session.refresh(target)
     assert target.is_active is False
-    other = app.test_client()
-    page = other.get("/login")
-    refused = other.post(
-        "/login",
-        data={
-            "username": target.username,
-            "password": PASSWORD,
-            "csrf_token": csrf_token(page.text),
-        },
-    )
-    assert refused.status_code == 401
+    assert _sign_in(app, target.username, PASSWORD) == 401
+    assert last_event("core:user:update", subject_id=str(target.id)).changed_fields == ["is_active"]
 
 
 def test_an_admin_cannot_deactivate_or_demote_themselves(client, admin):
@@ -140,9 +144,43 @@ def test_an_admin_cannot_deactivate_or_demote_themselves(client, admin):
     assert demoted.status_code == 422 and 'id="role-error"' in demoted.text
     db.session.refresh(admin)
     assert admin.is_active and admin.role == "admin"
+    assert not events("core:user:update", subject_id=str(admin.id))
 
 
-def test_reset_password(client, make, admin):
+def test_the_self_rule_lives_in_the_service(make):
+    actor = make.actor("admin")
+    db.session.commit()  # keep the set-up when the service rolls back
+    with pytest.raises(Conflict) as refused:
+        update_user(actor=actor, user_id=actor.user_id, is_active=False)
+    assert refused.value.details["field"] == "is_active"
+    with pytest.raises(Conflict):
+        update_user(actor=actor, user_id=actor.user_id, role="officer")
+    me = db.session.get(User, actor.user_id)
+    assert me.is_active and me.role == "admin"
+    assert update_user(actor=actor, user_id=actor.user_id, full_name="Still Me").full_name == (
+        "Still Me"
+    )
+
+
+def test_a_closed_facility_scope_survives_an_edit(client, make, admin):
+    closed = make.facility(is_active=False)
+    target = make.user("officer", facility_id=closed.id)
+    page = client.get(f"/admin/users/{target.id}").text
+    assert f'<option selected value="{closed.code}">' in page
+    response = _post(
+        client,
+        f"/admin/users/{target.id}",
+        full_name="Renamed",
+        role="officer",
+        facility=closed.code,
+        is_active="y",
+    )
+    assert response.status_code == 302
+    db.session.refresh(target)
+    assert target.facility_id == closed.id and target.full_name == "Renamed"
+
+
+def test_reset_password(client, app, make, admin):
     target = make.user()
     path = f"/admin/users/{target.id}/password"
     weak = _post(client, path, password="short", confirm="short")
@@ -154,9 +192,11 @@ def test_reset_password(client, make, admin):
     assert last_event("core:user:password", subject_id=str(target.id)).changed_fields == [
         "password_hash"
     ]
+    assert _sign_in(app, target.username, NEW_PASSWORD) == 302
+    assert _sign_in(app, target.username, PASSWORD) == 401
 
 
-def test_unlock(client, make, admin):
+def test_unlock(client, app, make, admin):
     target = make.user(failed_logins=5, locked_until=utcnow() + dt.timedelta(minutes=10))
     page = client.get(f"/admin/users/{target.id}")
     assert "Locked until" in page.text and "Unlock" in page.text
@@ -165,6 +205,7 @@ def test_unlock(client, make, admin):
     db.session.refresh(target)
     assert target.locked_until is None and target.failed_logins == 0
     assert last_event("core:user:unlock", subject_id=str(target.id)).actor_id == admin.id
+    assert _sign_in(app, target.username, PASSWORD) == 302
 
 
 def test_facility_admin_manages_only_their_facility(client, make):
@@ -185,10 +226,25 @@ def test_unknown_user_is_404(client, admin):
     assert client.get("/admin/users/999999").status_code == 404
 
 
-def test_other_roles_are_refused(client, make):
-    make.login(client, role="supervisor")
-    assert client.get("/admin/users").status_code == 403
-    assert client.get("/admin/users/new").status_code == 403
+@pytest.mark.parametrize("role", [r.value for r in Role if r is not Role.ADMIN])
+def test_other_roles_are_refused(client, make, role):
+    make.login(client, role=role)
+    target = make.user(failed_logins=5, locked_until=utcnow() + dt.timedelta(minutes=10))
+    for path in ("/admin/users", "/admin/users/new", f"/admin/users/{target.id}"):
+        assert client.get(path).status_code == 403, path
+    token = csrf_token(client.get("/dashboard").text)
+    posts = {
+        "/admin/users/new": {"username": "sneaky", "role": "admin", "password": NEW_PASSWORD},
+        f"/admin/users/{target.id}": {"role": "admin", "is_active": "y"},
+        f"/admin/users/{target.id}/password": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        f"/admin/users/{target.id}/unlock": {},
+    }
+    for path, data in posts.items():
+        assert client.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+    db.session.refresh(target)
+    assert target.role == "officer" and target.locked_until is not None
+    assert check_password(target.password_hash, PASSWORD) and _user("sneaky") is None
+    assert last_event("core:user:manage").outcome == "denied"
 
 
 def test_missing_csrf_token_is_a_form_message_not_a_500(client, make, admin):
@@ -196,3 +252,5 @@ def test_missing_csrf_token_is_a_form_message_not_a_500(client, make, admin):
     response = client.post(f"/admin/users/{target.id}/unlock", data={})
     assert response.status_code == 400
     assert "The form expired" in response.text
+    created = client.post("/admin/users/new", data={"username": "no.token", "role": "officer"})
+    assert created.status_code == 400 and _user("no.token") is None
