@@ -44,6 +44,7 @@ def init_api(app: Flask) -> None:
     api = CustodiaApi(app, spec_kwargs=SPEC_KWARGS)
     from core.api_views import blueprint as core_blueprint
     from custody.api import blueprints as custody_blueprints
+    from custody.api_bookings import blueprints as booking_blueprints
 
-    for blueprint in (core_blueprint, *custody_blueprints):
+    for blueprint in (core_blueprint, *custody_blueprints, *booking_blueprints):
         register_api_blueprint(api, blueprint)

@@ -166,3 +166,18 @@ def after_unit(callback: Any) -> None:
 
 def in_unit_of_work() -> bool:
     return _in_unit.get()
+
+
+def lock_for_update(session: sa.orm.Session, model: type[Any], ids: list[int]) -> None:
+    """Serialise writers on these rows until the transaction ends. PostgreSQL: row locks
+    (`SELECT … FOR UPDATE`, in id order so two writers cannot deadlock). SQLite: take the
+    database's write lock now (a write that touches no row does), before the transaction
+    reads anything a concurrent writer could make stale."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        table = model.__table__
+        session.execute(
+            sa.select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id).with_for_update()
+        )
+    elif dialect == "sqlite":
+        session.execute(sa.text(f"UPDATE {model.__tablename__} SET id = id WHERE 0 = 1"))  # noqa: S608

@@ -31,6 +31,9 @@ class Permission(StrEnum):
     DETAINEE_READ = "custody:detainee:read"
     DETAINEE_WRITE = "custody:detainee:write"
     ALERT_READ = "custody:alert:read"
+    ALERT_WRITE = "custody:alert:write"  # clinicians set the alerts officers act on
+    CUSTODY_SUPERVISE = "custody:supervision:approve"  # overrides, restrictive housing
+    RULES_MANAGE = "custody:rules:manage"  # detention-standards rule sets
     # health
     HEALTH_READ = "health:record:read"
     HEALTH_WRITE = "health:record:write"
@@ -51,16 +54,24 @@ _OFFICER = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
-        {P.DASHBOARD_VIEW, P.USER_MANAGE, P.TOKEN_MANAGE, P.FACILITY_READ, P.FACILITY_MANAGE}
+        {
+            P.DASHBOARD_VIEW,
+            P.USER_MANAGE,
+            P.TOKEN_MANAGE,
+            P.FACILITY_READ,
+            P.FACILITY_MANAGE,
+            P.RULES_MANAGE,
+        }
     ),
     Role.OFFICER: frozenset(_OFFICER),
-    Role.SUPERVISOR: frozenset(_OFFICER | {P.COMPLIANCE_READ}),
+    Role.SUPERVISOR: frozenset(_OFFICER | {P.COMPLIANCE_READ, P.CUSTODY_SUPERVISE}),
     Role.CLINICIAN: frozenset(
         {
             P.DASHBOARD_VIEW,
             P.FACILITY_READ,
             P.DETAINEE_READ,
             P.ALERT_READ,
+            P.ALERT_WRITE,
             P.HEALTH_READ,
             P.HEALTH_WRITE,
             P.HEALTH_EXPORT,

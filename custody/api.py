@@ -10,6 +10,7 @@ from core.access import current_actor, requires
 from core.permissions import Permission
 from custody import schemas
 from custody.services import facilities as svc
+from custody.services import housing
 
 facilities_bp = Blueprint(
     "facilities_api",
@@ -72,13 +73,21 @@ def create_unit(data: dict[str, Any], code: str) -> Any:
 @facilities_bp.arguments(schemas.BedsQuery, location="query")
 @facilities_bp.response(200, schemas.BedListOut)
 def list_beds(query: dict[str, Any], code: str) -> Any:
-    beds = svc.list_beds(
+    beds = housing.beds_with_occupants(
         actor=current_actor(),
-        code=code,
+        facility_code=code,
+        available=query.get("available"),
         unit_id=query.get("unit_id"),
         in_service=query.get("in_service"),
     )
     return {"items": beds}
+
+
+@facilities_bp.get("/<code>/census")
+@requires(Permission.DETAINEE_READ)
+def census(code: str) -> Any:
+    """Current population by unit and classification level."""
+    return housing.census(actor=current_actor(), facility_code=code)
 
 
 @units_bp.patch("/units/<int:unit_id>")

@@ -98,8 +98,31 @@ class BedOut(Schema):
     is_in_service = fields.Boolean()
 
 
+class OccupantOut(Schema):
+    booking_id = fields.String()
+    name = fields.String(attribute="occupant")
+    a_number = fields.String()
+    level = fields.Integer(allow_none=True)
+    alerts = fields.List(fields.String())
+
+
+class BedSlotOut(Schema):
+    """A bed of the housing board: the bed, whether it is free, and who is in it."""
+
+    id = fields.Function(lambda s: str(s.bed.id))
+    unit_id = fields.Function(lambda s: str(s.bed.unit_id))
+    unit = fields.Function(lambda s: s.bed.unit.name)
+    label = fields.Function(lambda s: s.bed.label)
+    levels_allowed = fields.Function(lambda s: s.bed.unit.levels)
+    is_lower_bunk = fields.Function(lambda s: s.bed.is_lower_bunk)
+    is_accessible = fields.Function(lambda s: s.bed.is_accessible)
+    is_in_service = fields.Function(lambda s: s.bed.is_in_service)
+    is_available = fields.Boolean(attribute="is_free")
+    occupant = fields.Function(lambda s: None if s.booking_id is None else OccupantOut().dump(s))
+
+
 class BedListOut(Schema):
-    items = fields.List(fields.Nested(BedOut))
+    items = fields.List(fields.Nested(BedSlotOut))
 
 
 class BedsIn(InSchema):
@@ -118,3 +141,4 @@ class BedPatchIn(InSchema):
 class BedsQuery(InSchema):
     unit_id = fields.Integer()
     in_service = fields.Boolean()
+    available = fields.Boolean()

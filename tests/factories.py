@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 import sqlalchemy as sa
 from factory.alchemy import SQLAlchemyModelFactory
@@ -9,7 +11,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 from core.auth import hash_password
 from core.db import db
 from core.models import User
-from custody.models import Bed, Facility, FieldOffice, HousingUnit, StandardsSet
+from custody.models import Bed, Detainee, Facility, FieldOffice, HousingUnit, StandardsSet
+from custody.services.identity import name_key
 
 PASSWORD = "correct-horse-battery-9"
 _HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
@@ -78,3 +81,16 @@ class UserFactory(Base):
     role = "officer"
     is_active = True
     failed_logins = 0
+
+
+class DetaineeFactory(Base):
+    class Meta:
+        model = Detainee
+
+    a_number = factory.Sequence(lambda n: f"{200000000 + n:09d}")
+    family_name = factory.Sequence(lambda n: f"Testperson{n}")
+    given_name = "Alex"
+    date_of_birth = dt.date(1990, 1, 1)
+    sex = "male"
+    country_of_birth = "MX"
+    name_key = factory.LazyAttribute(lambda o: name_key(o.family_name, o.given_name))

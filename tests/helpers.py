@@ -29,6 +29,22 @@ def csrf_token(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+NONE = {
+    "current_offense": "none",
+    "prior_convictions": "none",
+    "violence_history": "none",
+    "escape_history": "none",
+    "institutional_conduct": "none",
+    "security_threat_group": "no",
+}
+# Worksheet answers that score to each level.
+WORKSHEET_ANSWERS = {
+    1: NONE,
+    2: {**NONE, "current_offense": "moderate", "prior_convictions": "one_or_two"},
+    3: {**NONE, "current_offense": "violent_felony"},
+}
+
+
 class Maker:
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -41,6 +57,39 @@ class Maker:
 
     def bed(self, **kwargs: Any) -> Any:
         return factories.BedFactory(**kwargs)
+
+    def detainee(self, **kwargs: Any) -> Any:
+        return factories.DetaineeFactory(**kwargs)
+
+    def booking(self, facility: Any = None, detainee: Any = None, **data: Any) -> Any:
+        """A booking made through the service (so its clocks open as in production)."""
+        from custody.services.intake import book_detainee
+
+        facility = facility or self.facility()
+        detainee = detainee or self.detainee()
+        return book_detainee(
+            actor=Actor.system("test"),
+            data={"detainee_id": detainee.id, "facility_code": facility.code, **data},
+        )
+
+    def classified(self, booking: Any, level: int = 2, screened: bool = True) -> Any:
+        """Classify (the scored level, or a supervisor override to `level`) and screen."""
+        from custody.services.classification import classify, record_screening
+
+        system = Actor.system("test")
+        classify(
+            actor=system,
+            booking_id=booking.id,
+            inputs=WORKSHEET_ANSWERS[level],
+        )
+        if screened:
+            record_screening(
+                actor=system,
+                booking_id=booking.id,
+                victimization_risk=False,
+                abusiveness_risk=False,
+            )
+        return booking
 
     def user(self, role: str = "officer", **kwargs: Any) -> User:
         return factories.UserFactory(role=role, **kwargs)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, created_at, intpk
+
+if TYPE_CHECKING:
+    from custody.models.rules import ComplianceRule
 
 
 class FacilityType(StrEnum):
@@ -47,13 +51,15 @@ class FieldOffice(Base):
 
 
 class StandardsSet(Base):
-    """A detention-standards set a facility is bound to (its rules come with Custody I)."""
+    """A detention-standards set a facility is bound to: a named set of rules (data)."""
 
     __tablename__ = "standards_sets"
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+
+    rules: Mapped[list[ComplianceRule]] = relationship(order_by="ComplianceRule.rule")
 
 
 class Facility(Base):

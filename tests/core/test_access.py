@@ -59,6 +59,7 @@ def world(make):
     unit = make.unit(facility=facility)
     bed = make.bed(unit=unit)
     other = make.user("records")
+    booking = make.booking(facility=facility)
     with unit_of_work():
         event = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
     return {
@@ -67,6 +68,8 @@ def world(make):
         "bed_id": bed.id,
         "user_id": other.id,
         "event_id": event.id,
+        "detainee_id": booking.detainee_id,
+        "booking_id": booking.id,
     }
 
 

@@ -1,0 +1,302 @@
+"""Intake and booking: one active booking per person, property receipt, orientation,
+compliance clocks opened at arrival, release."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from core import audit
+from core.access import authorize
+from core.actor import Actor
+from core.db import db, lock_for_update, unit_of_work, utcnow
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.permissions import Permission
+from custody import reference
+from custody.models import (
+    BedAssignment,
+    Booking,
+    BookingStatus,
+    ClockStart,
+    Detainee,
+    Facility,
+    PropertyItem,
+)
+from custody.services import clocks
+
+FUTURE_SLACK = dt.timedelta(minutes=5)
+MAX_PROPERTY_LINES = 100
+
+
+def get_booking(*, actor: Actor, booking_id: int) -> Booking:
+    booking = db.session.scalar(
+        sa.select(Booking)
+        .options(
+            selectinload(Booking.detainee).selectinload(Detainee.alerts),
+            selectinload(Booking.facility),
+            selectinload(Booking.clocks),
+            selectinload(Booking.classifications),
+            selectinload(Booking.assignments).selectinload(BedAssignment.bed),
+        )
+        .where(Booking.id == booking_id)
+    )
+    if booking is None:
+        authorize(actor, Permission.DETAINEE_READ, subject_type="booking", subject_id=booking_id)
+        raise NotFound(f"No booking {booking_id}.")
+    authorize(
+        actor,
+        Permission.DETAINEE_READ,
+        facility_id=booking.facility_id,
+        check_facility=True,
+        subject_type="booking",
+        subject_id=booking_id,
+    )
+    return booking
+
+
+def active_booking(detainee_id: int) -> Booking | None:
+    return db.session.scalar(
+        sa.select(Booking).where(
+            Booking.detainee_id == detainee_id, Booking.status != BookingStatus.RELEASED
+        )
+    )
+
+
+def list_bookings(
+    *, actor: Actor, facility_code: str, status: str | None = None, limit: int = 500
+) -> Sequence[Booking]:
+    from custody.services.facilities import get_facility
+
+    facility = get_facility(actor=actor, code=facility_code)
+    authorize(actor, Permission.DETAINEE_READ, subject_type="booking")
+    query = (
+        sa.select(Booking)
+        .join(Detainee)
+        .options(selectinload(Booking.detainee), selectinload(Booking.classifications))
+        .where(Booking.facility_id == facility.id)
+    )
+    if status:
+        query = query.where(Booking.status == status)
+    else:
+        query = query.where(Booking.status != BookingStatus.RELEASED)
+    query = query.order_by(Detainee.family_name, Detainee.given_name, Booking.id).limit(limit)
+    return db.session.scalars(query).all()
+
+
+# --- booking -------------------------------------------------------------------------
+
+
+def _when(value: Any, name: str, errors: dict[str, list[str]]) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        errors.setdefault(name, []).append("Give a date and time with its time zone.")
+        return None
+    if value > utcnow() + FUTURE_SLACK:
+        errors.setdefault(name, []).append("This time is in the future.")
+    return value
+
+
+def _check_property(items: Sequence[Any], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    if len(items) > MAX_PROPERTY_LINES:
+        errors["property"] = [f"At most {MAX_PROPERTY_LINES} lines; group small items."]
+        return []
+    clean = []
+    for number, item in enumerate(items, start=1):
+        description = str(item.get("description") or "").strip()
+        quantity = item.get("quantity", 1)
+        value = item.get("value_cents")
+        if not description or len(description) > 200:
+            errors.setdefault("property", []).append(f"Line {number}: describe the item.")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 < quantity < 10_000:
+            errors.setdefault("property", []).append(f"Line {number}: quantity 1 to 9999.")
+        if value is not None and (not isinstance(value, int) or value < 0):
+            errors.setdefault("property", []).append(f"Line {number}: value in cents, 0 or more.")
+        clean.append(
+            {
+                "line_no": number,
+                "description": description,
+                "quantity": quantity,
+                "is_valuable": bool(item.get("is_valuable")) or bool(value),
+                "value_cents": value,
+            }
+        )
+    return clean
+
+
+def _check_booking(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    clean["booked_at"] = _when(data.get("booked_at"), "booked_at", errors) or utcnow()
+    clean["orientation_at"] = _when(data.get("orientation_at"), "orientation_at", errors)
+    if clean["orientation_at"] and clean["orientation_at"] < clean["booked_at"]:
+        errors.setdefault("orientation_at", []).append("Orientation comes after arrival.")
+    for name in ("arresting_agency", "program"):
+        value = (data.get(name) or "").strip() or None
+        if value and len(value) > 100:
+            errors.setdefault(name, []).append("Use at most 100 characters.")
+        clean[name] = value
+    language = (data.get("handbook_language") or "").strip().lower() or None
+    if language and not reference.is_language(language):
+        errors["handbook_language"] = ["Use a language code such as es or en."]
+    clean["handbook_language"] = language
+    clean["property"] = _check_property(data.get("property") or [], errors)
+    return clean, errors
+
+
+def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
+    """Book a person into a facility: 409 if they already have an active booking. Opens
+    the compliance clocks of the facility's rule set that arrival starts."""
+    authorize(actor, Permission.DETAINEE_WRITE, subject_type="booking")
+    clean, errors = _check_booking(data)
+    facility = db.session.scalar(
+        sa.select(Facility).where(Facility.code == str(data.get("facility_code") or "").upper())
+    )
+    if facility is None or not facility.is_active:
+        errors["facility_code"] = ["Choose an open facility."]
+    person = _person(data.get("detainee_id"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert facility is not None and person is not None
+    authorize(
+        actor,
+        Permission.DETAINEE_WRITE,
+        facility_id=facility.id,
+        check_facility=True,
+        subject_type="booking",
+    )
+    if clean["booked_at"].date() < person.date_of_birth:
+        raise ValidationFailed({"booked_at": ["Arrival is before the date of birth."]})
+    with unit_of_work() as session:
+        lock_for_update(session, Detainee, [person.id])
+        if (current := active_booking(person.id)) is not None:
+            raise Conflict(
+                f"Detainee {person.id} already has an active booking ({current.id}).",
+                existing_id=str(current.id),
+            )
+        booking = Booking(
+            detainee=person,
+            facility=facility,
+            status=BookingStatus.BOOKED,
+            booked_by_id=actor.user_id,
+            **{k: v for k, v in clean.items() if k != "property"},
+        )
+        booking.property_items = [PropertyItem(**line) for line in clean["property"]]
+        session.add(booking)
+        session.flush()
+        booking.receipt_number = f"{facility.code}-{booking.id:07d}"
+        clocks.open_clocks(booking, ClockStart.BOOKING, booking.booked_at)
+        audit.record(
+            actor=actor,
+            tag="custody:booking:create",
+            subject_type="booking",
+            subject_id=booking.id,
+            changed_fields=[k for k, v in clean.items() if v] + ["facility_id", "detainee_id"],
+        )
+        return booking
+
+
+def _person(value: Any, errors: dict[str, list[str]]) -> Detainee | None:
+    try:
+        person_id = int(value)
+    except (TypeError, ValueError):
+        person_id = 0
+    person = db.session.get(Detainee, person_id) if 0 < person_id < 2**31 else None
+    if person is None:
+        errors["detainee_id"] = ["No such detainee."]
+    return person
+
+
+def update_intake(*, actor: Actor, booking_id: int, data: Mapping[str, Any]) -> Booking:
+    """Orientation, handbook language and the property receipt, after booking."""
+    booking = writable_booking(actor, booking_id)
+    merged = {
+        "booked_at": booking.booked_at,
+        "orientation_at": booking.orientation_at,
+        "arresting_agency": booking.arresting_agency,
+        "program": booking.program,
+        "handbook_language": booking.handbook_language,
+        **data,
+    }
+    clean, errors = _check_booking(merged)
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work():
+        changed = []
+        for name in ("orientation_at", "handbook_language", "arresting_agency", "program"):
+            if getattr(booking, name) != clean[name]:
+                setattr(booking, name, clean[name])
+                changed.append(name)
+        if "property" in data:
+            booking.property_items.clear()
+            db.session.flush()
+            booking.property_items.extend(PropertyItem(**line) for line in clean["property"])
+            changed.append("property")
+        audit.record(
+            actor=actor,
+            tag="custody:booking:update",
+            subject_type="booking",
+            subject_id=booking.id,
+            changed_fields=changed,
+        )
+        return booking
+
+
+def writable_booking(actor: Actor, booking_id: int) -> Booking:
+    booking = get_booking(actor=actor, booking_id=booking_id)
+    authorize(
+        actor,
+        Permission.DETAINEE_WRITE,
+        facility_id=booking.facility_id,
+        check_facility=True,
+        subject_type="booking",
+        subject_id=booking_id,
+    )
+    return booking
+
+
+def release_booking(
+    *, actor: Actor, booking_id: int, reason: str, released_at: dt.datetime | None = None
+) -> Booking:
+    """Release: the bed is freed, open clocks stop counting, property is returned against
+    the receipt."""
+    booking = writable_booking(actor, booking_id)
+    errors: dict[str, list[str]] = {}
+    when = _when(released_at, "released_at", errors) or utcnow()
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        errors["reason"] = ["Give the reason for release (at most 500 characters)."]
+    if when < booking.booked_at:
+        errors.setdefault("released_at", []).append("Release comes after arrival.")
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work() as session:
+        lock_for_update(session, Booking, [booking.id])
+        session.refresh(booking)
+        if booking.status == BookingStatus.RELEASED:
+            raise Conflict(f"Booking {booking.id} is already released.")
+        if booking.status == BookingStatus.IN_TRANSIT:
+            raise Conflict("The person is in transit: complete or cancel the transfer first.")
+        if (current := booking.assignment) is not None:
+            current.ended_at, current.end_reason = when, "released"
+        if (placement := booking.placement) is not None:
+            placement.released_at, placement.release_note = when, "released from custody"
+        for item in booking.property_items:
+            item.returned_at = item.returned_at or when
+        booking.status, booking.released_at, booking.release_reason = (
+            BookingStatus.RELEASED,
+            when,
+            reason,
+        )
+        audit.record(
+            actor=actor,
+            tag="custody:booking:release",
+            subject_type="booking",
+            subject_id=booking.id,
+            changed_fields=["status", "released_at", "release_reason"],
+        )
+        return booking
