@@ -22,7 +22,7 @@ class Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "flush"
+        sqlalchemy_session_persistence = "commit"  # as if made before the test
 
 
 def _by_code(model: type, code: str) -> object:

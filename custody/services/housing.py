@@ -131,6 +131,10 @@ def assign_bed(
     override_reason = (override_reason or "").strip() or None
     if override_reason and len(override_reason) > 1000:
         raise ValidationFailed({"override_reason": ["Use at most 1000 characters."]})
+    if override_reason:  # only a supervisor may override, whatever the rules turn out to be
+        authorize(
+            actor, Permission.CUSTODY_SUPERVISE, subject_type="booking", subject_id=booking_id
+        )
     with unit_of_work() as session:
         bed = session.get(Bed, bed_id)
         if bed is None:
@@ -149,13 +153,6 @@ def assign_bed(
         hard = [v for v in violations if v.hard]
         if hard or (violations and not override_reason):
             raise HousingRefused(hard or violations)
-        if violations:
-            authorize(
-                actor,
-                Permission.CUSTODY_SUPERVISE,
-                subject_type="booking",
-                subject_id=booking_id,
-            )
         now = utcnow()
         if current is not None:
             current.ended_at, current.end_reason = now, "moved"
