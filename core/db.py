@@ -124,6 +124,7 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
         yield session
         session.flush()
         return
+    _end_stale_read(session)
     token = _in_unit.set(True)
     on_commit: list[Any] = []
     on_end: list[Any] = []
@@ -143,6 +144,20 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
             callback()
     for callback in on_commit:
         callback()
+
+
+def _end_stale_read(scoped: Any) -> None:
+    """SQLite: a unit must not inherit a read transaction begun by reads before it (a
+    permission check, say). In WAL mode such a transaction keeps an old snapshot, and
+    its first write fails at once with "database is locked" if another writer committed
+    since. Ending it (nothing is pending) lets the unit take the write lock and wait."""
+    session = scoped()
+    if (
+        session.in_transaction()
+        and not (session.new or session.dirty or session.deleted)
+        and session.get_bind().dialect.name == "sqlite"
+    ):
+        session.commit()
 
 
 def after_commit(callback: Any) -> None:

@@ -131,7 +131,15 @@ def assign_bed(data: dict[str, Any], booking_id: int) -> Any:
         booking_id=booking_id,
         bed_id=_id(data["bed_id"], "bed_id"),
         override_reason=data.get("override_reason"),
+        **_from_bed(data),
     )
+
+
+def _from_bed(data: dict[str, Any]) -> dict[str, Any]:
+    if "from_bed_id" not in data:
+        return {}
+    value = data["from_bed_id"]
+    return {"from_bed_id": None if value in (None, "") else _id(value, "from_bed_id")}
 
 
 @bookings_bp.get("/<int:booking_id>/housing")

@@ -203,6 +203,13 @@ class AssignmentOut(Schema):
 
 class HousingIn(InSchema):
     bed_id = fields.String(required=True)
+    from_bed_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Optional guard: the bed the person is in now (null: not housed). "
+            "409 `housing_changed` if that is no longer so."
+        },
+    )
     override_reason = fields.String(allow_none=True, validate=validate.Length(0, 1000))
 
 

@@ -122,11 +122,23 @@ def evaluate(booking: Booking, bed: Bed) -> list[Violation]:
     )
 
 
+KEEP = -1  # `from_bed_id` not given: move from wherever the person is
+
+
 def assign_bed(
-    *, actor: Actor, booking_id: int, bed_id: int, override_reason: str | None = None
+    *,
+    actor: Actor,
+    booking_id: int,
+    bed_id: int,
+    override_reason: str | None = None,
+    from_bed_id: int | None = KEEP,
 ) -> BedAssignment:
     """Put the person in the bed (ending the current assignment). 409 names the broken
-    rules; soft rules give way to a supervisor's `override_reason`."""
+    rules; soft rules give way to a supervisor's `override_reason`.
+
+    `from_bed_id` guards against lost updates: the bed the caller believes the person is
+    in (None: not housed). When it is no longer true, 409 `housing_changed` — so of two
+    officers housing the same person at the same moment, exactly one wins."""
     writable_booking(actor, booking_id)
     override_reason = (override_reason or "").strip() or None
     if override_reason and len(override_reason) > 1000:
@@ -136,10 +148,10 @@ def assign_bed(
             actor, Permission.CUSTODY_SUPERVISE, subject_type="booking", subject_id=booking_id
         )
     with unit_of_work() as session:
+        lock_for_update(session, Booking, [booking_id])  # first: before any read
         bed = session.get(Bed, bed_id)
         if bed is None:
             raise NotFound(f"No bed {bed_id}.")
-        lock_for_update(session, Booking, [booking_id])
         lock_for_update(session, HousingUnit, [bed.unit_id])
         lock_for_update(session, Bed, [bed_id])
         booking = session.get(Booking, booking_id)
@@ -147,6 +159,13 @@ def assign_bed(
         session.refresh(booking)
         session.refresh(bed)
         current = booking.assignment
+        current_bed = None if current is None else current.bed_id
+        if from_bed_id != KEEP and from_bed_id != current_bed:
+            where = "not housed" if current is None else f"in bed {current.bed.label}"
+            raise Conflict(
+                f"The person's housing changed meanwhile: now {where}. Reload and try again.",
+                rule="housing_changed",
+            )
         if current is not None and current.bed_id == bed_id:
             raise Conflict(f"The person is already in bed {bed.label}.", rule="same_bed")
         violations = evaluate(booking, bed)
