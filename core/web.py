@@ -58,6 +58,7 @@ SECURITY_HEADERS = {
 
 NAV_ITEMS = (
     ("Dashboard", "home.dashboard", Permission.DASHBOARD_VIEW),
+    ("People", "bookings.detainees", Permission.DETAINEE_READ),
     ("Facilities", "facilities.index", Permission.FACILITY_READ),
     ("Users", "admin.users", Permission.USER_MANAGE),
     ("Audit log", "audit.events", Permission.AUDIT_READ),

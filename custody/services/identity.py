@@ -202,7 +202,7 @@ def _text(
     return value
 
 
-def _check_person(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def check_person(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     a_number = normalize_a_number(data.get("a_number"))
@@ -273,7 +273,7 @@ def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
     """Record a person. 422 names the invalid fields; 409 names the existing record when
     the A-number is already known."""
     authorize(actor, Permission.DETAINEE_WRITE, subject_type="detainee")
-    clean, errors = _check_person(data)
+    clean, errors = check_person(data)
     if errors:
         raise ValidationFailed(errors)
     with unit_of_work() as session:
@@ -307,7 +307,7 @@ def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) 
     person = get_detainee(actor=actor, detainee_id=detainee_id)
     authorize(actor, Permission.DETAINEE_WRITE, subject_type="detainee", subject_id=detainee_id)
     merged = {**_as_data(person), **data, "a_number": person.a_number}
-    clean, errors = _check_person(merged)
+    clean, errors = check_person(merged)
     if errors:
         raise ValidationFailed(errors)
     with unit_of_work():

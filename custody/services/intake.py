@@ -300,3 +300,67 @@ def release_booking(
             changed_fields=["status", "released_at", "release_reason"],
         )
         return booking
+
+
+# --- intake of a new person ------------------------------------------------------------
+
+
+class PossibleDuplicates(Conflict):
+    """The new person looks like someone already recorded: confirm or use that record."""
+
+    def __init__(self, found: list[Any]) -> None:
+        names = "; ".join(f"{d.detainee.full_name} (A{d.detainee.a_number})" for d in found)
+        super().__init__(
+            f"Possibly already recorded: {names}. Use that record, or confirm this is "
+            "someone else.",
+            field="confirm_new",
+            duplicates=[str(d.detainee.id) for d in found],
+        )
+        self.found = found
+
+
+def intake_new_person(
+    *,
+    actor: Actor,
+    person: Mapping[str, Any],
+    booking: Mapping[str, Any],
+    confirm_new: bool = False,
+) -> Booking:
+    """Record a new person and book them, in one transaction: nothing is written unless
+    both succeed. Every invalid field of both is reported at once; a possible duplicate
+    (similar name, same date and country of birth) stops the intake until confirmed."""
+    from custody.services import identity
+
+    authorize(actor, Permission.DETAINEE_WRITE, subject_type="booking")
+    _, errors = identity.check_person(person)
+    _, booking_errors = _check_booking(booking)
+    errors.update(booking_errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if not confirm_new:
+        found = identity.possible_duplicates(
+            family_name=person["family_name"],
+            given_name=person["given_name"],
+            date_of_birth=person["date_of_birth"],
+            country_of_birth=str(person["country_of_birth"]).upper(),
+            aliases=person.get("aliases") or [],
+        )
+        if found:
+            raise PossibleDuplicates(found)
+    with unit_of_work():
+        created = identity.create_detainee(actor=actor, data=person)
+        return book_detainee(actor=actor, data={**booking, "detainee_id": created.id})
+
+
+def bookings_of(*, actor: Actor, detainee_id: int) -> Sequence[Booking]:
+    """A person's bookings, newest first (those at facilities the actor reaches)."""
+    authorize(actor, Permission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id)
+    query = (
+        sa.select(Booking)
+        .options(selectinload(Booking.facility))
+        .where(Booking.detainee_id == detainee_id)
+        .order_by(Booking.booked_at.desc())
+    )
+    if actor.facility_id is not None and not actor.is_system:
+        query = query.where(Booking.facility_id == actor.facility_id)
+    return db.session.scalars(query).all()

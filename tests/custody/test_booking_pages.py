@@ -1,0 +1,181 @@
+"""Custody pages: intake, booking, classification, screening, housing, board, release."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from core.db import db
+from custody.models import Booking, Detainee
+from tests.helpers import NONE, csrf_token, last_event
+
+INTAKE = {
+    "a_number": "A-210-000-001",
+    "family_name": "Quispe Mamani",
+    "given_name": "Rosa",
+    "date_of_birth": "1992-06-15",
+    "sex": "female",
+    "gender_identity": "woman",
+    "country_of_birth": "PE",
+    "primary_language": "es",
+    "other_languages": "qu",
+    "aliases": "Mamani, Rosa",
+    "arresting_agency": "ERO Dallas",
+    "property": "Wallet, brown\n2 x T-shirt\nCash $42.50",
+    "orientation_given": "y",
+    "handbook_language": "es",
+}
+
+
+@pytest.fixture
+def officer(client, make):
+    facility = make.facility()
+    unit = make.unit(facility=facility, sex_housed="female", allows_level_3=False)
+    make.bed(unit=unit, label="A-01")
+    make.login(client, role="supervisor")
+    return {"facility": facility, "unit": unit}
+
+
+def post(client, url, data):
+    token = csrf_token(client.get(url).text)
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def test_intake_creates_person_and_booking_in_one_go(client, officer):
+    response = post(client, "/intake", {**INTAKE, "facility": officer["facility"].code})
+    assert response.status_code == 302, response.text
+    booking = db.session.scalar(sa.select(Booking))
+    person = booking.detainee
+    assert person.a_number == "210000001"
+    assert [(lang.code, lang.interpreter_needed) for lang in person.languages] == [
+        ("es", False),
+        ("qu", False),
+    ]
+    assert [(a.family_name, a.given_name) for a in person.aliases] == [("Mamani", "Rosa")]
+    assert [(p.quantity, p.description, p.value_cents) for p in booking.property_items] == [
+        (1, "Wallet, brown", None),
+        (2, "T-shirt", None),
+        (1, "Cash", 4250),
+    ]
+    assert booking.orientation_at is not None and booking.handbook_language == "es"
+    assert last_event("custody:booking:create").subject_id == str(booking.id)
+    page = client.get(response.headers["Location"])
+    assert "Quispe Mamani, Rosa" in page.text and "Health screening" in page.text.replace(
+        "Intake health screening", "Health screening"
+    )
+
+
+def test_intake_errors_keep_what_was_typed_and_write_nothing(client, officer):
+    bad = {**INTAKE, "a_number": "12", "date_of_birth": "", "facility": officer["facility"].code}
+    response = post(client, "/intake", bad)
+    assert response.status_code == 422
+    assert 'value="Quispe Mamani"' in response.text
+    assert "Cash $42.50" in response.text
+    assert re.search(r'id="a_number-error"[^>]*>[^<]*8 or 9 digits', response.text)
+    assert 'id="date_of_birth-error"' in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Detainee)) == 0
+
+
+def test_intake_warns_of_a_possible_duplicate_until_confirmed(client, make, officer):
+    make.detainee(
+        family_name="Quispe-Mamani",
+        given_name="Rosa",
+        date_of_birth=__import__("datetime").date(1992, 6, 15),
+        country_of_birth="PE",
+        sex="female",
+    )
+    data = {**INTAKE, "facility": officer["facility"].code}
+    response = post(client, "/intake", data)
+    assert response.status_code == 422
+    assert (
+        "may already be recorded" in response.text and "Book that record instead" in response.text
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+    response = post(client, "/intake", {**data, "confirm_new": "y"})
+    assert response.status_code == 302
+
+
+def test_duplicate_a_number_is_shown_next_to_the_field(client, make, officer):
+    make.detainee(a_number="210000001")
+    response = post(client, "/intake", {**INTAKE, "facility": officer["facility"].code})
+    assert response.status_code == 422
+    assert re.search(r'id="a_number-error"[^>]*>[^<]*already recorded', response.text)
+
+
+def test_classify_screen_house_and_release_through_the_pages(client, make, officer):
+    booking = make.booking(facility=officer["facility"], detainee=make.detainee(sex="female"))
+    url = f"/bookings/{booking.id}/classification"
+    response = post(client, url, {**NONE, "escape_history": ""})
+    assert response.status_code == 422 and 'id="escape_history-error"' in response.text
+    assert post(client, url, NONE).status_code == 302
+    screening = {"victimization_risk": "no", "abusiveness_risk": "no"}
+    token = csrf_token(client.get(url).text)
+    response = client.post(
+        f"/bookings/{booking.id}/screening", data={**screening, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/bookings/{booking.id}/housing")
+    assert "A-01" in page.text
+    bed = officer["unit"].beds[0]
+    response = post(
+        client, f"/bookings/{booking.id}/housing", {"bed_id": bed.id, "from_bed_id": ""}
+    )
+    assert response.status_code == 302, response.text
+    assert booking.assignment.bed_id == bed.id
+    board = client.get(f"/facilities/{officer['facility'].code}/board")
+    assert booking.detainee.full_name in board.text
+    response = post(client, f"/bookings/{booking.id}/release", {"reason": ""})
+    assert response.status_code == 422
+    assert (
+        post(client, f"/bookings/{booking.id}/release", {"reason": "Bond posted"}).status_code
+        == 302
+    )
+    assert booking.status == "released"
+
+
+def test_housing_refusal_lists_the_rules(client, make, officer):
+    booking = make.booking(facility=officer["facility"], detainee=make.detainee(sex="female"))
+    bed = officer["unit"].beds[0]
+    response = post(client, f"/bookings/{booking.id}/housing?all=1", {"bed_id": bed.id})
+    assert response.status_code == 422
+    assert (
+        "Classification and sexual-abuse screening come before general population" in response.text
+    )
+    assert "supervisor may override" in response.text
+
+
+def test_stale_housing_form_is_refused(client, make, officer):
+    booking = make.classified(
+        make.booking(facility=officer["facility"], detainee=make.detainee(sex="female"))
+    )
+    other_bed = make.bed(unit=officer["unit"], label="A-02")
+    from core.actor import Actor
+    from custody.services.housing import assign_bed
+
+    assign_bed(actor=Actor.system("t"), booking_id=booking.id, bed_id=other_bed.id)
+    bed = officer["unit"].beds[0]
+    response = post(
+        client, f"/bookings/{booking.id}/housing", {"bed_id": bed.id, "from_bed_id": ""}
+    )
+    assert response.status_code == 422 and "changed meanwhile" in response.text
+
+
+def test_officer_pages_show_alerts_not_clinical_content(client, make, officer):
+    booking = make.booking(facility=officer["facility"])
+    from core.actor import Actor
+    from custody.services.identity import set_alert
+
+    set_alert(
+        actor=Actor.system("t"), detainee_id=booking.detainee_id, kind="suicide_watch", active=True
+    )
+    page = client.get(f"/bookings/{booking.id}")
+    assert "Suicide watch" in page.text
+
+
+def test_people_search(client, make, officer):
+    make.detainee(family_name="Gómez", given_name="Luis", a_number="210000009")
+    for query in ("gomez", "A210000009", "210-000-009"):
+        page = client.get("/detainees", query_string={"q": query})
+        assert "Gómez, Luis" in page.text, query
