@@ -169,11 +169,13 @@ class ClassificationIn(InSchema):
     inputs = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     reasons = fields.String(allow_none=True, validate=validate.Length(0, 2000))
     override_reason = fields.String(allow_none=True, validate=validate.Length(0, 2000))
+    classified_at = fields.AwareDateTime(allow_none=True)
 
 
 class ScreeningIn(InSchema):
     victimization_risk = fields.Boolean(required=True)
     abusiveness_risk = fields.Boolean(required=True)
+    screened_at = fields.AwareDateTime(allow_none=True)
 
 
 class ScreeningOut(Schema):

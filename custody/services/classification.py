@@ -98,9 +98,11 @@ def classify(
     reasons: str | None = None,
     level: int | None = None,
     override_reason: str | None = None,
+    classified_at: dt.datetime | None = None,
 ) -> Classification:
     """Score the worksheet. `level` different from the scored one is a supervisor
-    override and needs `override_reason`."""
+    override and needs `override_reason`. `classified_at` records a worksheet done
+    earlier on paper (between arrival and now)."""
     booking = writable_booking(actor, booking_id)
     score, scored, errors = score_worksheet(inputs)
     final = scored if level is None else level
@@ -109,6 +111,7 @@ def classify(
     override_reason = (override_reason or "").strip() or None
     if final != scored and not override_reason:
         errors["override_reason"] = ["Give the reason for a level other than the score's."]
+    when = _past(classified_at, booking, "classified_at", errors)
     if errors:
         raise ValidationFailed(errors)
     if final != scored:
@@ -123,7 +126,7 @@ def classify(
         session.refresh(booking)
         if booking.status in (BookingStatus.RELEASED, BookingStatus.IN_TRANSIT):
             raise Conflict(f"Booking {booking.id} is {booking.status}: it cannot be classified.")
-        now = utcnow()
+        now = when
         previous = booking.classification
         if previous is not None:
             previous.superseded_at = now
@@ -160,15 +163,36 @@ def classify(
         return record
 
 
+def _past(
+    value: dt.datetime | None, booking: Booking, name: str, errors: dict[str, list[str]]
+) -> dt.datetime:
+    now = utcnow()
+    if value is None:
+        return now
+    if value.tzinfo is None or not booking.booked_at <= value <= now:
+        errors[name] = ["Give a time between arrival and now, with its time zone."]
+        return now
+    return value
+
+
 def record_screening(
-    *, actor: Actor, booking_id: int, victimization_risk: bool, abusiveness_risk: bool
+    *,
+    actor: Actor,
+    booking_id: int,
+    victimization_risk: bool,
+    abusiveness_risk: bool,
+    screened_at: dt.datetime | None = None,
 ) -> RiskScreening:
     """Sexual-abuse risk screening (6 CFR 115.41), needed before general population."""
     booking = writable_booking(actor, booking_id)
+    errors: dict[str, list[str]] = {}
     if not isinstance(victimization_risk, bool) or not isinstance(abusiveness_risk, bool):
-        raise ValidationFailed({"victimization_risk": ["Answer yes or no to both questions."]})
+        errors["victimization_risk"] = ["Answer yes or no to both questions."]
+    when = _past(screened_at, booking, "screened_at", errors)
+    if errors:
+        raise ValidationFailed(errors)
     with unit_of_work() as session:
-        now = utcnow()
+        now = when
         screening = RiskScreening(
             booking=booking,
             screened_at=now,

@@ -40,3 +40,30 @@ def test_seed_demo_is_deterministic_and_idempotent(app):
     seed_demo(actor=Actor.system("test"), detainees=6, seed=3)
     assert _people() == first
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Facility)) == 4
+
+
+def test_seed_demo_books_classifies_and_houses_people_within_the_rules(app):
+    from custody.models import Alert, BedAssignment, Booking, Classification
+
+    report = seed_demo(actor=Actor.system("test"), detainees=60, seed=11)
+    bookings = db.session.scalars(sa.select(Booking)).all()
+    active = [b for b in bookings if b.status != "released"]
+    assert report.bookings == len(active) >= 40
+    assert any(b.status == "released" for b in bookings)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Classification)) >= 30
+    open_rows = db.session.execute(
+        sa.select(BedAssignment.booking_id, BedAssignment.bed_id).where(
+            BedAssignment.ended_at.is_(None)
+        )
+    ).all()
+    assert report.housed == len(open_rows) >= 30
+    assert len({bed for _, bed in open_rows}) == len(open_rows)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Alert)) >= 1
+    assert any(not b.classifications for b in active), [len(b.classifications) for b in active]
+    # never Level 1 with Level 3 in one unit
+    by_unit: dict[int, set[int]] = {}
+    for booking in active:
+        if booking.assignment and booking.classification:
+            unit = booking.assignment.bed.unit_id
+            by_unit.setdefault(unit, set()).add(booking.classification.level)
+    assert by_unit and all(not {1, 3} <= levels for levels in by_unit.values())
