@@ -26,6 +26,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.models import User
 from core.permissions import Permission
 from custody.models import (
     Bed,
@@ -690,3 +691,16 @@ def restrictive_beds(*, actor: Actor, facility_code: str) -> list[tuple[int, str
         for s in slots
         if s.bed.unit.kind == UnitKind.RESTRICTIVE
     ]
+
+
+def staff_names(placement: RestrictivePlacement) -> dict[int, str]:
+    """Usernames of the staff who appear in the placement's history."""
+    ids = {placement.placed_by_id, placement.released_by_id}
+    ids |= {c.officer_id for c in placement.checks}
+    ids |= {r.reviewer_id for r in placement.reviews}
+    ids |= {n.notified_by_id for n in placement.notifications}
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.username).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}

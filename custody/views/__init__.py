@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from custody.views import facilities
+    from custody.views import facilities, restrictive
 
     app.register_blueprint(facilities.bp)
     app.register_blueprint(facilities.admin_bp)
+    app.register_blueprint(restrictive.bp)
