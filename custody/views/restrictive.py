@@ -68,7 +68,7 @@ def facility(code: str) -> Any:
     board = svc.facility_overview(actor=actor, facility_code=code)
     return render_form_page(
         "custody/restrictive/facility.html",
-        **_context(found, board=board, check_form=CheckForm(formdata=None, back="facility")),
+        **_context(found, board=board),
     )
 
 
@@ -90,7 +90,6 @@ def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
             clocks=clocks,
             state=svc.clocks.state,
             names=svc.staff_names(placement),
-            check_form=forms.pop("check_form", None) or CheckForm(formdata=None),
             **forms,
         ),
     )
