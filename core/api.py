@@ -45,6 +45,8 @@ def init_api(app: Flask) -> None:
     from core.api_views import blueprint as core_blueprint
     from custody.api import blueprints as custody_blueprints
     from custody.api_bookings import blueprints as booking_blueprints
+    from custody.api_restrictive import blueprints as restrictive_blueprints
 
-    for blueprint in (core_blueprint, *custody_blueprints, *booking_blueprints):
+    blueprints = (core_blueprint, *custody_blueprints, *booking_blueprints, *restrictive_blueprints)
+    for blueprint in blueprints:
         register_api_blueprint(api, blueprint)

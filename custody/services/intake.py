@@ -283,8 +283,10 @@ def release_booking(
             raise Conflict("The person is in transit: complete or cancel the transfer first.")
         if (current := booking.assignment) is not None:
             current.ended_at, current.end_reason = when, "released"
-        if (placement := booking.placement) is not None:
-            placement.released_at, placement.release_note = when, "released from custody"
+        if (placement := booking.placement) is not None:  # its clock series stop too
+            from custody.services.restrictive import end_placement
+
+            end_placement(actor, placement, when, "released from custody")
         for item in booking.property_items:
             item.returned_at = item.returned_at or when
         booking.status, booking.released_at, booking.release_reason = (

@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from custody.views import bookings, facilities
+    from custody.views import bookings, facilities, restrictive
 
     app.register_blueprint(facilities.bp)
     app.register_blueprint(bookings.bp)
     app.register_blueprint(facilities.admin_bp)
+    app.register_blueprint(restrictive.bp)

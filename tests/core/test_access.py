@@ -12,6 +12,7 @@ from core.actor import Actor
 from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Permission, Role
+from custody.services.restrictive import place_in_restrictive_housing
 from tests.helpers import csrf_token
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -60,6 +61,9 @@ def world(make):
     bed = make.bed(unit=unit)
     other = make.user("records")
     booking = make.booking(facility=facility)
+    placement = place_in_restrictive_housing(
+        actor=Actor.system("test"), booking_id=booking.id, kind="administrative", reason="Matrix"
+    )
     with unit_of_work():
         event = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
     return {
@@ -70,6 +74,7 @@ def world(make):
         "event_id": event.id,
         "detainee_id": booking.detainee_id,
         "booking_id": booking.id,
+        "placement_id": placement.id,
     }
 
 
