@@ -249,6 +249,61 @@ def history_instance(resource_type: str, resource_id: str) -> Response:
     return _history(f"{resource_type}/{resource_id}/_history", resource_type, resource_id)
 
 
+@bp.post("")
+@bp.post("/")
+@requires(READ)
+def transaction() -> Response:
+    from health.fhir.transaction import process
+
+    return respond(process(actor=current_actor(), bundle=_body()))
+
+
+@bp.get("/Patient/<resource_id>/$everything")
+@requires(READ)
+def everything(resource_id: str) -> Response:
+    from health.fhir.everything import everything as run
+
+    args = request.args
+    count, offset = args.get("_count", "50"), args.get("_offset", "0")
+    if not count.isdigit() or not offset.isdigit():
+        raise FhirError(400, "_count and _offset are whole numbers.", expression=["_count"])
+    count_n = min(int(count), search.MAX_COUNT)
+    types = [t for t in args.get("_type", "").split(",") if t]
+    items, total = run(
+        actor=current_actor(),
+        patient_id=resource_id,
+        start=search.as_of(args.get("start")),
+        end=_end(args.get("end")),
+        since=search.as_of(args.get("_since")),
+        types=types,
+        count=count_n,
+        offset=int(offset),
+    )
+    base, path = base_url(), f"Patient/{resource_id}/$everything"
+    keep = [(k, args[k]) for k in ("start", "end", "_since", "_type") if args.get(k)]
+    keep.append(("_count", str(count_n)))
+    links = [("self", bundles.link(base, path, [*keep, ("_offset", offset)]))]
+    if int(offset) + len(items) < total:
+        nxt = str(int(offset) + count_n)
+        links.append(("next", bundles.link(base, path, [*keep, ("_offset", nxt)])))
+    if int(offset) > 0:
+        prev = str(max(int(offset) - count_n, 0))
+        links.append(("previous", bundles.link(base, path, [*keep, ("_offset", prev)])))
+    entries = [bundles.search_entry(base, item, "match") for item in items]
+    return respond(bundles.bundle("searchset", entries, total=total, links=links))
+
+
+def _end(value: str | None) -> Any:
+    from health.fhir.indexing import date_range
+
+    if not value:
+        return None
+    found = date_range(value)
+    if found is None:
+        raise FhirError(400, f"{value!r} is not a FHIR date.", expression=["end"])
+    return found[1]
+
+
 def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -312,6 +312,8 @@ RESULT_PARAMS = frozenset(
         "_contained",
         "_containedType",
         "_page",
+        "_after",
+        "_before",
         "_offset",
         "_at",
     }
