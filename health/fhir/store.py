@@ -199,6 +199,8 @@ def _document_param(dialect: str) -> Any:
 
 def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> list[Stored]:
     """Write every pending resource (inside the caller's unit of work)."""
+    if not pendings:
+        return []
     now = now or utcnow()
     session = db.session
     dialect = session.get_bind().dialect.name

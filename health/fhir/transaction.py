@@ -10,6 +10,7 @@ and answers with the failing entry's OperationOutcome. Batch: each entry on its 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -24,6 +25,7 @@ from health.fhir.services import audit_access, conditional_match
 from health.fhir.store import Pending, Stored, instant
 from health.fhir.validation import RESOURCE_TYPES
 
+log = logging.getLogger("custodia.fhir")
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3, "HEAD": 3}
 STATUS_TEXT = {200: "200 OK", 201: "201 Created", 204: "204 No Content"}
 
@@ -104,7 +106,9 @@ def _fail(entry: Entry, err: FhirError) -> FhirError:
     return err
 
 
-def run_transaction(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
+def run_transaction(
+    actor: Actor, bundle: dict[str, Any], interaction: str = "transaction"
+) -> list[dict[str, Any]]:
     """Responses per entry (in the bundle's order); raises on the first failure."""
     entries = _entries(bundle)
     responses: dict[int, dict[str, Any]] = {}
@@ -152,7 +156,7 @@ def run_transaction(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]
     for (entry, _), stored in zip(pendings, store.write_many(writes), strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
         responses[entry.index] = _response(stored, 204 if stored.is_deleted else status)
-    audit_access(actor, "transaction", [s for s in _stored(responses)], default="Bundle")
+    audit_access(actor, interaction, _stored(responses), default="Bundle")
     for entry in ordered:
         if entry.method in ("GET", "HEAD"):
             try:
@@ -253,6 +257,7 @@ def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
         except FhirError as err:
             out.append(_error_response(err))
         except Exception as err:  # a Forbidden or a database conflict ends only this entry
+            log.warning("batch entry failed", exc_info=True)
             status = getattr(err, "status", 500)
             message = getattr(err, "message", "The entry failed.")
             out.append(
