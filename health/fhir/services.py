@@ -21,6 +21,14 @@ from health.fhir.outcome import FhirError
 from health.fhir.store import Stored
 
 TAG = "health:fhir:"
+DEFAULT_BASE = "https://custodia.dev/fhir"
+
+
+def fhir_base() -> str:
+    """The canonical base for our identifier systems and code systems (config FHIR_BASE)."""
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("FHIR_BASE", DEFAULT_BASE) if has_app_context() else DEFAULT_BASE
 
 
 def audit_access(actor: Actor, interaction: str, items: Iterable[Stored], *, default: str) -> None:
@@ -184,11 +192,12 @@ def ensure_patient(
     birth_date: str,
     gender: str,
     organization_ref: str | None = None,
-    base: str = "https://custodia.dev/fhir",
+    base: str | None = None,
 ) -> str:
     """The id of the Patient whose identifier is this A-number; created when missing.
-    For bookings: call it inside the booking's unit of work (it joins it)."""
-    system = f"{base}/sid/a-number"
+    For bookings: call it inside the booking's unit of work (it joins it). The identifier
+    system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default custodia.dev)."""
+    system = f"{base or fhir_base()}/sid/a-number"
     authorize(actor, Permission.HEALTH_WRITE, subject_type="Patient")
     with unit_of_work():
         found = conditional_match(actor, "Patient", f"identifier={system}|{a_number}")
