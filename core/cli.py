@@ -175,6 +175,45 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+@main.group("fhir")
+def fhir_group() -> None:
+    """The FHIR store."""
+
+
+@fhir_group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def fhir_import(paths: tuple[str, ...]) -> None:
+    """Load FHIR R4 Bundle files (transaction, batch or collection)."""
+    import time
+    from pathlib import Path
+
+    from health.fhir.importer import import_file
+    from health.fhir.outcome import FhirError
+
+    actor = Actor.system("fhir-import")
+    failed, total, started = 0, 0, time.perf_counter()
+    for path in paths:
+        try:
+            result = import_file(actor=actor, path=Path(path))
+        except FhirError as err:
+            failed += 1
+            issues = err.details.get("issues") or [{}]
+            click.echo(f"{path}: FAILED {err.status} {issues[0].get('diagnostics', '')}", err=True)
+            continue
+        total += result.total
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+        click.echo(f"{path}: {result.kind}, {result.total} resources ({counts})")
+        for error in result.errors:
+            failed += 1
+            click.echo(f"{path}: entry failed: {error}", err=True)
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"imported {total} resources in {elapsed:.1f} s ({total / max(elapsed, 1e-9):.0f}/s)"
+    )
+    if failed:
+        sys.exit(1)
+
+
 def run() -> None:  # pragma: no cover - console entry point alias
     try:
         main()

@@ -75,6 +75,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "LOCKOUT_WINDOW": dt.timedelta(minutes=15),
         "TOKEN_DEFAULT_DAYS": 30,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "FHIR_BASE": environ.get("FHIR_BASE", "https://custodia.dev/fhir"),
     }
     config.update(overrides)
     return config

@@ -38,6 +38,8 @@ class Permission(StrEnum):
     HEALTH_READ = "health:record:read"
     HEALTH_WRITE = "health:record:write"
     HEALTH_EXPORT = "health:record:export"
+    # resources whose meta.security marks them restricted (e.g. psychotherapy notes)
+    HEALTH_RESTRICTED_READ = "health:restricted:read"
     # compliance
     COMPLIANCE_READ = "compliance:report:read"
 
@@ -75,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.HEALTH_READ,
             P.HEALTH_WRITE,
             P.HEALTH_EXPORT,
+            P.HEALTH_RESTRICTED_READ,
         }
     ),
     Role.RECORDS: frozenset({P.DASHBOARD_VIEW, P.FACILITY_READ, P.DETAINEE_READ, P.HEALTH_EXPORT}),

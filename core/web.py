@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -146,7 +147,19 @@ def _handle_domain_error(err: DomainError) -> Any:
     return _respond(err.status, err.message, **err.details)
 
 
+ErrorRenderer = Callable[[int, str, dict[str, Any]], Response]
+_ERROR_RENDERERS: dict[str, ErrorRenderer] = {}
+
+
+def register_error_renderer(prefix: str, renderer: ErrorRenderer) -> None:
+    """Let a feature render the errors of its own path prefix (FHIR: OperationOutcome)."""
+    _ERROR_RENDERERS[prefix] = renderer
+
+
 def _respond(status: int, message: str, **extra: Any) -> Any:
+    for prefix, renderer in _ERROR_RENDERERS.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return renderer(status, message, extra)
     if is_api_request():
         return _json_error(status, message, **extra)
     return _page_error(status, message)

@@ -13,3 +13,6 @@ def register_views(app: Flask) -> None:
     from custody.views import register as register_custody
 
     register_custody(app)
+    from health.fhir import init_app as register_fhir
+
+    register_fhir(app)

@@ -75,6 +75,9 @@ def world(make):
         "detainee_id": booking.detainee_id,
         "booking_id": booking.id,
         "placement_id": placement.id,
+        "resource_type": "Patient",
+        "resource_id": "example",
+        "version": "1",
     }
 
 
@@ -119,7 +122,7 @@ def test_page_matrix(app, client, make, world, role):
     make.login(client, role=role.value)
     token = csrf_token(client.get("/dashboard").text)
     for path, method, permission in checked_routes(app, world):
-        if path.startswith("/api/"):
+        if path.startswith(("/api/", "/fhir")):
             continue
         data = {"csrf_token": token} if method == "POST" else None
         response = client.open(path, method=method, data=data)
@@ -138,9 +141,34 @@ def test_api_without_token_is_401_json(app, client, world):
             assert response.is_json and "message" in response.json
 
 
+@pytest.mark.parametrize("role", list(Role))
+def test_fhir_matrix(app, client, make, world, role):
+    """Route × role on the FHIR API: 403 OperationOutcome exactly when not permitted."""
+    headers = make.headers(role.value)
+    for path, method, permission in checked_routes(app, world):
+        if not path.startswith("/fhir"):
+            continue
+        response = client.open(
+            path, method=method, headers=headers, json={"resourceType": "Patient", "id": "example"}
+        )
+        if permission in ROLE_PERMISSIONS[role]:
+            assert response.status_code not in (401, 403), (method, path, role)
+        else:
+            assert response.status_code == 403, (method, path, role, response.status_code)
+            assert response.json["resourceType"] == "OperationOutcome"
+
+
+def test_fhir_without_token_is_401_operation_outcome(app, client, world):
+    for path, method, _ in checked_routes(app, world):
+        if path.startswith("/fhir"):
+            response = client.open(path, method=method, json={})
+            assert response.status_code == 401, (method, path)
+            assert response.json["resourceType"] == "OperationOutcome"
+
+
 def test_pages_without_login_redirect_to_sign_in(app, client, world):
     for path, method, _ in checked_routes(app, world):
-        if not path.startswith("/api/") and method == "GET":
+        if not path.startswith(("/api/", "/fhir")) and method == "GET":
             response = client.get(path)
             assert response.status_code == 302, path
             assert "/login" in response.headers["Location"]

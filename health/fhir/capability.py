@@ -1,0 +1,110 @@
+"""GET /fhir/metadata: the CapabilityStatement, generated from what the server supports."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from health.fhir.searchparams import COMMON, params_for
+from health.fhir.validation import RESOURCE_TYPES
+
+INTERACTIONS = (
+    "read",
+    "vread",
+    "update",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
+    "search-type",
+)
+KIND_TYPES = {"uri": "uri"}
+DOCS = {
+    "_id": "Logical id of the resource",
+    "_lastUpdated": "When the resource version last changed",
+}
+
+
+def _params(resource_type: str) -> list[dict[str, str]]:
+    out = [
+        {"name": "_id", "type": "token", "documentation": DOCS["_id"]},
+        {"name": "_lastUpdated", "type": "date", "documentation": DOCS["_lastUpdated"]},
+    ]
+    for param in params_for(resource_type).values():
+        out.append(
+            {
+                "name": param.name,
+                "type": KIND_TYPES.get(param.kind, param.kind),
+                "documentation": "Paths: " + ", ".join(param.paths),
+            }
+        )
+    return out
+
+
+def _resource(resource_type: str) -> dict[str, object]:
+    from health.fhir.searchparams import DEFINITIONS
+
+    references = [p for p in params_for(resource_type).values() if p.kind == "reference"]
+    entry: dict[str, object] = {
+        "type": resource_type,
+        "interaction": [{"code": code} for code in INTERACTIONS],
+        "versioning": "versioned-update",
+        "readHistory": True,
+        "updateCreate": True,
+        "conditionalCreate": True,
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "referencePolicy": ["literal", "local"],
+        "searchInclude": [f"{resource_type}:{p.name}" for p in references],
+        "searchParam": _params(resource_type),
+    }
+    if resource_type in DEFINITIONS:
+        entry["searchRevInclude"] = sorted(
+            f"{source}:{p.name}"
+            for source, params in DEFINITIONS.items()
+            for p in params
+            if p.kind == "reference" and (p.target in (None, resource_type))
+        )
+    if resource_type == "Patient":
+        entry["operation"] = [
+            {
+                "name": "everything",
+                "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+            }
+        ]
+    return entry
+
+
+@lru_cache(maxsize=4)
+def _statement(base: str) -> str:
+    statement = {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-24",
+        "publisher": "Custodia",
+        "kind": "instance",
+        "software": {"name": "Custodia FHIR store"},
+        "implementation": {"description": "Custodia FHIR R4 API", "url": base},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "cors": False,
+                    "description": "Bearer tokens (custodia tokens create); clinicians "
+                    "read and write; restricted security labels need health:restricted:read.",
+                },
+                "resource": [_resource(t) for t in sorted(RESOURCE_TYPES)],
+                "interaction": [{"code": c} for c in ("transaction", "batch", "history-system")],
+                "searchParam": [
+                    {"name": p.name, "type": KIND_TYPES.get(p.kind, p.kind)} for p in COMMON
+                ],
+            }
+        ],
+    }
+    return json.dumps(statement, separators=(",", ":"))
+
+
+def capability_statement(base: str) -> str:
+    return _statement(base)

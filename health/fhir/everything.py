@@ -1,0 +1,115 @@
+"""GET /fhir/Patient/{id}/$everything: the patient's compartment plus what it
+references (practitioners, organisations, locations, medications), paged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from core.access import authorize
+from core.actor import Actor
+from core.db import db, unit_of_work
+from core.permissions import Permission
+from health.fhir import store
+from health.fhir.models import DateIndex, FhirResource, ReferenceIndex
+from health.fhir.services import _check_visible, audit_access
+from health.fhir.store import Stored
+
+# The clinical date of each type (the `date`-like parameter start/end filter on).
+DATE_PARAMS = (
+    "date",
+    "authoredon",
+    "authored",
+    "onset-date",
+    "recorded-date",
+    "effective-time",
+    "created",
+    "recorded",
+    "started",
+    "start-date",
+    "issued",
+)
+
+
+def everything(
+    *,
+    actor: Actor,
+    patient_id: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    since: dt.datetime | None = None,
+    types: Sequence[str] = (),
+    count: int = 50,
+    offset: int = 0,
+) -> tuple[list[Stored], int]:
+    authorize(actor, Permission.HEALTH_READ, subject_type="Patient", subject_id=patient_id)
+    with unit_of_work():
+        patient = store.require_current("Patient", patient_id)
+        _check_visible(actor, patient)
+        where = _conditions(patient_id, start, end, since, types, store.can_see_restricted(actor))
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(FhirResource).where(*where)
+        )
+        rows = db.session.execute(
+            sa.select(*store.CURRENT_COLUMNS)
+            .where(*where)
+            .order_by(FhirResource.resource_type, FhirResource.id)
+            .offset(offset)
+            .limit(count)
+        ).all()
+        items = [store.stored_from_row(row) for row in rows]
+        for item in items:
+            item.patient_id = patient_id
+        audit_access(actor, "everything", [patient], default="Patient")
+    return items, total or 0
+
+
+def _conditions(
+    patient_id: str,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    since: dt.datetime | None,
+    types: Sequence[str],
+    restricted_ok: bool,
+) -> list[sa.ColumnElement[bool]]:
+    in_compartment = FhirResource.patient_id == patient_id
+    if start or end:
+        dated = sa.exists().where(
+            DateIndex.resource_type == FhirResource.resource_type,
+            DateIndex.resource_id == FhirResource.id,
+            DateIndex.param.in_(DATE_PARAMS),
+        )
+        in_range = dated.where(
+            *([DateIndex.high >= start] if start else []),
+            *([DateIndex.low <= end] if end else []),
+        )
+        in_compartment = sa.and_(
+            in_compartment,
+            sa.or_(FhirResource.resource_type == "Patient", ~dated, in_range),
+        )
+    compartment = (
+        sa.select(FhirResource.resource_type, FhirResource.id)
+        .where(FhirResource.patient_id == patient_id, FhirResource.is_deleted.is_(False))
+        .subquery()
+    )
+    referenced_keys = sa.select(ReferenceIndex.target_type, ReferenceIndex.target_id).where(
+        ReferenceIndex.target_type.is_not(None),
+        sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id).in_(
+            sa.select(compartment.c.resource_type, compartment.c.id)
+        ),
+    )
+    referenced = sa.and_(
+        sa.or_(FhirResource.patient_id.is_(None), FhirResource.patient_id != patient_id),
+        FhirResource.resource_type != "Patient",
+        sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(referenced_keys),
+    )
+    where = [FhirResource.is_deleted.is_(False), sa.or_(in_compartment, referenced)]
+    if types:
+        where.append(FhirResource.resource_type.in_(types))
+    if since:
+        where.append(FhirResource.last_updated >= since)
+    if not restricted_ok:
+        where.append(FhirResource.is_restricted.is_(False))
+    return where

@@ -1,0 +1,314 @@
+"""The FHIR REST API under /fhir (thin: parse, call one service, render)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from core.access import current_actor, public, requires
+from core.permissions import Permission
+from core.web import csrf, register_error_renderer
+from health.fhir import bundles, search, services
+from health.fhir.outcome import FHIR_JSON, FhirError, outcome_response
+from health.fhir.store import Stored, instant, parse_body
+
+bp = Blueprint("fhir", __name__, url_prefix="/fhir")
+ACCEPTED = ("application/fhir+json", "application/json", "*/*", "application/*", "")
+FORMATS = ("json", "application/json", "application/fhir+json")
+READ, WRITE = Permission.HEALTH_READ, Permission.HEALTH_WRITE
+
+
+def base_url() -> str:
+    return request.url_root.rstrip("/") + "/fhir"
+
+
+@bp.before_request
+def _negotiate() -> None:
+    wanted = request.args.get("_format")
+    if wanted is not None and wanted not in FORMATS:
+        raise FhirError(406, "Only JSON is served (_format=json).", code="not-supported")
+    accept = request.headers.get("Accept", "")
+    if accept and not any(item.split(";")[0].strip() in ACCEPTED for item in accept.split(",")):
+        raise FhirError(406, "Only application/fhir+json is served.", code="not-supported")
+    if request.method in ("POST", "PUT") and not request.path.endswith("/_search"):
+        kind = (request.mimetype or "").lower()
+        if kind not in ("application/fhir+json", "application/json"):
+            raise FhirError(415, "Send application/fhir+json.", code="not-supported")
+
+
+def respond(body: str | None, status: int = 200, stored: Stored | None = None) -> Response:
+    response = Response(body or "", status=status, mimetype=FHIR_JSON)
+    if stored is not None:
+        response.headers["ETag"] = stored.etag
+        response.headers["Last-Modified"] = bundles.http_date(stored)
+    return response
+
+
+def _body() -> Any:
+    return parse_body(request.get_data())
+
+
+def _created(stored: Stored, status: int) -> Response:
+    response = respond(stored.text, status, stored)
+    location = f"{base_url()}/{stored.reference}/_history/{stored.version}"
+    response.headers["Location"] = location
+    if request.headers.get("Prefer", "").replace(" ", "") == "return=minimal":
+        response.set_data("")
+    return response
+
+
+# --- capabilities --------------------------------------------------------------------
+
+
+@bp.get("/metadata")
+@public
+def metadata() -> Response:
+    from health.fhir.capability import capability_statement
+
+    return respond(capability_statement(base_url()))
+
+
+# --- instance level ------------------------------------------------------------------
+
+
+@bp.get("/<resource_type>/<resource_id>")
+@requires(READ)
+def read(resource_type: str, resource_id: str) -> Response:
+    stored = services.read(
+        actor=current_actor(), resource_type=resource_type, resource_id=resource_id
+    )
+    return respond(stored.text, 200, stored)
+
+
+@bp.get("/<resource_type>/<resource_id>/_history/<version>")
+@requires(READ)
+def vread(resource_type: str, resource_id: str, version: str) -> Response:
+    stored = services.vread(
+        actor=current_actor(),
+        resource_type=resource_type,
+        resource_id=resource_id,
+        version=version,
+    )
+    return respond(stored.text, 200, stored)
+
+
+@bp.put("/<resource_type>/<resource_id>")
+@requires(WRITE)
+def update(resource_type: str, resource_id: str) -> Response:
+    stored, created = services.update(
+        actor=current_actor(),
+        resource_type=resource_type,
+        resource_id=resource_id,
+        document=_body(),
+        if_match=request.headers.get("If-Match"),
+    )
+    return _created(stored, 201 if created else 200)
+
+
+@bp.delete("/<resource_type>/<resource_id>")
+@requires(WRITE)
+def delete(resource_type: str, resource_id: str) -> Response:
+    stored = services.delete(
+        actor=current_actor(), resource_type=resource_type, resource_id=resource_id
+    )
+    response = respond(None, 204)
+    if stored is not None:
+        response.headers["ETag"] = stored.etag
+    return response
+
+
+# --- type level ----------------------------------------------------------------------
+
+
+@bp.post("/<resource_type>")
+@requires(WRITE)
+def create(resource_type: str) -> Response:
+    stored, created = services.create(
+        actor=current_actor(),
+        resource_type=resource_type,
+        document=_body(),
+        if_none_exist=request.headers.get("If-None-Exist"),
+    )
+    return _created(stored, 201 if created else 200)
+
+
+def _strict() -> bool:
+    return "handling=strict" in request.headers.get("Prefer", "").replace(" ", "")
+
+
+def _search(resource_type: str, params: list[tuple[str, str]]) -> Response:
+    result = search.search(
+        actor=current_actor(), resource_type=resource_type, params=params, strict=_strict()
+    )
+    return respond(searchset(resource_type, result))
+
+
+def searchset(path: str, result: search.SearchResult) -> str:
+    base = base_url()
+    query = result.query
+    used = [(k, v) for k, v in query.used if k != "_count"] + [("_count", str(query.count))]
+    links = [("self", bundles.link(base, path, [*used, *_cursor(query)]))]
+    if result.has_next and result.matches:
+        if query.sort:
+            nxt = [("_offset", str(query.offset + query.count))]
+        else:
+            nxt = [("_after", result.matches[-1].id)]
+        links.append(("next", bundles.link(base, path, [*used, *nxt])))
+    if result.has_previous and (result.matches or query.sort):
+        if query.sort:
+            prev = [("_offset", str(max(query.offset - query.count, 0)))]
+        else:
+            prev = [("_before", result.matches[0].id)]
+        links.append(("previous", bundles.link(base, path, [*used, *prev])))
+    entries = [bundles.search_entry(base, m, "match") for m in result.matches]
+    entries += [bundles.search_entry(base, m, "include") for m in result.included]
+    return bundles.bundle("searchset", entries, total=result.total, links=links)
+
+
+def _cursor(query: search.Query) -> list[tuple[str, str]]:
+    if query.sort and query.offset:
+        return [("_offset", str(query.offset))]
+    if query.after is not None:
+        return [("_after", query.after)]
+    if query.before is not None:
+        return [("_before", query.before)]
+    return []
+
+
+@bp.get("/<resource_type>")
+@requires(READ)
+def search_type(resource_type: str) -> Response:
+    return _search(resource_type, list(request.args.items(multi=True)))
+
+
+@bp.post("/<resource_type>/_search")
+@requires(READ)
+def search_post(resource_type: str) -> Response:
+    kind = (request.mimetype or "").lower()
+    if kind not in ("application/x-www-form-urlencoded", ""):
+        raise FhirError(415, "POST _search takes application/x-www-form-urlencoded.")
+    params = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
+    return _search(resource_type, params)
+
+
+# --- history -------------------------------------------------------------------------
+
+
+def _history(path: str, resource_type: str | None, resource_id: str | None) -> Response:
+    args = request.args
+    count = args.get("_count", "20")
+    offset = args.get("_offset", "0")
+    if not count.isdigit() or not offset.isdigit():
+        raise FhirError(400, "_count and _offset are whole numbers.", expression=["_count"])
+    since = search.as_of(args.get("_since"))
+    at = search.as_of(args.get("_at"))
+    items, total, at = services.history(
+        actor=current_actor(),
+        resource_type=resource_type,
+        resource_id=resource_id,
+        since=since,
+        at=at,
+        count=min(int(count), search.MAX_COUNT),
+        offset=int(offset),
+    )
+    base = base_url()
+    keep = [("_count", str(min(int(count), search.MAX_COUNT))), ("_at", instant(at))]
+    if args.get("_since"):
+        keep.insert(0, ("_since", args["_since"]))
+    links = [("self", bundles.link(base, path, [*keep, ("_offset", offset)]))]
+    if int(offset) + len(items) < total:
+        links.append(
+            ("next", bundles.link(base, path, [*keep, ("_offset", str(int(offset) + int(count)))]))
+        )
+    if int(offset) > 0:
+        prev = str(max(int(offset) - int(count), 0))
+        links.append(("previous", bundles.link(base, path, [*keep, ("_offset", prev)])))
+    entries = [bundles.history_entry(base, item) for item in items]
+    return respond(bundles.bundle("history", entries, total=total, links=links))
+
+
+@bp.get("/_history")
+@requires(READ)
+def history_system() -> Response:
+    return _history("_history", None, None)
+
+
+@bp.get("/<resource_type>/_history")
+@requires(READ)
+def history_type(resource_type: str) -> Response:
+    from health.fhir.validation import check_type
+
+    check_type(resource_type)
+    return _history(f"{resource_type}/_history", resource_type, None)
+
+
+@bp.get("/<resource_type>/<resource_id>/_history")
+@requires(READ)
+def history_instance(resource_type: str, resource_id: str) -> Response:
+    return _history(f"{resource_type}/{resource_id}/_history", resource_type, resource_id)
+
+
+@bp.post("")
+@bp.post("/")
+@requires(READ)
+def transaction() -> Response:
+    from health.fhir.transaction import process
+
+    return respond(process(actor=current_actor(), bundle=_body()))
+
+
+@bp.get("/Patient/<resource_id>/$everything")
+@requires(READ)
+def everything(resource_id: str) -> Response:
+    from health.fhir.everything import everything as run
+
+    args = request.args
+    count, offset = args.get("_count", "50"), args.get("_offset", "0")
+    if not count.isdigit() or not offset.isdigit():
+        raise FhirError(400, "_count and _offset are whole numbers.", expression=["_count"])
+    count_n = min(int(count), search.MAX_COUNT)
+    types = [t for t in args.get("_type", "").split(",") if t]
+    items, total = run(
+        actor=current_actor(),
+        patient_id=resource_id,
+        start=search.as_of(args.get("start")),
+        end=_end(args.get("end")),
+        since=search.as_of(args.get("_since")),
+        types=types,
+        count=count_n,
+        offset=int(offset),
+    )
+    base, path = base_url(), f"Patient/{resource_id}/$everything"
+    keep = [(k, args[k]) for k in ("start", "end", "_since", "_type") if args.get(k)]
+    keep.append(("_count", str(count_n)))
+    links = [("self", bundles.link(base, path, [*keep, ("_offset", offset)]))]
+    if int(offset) + len(items) < total:
+        nxt = str(int(offset) + count_n)
+        links.append(("next", bundles.link(base, path, [*keep, ("_offset", nxt)])))
+    if int(offset) > 0:
+        prev = str(max(int(offset) - count_n, 0))
+        links.append(("previous", bundles.link(base, path, [*keep, ("_offset", prev)])))
+    entries = [bundles.search_entry(base, item, "match") for item in items]
+    return respond(bundles.bundle("searchset", entries, total=total, links=links))
+
+
+def _end(value: str | None) -> Any:
+    from health.fhir.indexing import date_range
+
+    if not value:
+        return None
+    found = date_range(value)
+    if found is None:
+        raise FhirError(400, f"{value!r} is not a FHIR date.", expression=["end"])
+    return found[1]
+
+
+def init_app(app: Flask) -> None:
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    register_error_renderer("/fhir", outcome_response)
+    app.config.setdefault("FHIR_BASE", "https://custodia.dev/fhir")
+
+
+__all__ = ["bp", "current_app", "g", "init_app"]

@@ -1,0 +1,217 @@
+"""The FHIR services: permission check, the work in one unit of work, its audit entry.
+
+Audit entries name who, which interaction (tag `health:fhir:<interaction>`) and whose
+data (subject `Patient/<id>`, or the resource itself when it is in no patient's
+compartment); `changed_fields` holds resource references only, never content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from core import audit
+from core.access import authorize
+from core.actor import Actor
+from core.db import unit_of_work, utcnow
+from core.permissions import Permission
+from health.fhir import store
+from health.fhir.outcome import FhirError
+from health.fhir.store import Stored
+
+TAG = "health:fhir:"
+DEFAULT_BASE = "https://custodia.dev/fhir"
+
+
+def fhir_base() -> str:
+    """The canonical base for our identifier systems and code systems (config FHIR_BASE)."""
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("FHIR_BASE", DEFAULT_BASE) if has_app_context() else DEFAULT_BASE
+
+
+def audit_access(actor: Actor, interaction: str, items: Iterable[Stored], *, default: str) -> None:
+    """One entry per patient whose data was touched (or per non-patient resource);
+    one entry with `default` as subject type when nothing was."""
+    subjects: dict[tuple[str, str | None], list[str]] = {}
+    for item in items:
+        key = ("Patient", item.patient_id) if item.patient_id else (item.resource_type, item.id)
+        subjects.setdefault(key, []).append(item.reference)
+    if not subjects:
+        subjects[(default, None)] = []
+    for (subject_type, subject_id), refs in subjects.items():
+        audit.record(
+            actor=actor,
+            tag=TAG + interaction,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            changed_fields=refs[:50] if interaction not in ("search", "everything") else [],
+        )
+
+
+def _check_visible(actor: Actor, stored: Stored) -> None:
+    if not store.visible(actor, stored):
+        from core.access import denial
+
+        raise denial(actor, Permission.HEALTH_RESTRICTED_READ, "Patient", stored.patient_id)
+
+
+def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
+    authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
+    with unit_of_work():
+        stored = store.require_current(resource_type, resource_id)
+        _check_visible(actor, stored)
+        audit_access(actor, "read", [stored], default=resource_type)
+    return stored
+
+
+def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -> Stored:
+    authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
+    with unit_of_work():
+        head = store.current(resource_type, resource_id)
+        if head is None or not version.isdigit():
+            raise FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
+        stored = store.version_of(resource_type, resource_id, int(version))
+        if stored is None:
+            raise FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
+        if stored.is_deleted:
+            raise FhirError(
+                410, f"Version {version} of {resource_type}/{resource_id} is a deletion."
+            )
+        stored.patient_id = head.patient_id
+        _check_visible(actor, stored)
+        audit_access(actor, "vread", [stored], default=resource_type)
+    return stored
+
+
+def create(
+    *, actor: Actor, resource_type: str, document: Any, if_none_exist: str | None = None
+) -> tuple[Stored, bool]:
+    """(stored, created); with If-None-Exist an existing single match is returned."""
+    authorize(actor, Permission.HEALTH_WRITE, subject_type=resource_type)
+    with unit_of_work():
+        if if_none_exist:
+            found = conditional_match(actor, resource_type, if_none_exist)
+            if found is not None:
+                audit_access(actor, "read", [found], default=resource_type)
+                return found, False
+        pending = store.pending_create(resource_type, document)
+        (stored,) = store.write_many([pending])
+        audit_access(actor, "create", [stored], default=resource_type)
+    return stored, True
+
+
+def conditional_match(actor: Actor, resource_type: str, query: str) -> Stored | None:
+    """The one resource matching `query` (None when none); 412 when several."""
+    from urllib.parse import parse_qsl
+
+    from health.fhir.search import matching
+
+    params = parse_qsl(query.split("?", 1)[-1], keep_blank_values=True)
+    matches = matching(actor, resource_type, params, limit=2)
+    if len(matches) > 1:
+        raise FhirError(412, f"The condition {query!r} matches more than one {resource_type}.")
+    return matches[0] if matches else None
+
+
+def update(
+    *,
+    actor: Actor,
+    resource_type: str,
+    resource_id: str,
+    document: Any,
+    if_match: str | None = None,
+) -> tuple[Stored, bool]:
+    """(stored, created): an update of an unknown id creates it with that id."""
+    authorize(actor, Permission.HEALTH_WRITE, subject_type=resource_type, subject_id=resource_id)
+    with unit_of_work():
+        pending = store.pending_update(resource_type, resource_id, document, if_match)
+        if pending.current is not None:
+            _check_visible(actor, pending.current)
+        (stored,) = store.write_many([pending])
+        created = pending.current is None or pending.current.is_deleted
+        audit_access(actor, "create" if created else "update", [stored], default=resource_type)
+    return stored, created
+
+
+def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | None:
+    authorize(actor, Permission.HEALTH_WRITE, subject_type=resource_type, subject_id=resource_id)
+    with unit_of_work():
+        pending = store.pending_delete(resource_type, resource_id)
+        if pending is None:
+            return None
+        assert pending.current is not None
+        _check_visible(actor, pending.current)
+        (stored,) = store.write_many([pending])
+        audit_access(actor, "delete", [stored], default=resource_type)
+    return stored
+
+
+def history(
+    *,
+    actor: Actor,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    since: dt.datetime | None = None,
+    at: dt.datetime | None = None,
+    count: int = 20,
+    offset: int = 0,
+) -> tuple[list[Stored], int, dt.datetime]:
+    """A page of versions, newest first, as of `at` (default now)."""
+    authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
+    at = at or utcnow()
+    with unit_of_work():
+        if resource_type and resource_id:
+            head = store.current(resource_type, resource_id)
+            if head is None:
+                raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
+            _check_visible(actor, head)
+        items, total = store.history(
+            resource_type=resource_type,
+            resource_id=resource_id,
+            since=since,
+            at=at,
+            count=count,
+            offset=offset,
+            restricted_ok=store.can_see_restricted(actor),
+        )
+        if resource_type and resource_id:
+            for item in items:
+                item.patient_id = head.patient_id
+        audit_access(actor, "history", items, default=resource_type or "system")
+    return items, total, at
+
+
+def ensure_patient(
+    *,
+    actor: Actor,
+    a_number: str,
+    family_name: str,
+    given_name: str,
+    birth_date: str,
+    gender: str,
+    organization_ref: str | None = None,
+    base: str | None = None,
+) -> str:
+    """The id of the Patient whose identifier is this A-number; created when missing.
+    For bookings: call it inside the booking's unit of work (it joins it). The identifier
+    system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default custodia.dev)."""
+    system = f"{base or fhir_base()}/sid/a-number"
+    authorize(actor, Permission.HEALTH_WRITE, subject_type="Patient")
+    with unit_of_work():
+        found = conditional_match(actor, "Patient", f"identifier={system}|{a_number}")
+        if found is not None:
+            return found.id
+        document: dict[str, Any] = {
+            "resourceType": "Patient",
+            "identifier": [{"system": system, "value": a_number}],
+            "name": [{"family": family_name, "given": [given_name]}],
+            "birthDate": birth_date,
+            "gender": gender,
+        }
+        if organization_ref:
+            document["managingOrganization"] = {"reference": organization_ref}
+        (stored,) = store.write_many([store.pending_create("Patient", document)])
+        audit_access(actor, "create", [stored], default="Patient")
+    return stored.id

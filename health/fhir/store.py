@@ -1,0 +1,382 @@
+"""Versioned storage: create, read, vread, update, delete and history.
+
+Writes go through `write_many`: the current row, a history row and the index rows of
+every resource, in the caller's unit of work, with executemany inserts (one statement
+per table however many resources: the importer and transactions use the same path).
+Reads return the stored JSON text without parsing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from core.actor import Actor
+from core.db import db, utcnow
+from core.permissions import Permission
+from health.fhir import jsontext
+from health.fhir.indexing import is_restricted, patient_of, rows_for
+from health.fhir.models import INDEX_TABLES, FhirHistory, FhirResource
+from health.fhir.outcome import FhirError
+from health.fhir.validation import check_id, check_type, validate
+
+INDEX_MODELS = tuple(dict.fromkeys(INDEX_TABLES.values()))
+
+
+@dataclass
+class Stored:
+    """One version of a resource as stored (text is the JSON; None for a tombstone)."""
+
+    resource_type: str
+    id: str
+    version: int
+    last_updated: dt.datetime
+    text: str | None
+    is_deleted: bool = False
+    is_restricted: bool = False
+    patient_id: str | None = None
+    method: str = "GET"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version}"'
+
+
+@dataclass
+class Pending:
+    """A resource about to be written (document already validated)."""
+
+    resource_type: str
+    id: str
+    document: dict[str, Any] | None  # None: delete
+    method: str
+    current: Stored | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def instant(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def can_see_restricted(actor: Actor) -> bool:
+    return actor.can(Permission.HEALTH_RESTRICTED_READ)
+
+
+def visible(actor: Actor, stored: Stored) -> bool:
+    """Security labels: a restricted resource only for HEALTH_RESTRICTED_READ."""
+    return not stored.is_restricted or can_see_restricted(actor)
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def json_text(column: Any) -> Any:
+    return sa.cast(column, sa.Text)
+
+
+CURRENT_COLUMNS = (
+    FhirResource.resource_type,
+    FhirResource.id,
+    FhirResource.version,
+    FhirResource.last_updated,
+    json_text(FhirResource.resource),
+    FhirResource.is_deleted,
+    FhirResource.is_restricted,
+    FhirResource.patient_id,
+)
+
+
+def stored_from_row(row: Sequence[Any]) -> Stored:
+    return Stored(*row)
+
+
+def current(resource_type: str, resource_id: str, *, for_update: bool = False) -> Stored | None:
+    query = sa.select(*CURRENT_COLUMNS).where(
+        FhirResource.resource_type == resource_type, FhirResource.id == resource_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    row = db.session.execute(query).first()
+    return stored_from_row(row) if row else None
+
+
+def current_many(keys: Iterable[tuple[str, str]]) -> list[Stored]:
+    keys = list(dict.fromkeys(keys))
+    found: list[Stored] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        query = sa.select(*CURRENT_COLUMNS).where(
+            sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(chunk),
+            FhirResource.is_deleted.is_(False),
+        )
+        found.extend(stored_from_row(row) for row in db.session.execute(query))
+    return found
+
+
+def version_of(resource_type: str, resource_id: str, version: int) -> Stored | None:
+    row = db.session.execute(
+        sa.select(
+            FhirHistory.resource_type,
+            FhirHistory.id,
+            FhirHistory.version,
+            FhirHistory.last_updated,
+            json_text(FhirHistory.resource),
+            FhirHistory.resource.is_(None),
+            FhirHistory.is_restricted,
+        ).where(
+            FhirHistory.resource_type == resource_type,
+            FhirHistory.id == resource_id,
+            FhirHistory.version == version,
+        )
+    ).first()
+    return Stored(*row) if row else None
+
+
+def require_current(resource_type: str, resource_id: str) -> Stored:
+    check_type(resource_type)
+    stored = current(resource_type, resource_id)
+    if stored is None:
+        raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
+    if stored.is_deleted:
+        raise FhirError(410, f"{resource_type}/{resource_id} was deleted.", code="deleted")
+    return stored
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def prepare(pending: Pending, now: dt.datetime) -> tuple[Stored, dict[str, Any]]:
+    """Give the document our id and meta; build the rows for every table."""
+    version = (pending.current.version + 1) if pending.current else 1
+    text = None
+    restricted = False
+    patient = pending.current.patient_id if pending.current else None
+    if pending.document is not None:
+        document = pending.document
+        document["id"] = pending.id
+        meta = {
+            k: v
+            for k, v in (document.get("meta") or {}).items()
+            if k not in ("versionId", "lastUpdated")
+        }
+        document["meta"] = {"versionId": str(version), "lastUpdated": instant(now), **meta}
+        text = jsontext.dumps(document)
+        restricted = is_restricted(document)
+        patient = patient_of(pending.resource_type, pending.id, document)
+    stored = Stored(
+        pending.resource_type,
+        pending.id,
+        version,
+        now,
+        text,
+        pending.document is None,
+        restricted,
+        patient,
+        pending.method,
+    )
+    indexes = rows_for(pending.resource_type, pending.id, pending.document) if text else {}
+    return stored, indexes
+
+
+def _document_param(dialect: str) -> Any:
+    param = sa.bindparam("resource", type_=sa.Text)
+    return sa.cast(param, JSONB) if dialect == "postgresql" else sa.type_coerce(param, sa.Text)
+
+
+def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> list[Stored]:
+    """Write every pending resource (inside the caller's unit of work)."""
+    if not pendings:
+        return []
+    now = now or utcnow()
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    prepared = [prepare(p, now) for p in pendings]
+    doc = _document_param(dialect)
+    new_rows, changed_rows, history_rows = [], [], []
+    index_rows: dict[type, list[dict[str, Any]]] = {}
+    for pending, (stored, indexes) in zip(pendings, prepared, strict=True):
+        row = {
+            "resource_type": stored.resource_type,
+            "id": stored.id,
+            "version": stored.version,
+            "last_updated": now,
+            "is_deleted": stored.is_deleted,
+            "is_restricted": stored.is_restricted,
+            "patient_id": stored.patient_id,
+            "resource": stored.text,
+        }
+        (changed_rows if pending.current else new_rows).append(row)
+        history_rows.append({**row, "method": stored.method})
+        for kind, rows in indexes.items():
+            index_rows.setdefault(INDEX_TABLES[kind], []).extend(rows)
+    columns = [c.name for c in FhirResource.__table__.columns if c.name != "resource"]
+    if new_rows:
+        values = {c: sa.bindparam(c) for c in columns} | {"resource": doc}
+        session.execute(sa.insert(FhirResource).values(values), new_rows)
+    for row in changed_rows:
+        session.execute(
+            sa.update(FhirResource)
+            .where(FhirResource.resource_type == row["resource_type"], FhirResource.id == row["id"])
+            .values({k: v for k, v in row.items() if k != "resource"} | {"resource": doc}),
+            {"resource": row["resource"]},
+        )
+        _drop_index_rows(row["resource_type"], row["id"])
+    history_columns = [c.name for c in FhirHistory.__table__.columns if c.name != "resource"]
+    history = sa.insert(FhirHistory).values(
+        {c: sa.bindparam(c) for c in history_columns} | {"resource": doc}
+    )
+    session.execute(
+        history, [{k: r[k] for k in (*history_columns, "resource")} for r in history_rows]
+    )
+    for model, rows in index_rows.items():
+        session.execute(sa.insert(model), rows)
+    return [stored for stored, _ in prepared]
+
+
+def _drop_index_rows(resource_type: str, resource_id: str) -> None:
+    for model in INDEX_MODELS:
+        db.session.execute(
+            sa.delete(model).where(
+                model.resource_type == resource_type, model.resource_id == resource_id
+            )
+        )
+
+
+# --- pieces the services and bundles share -------------------------------------------
+
+
+def parse_body(body: bytes | str) -> Any:
+    try:
+        return jsontext.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise FhirError(400, f"The body is not valid JSON: {err}", code="structure") from None
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if not if_match:
+        return None
+    value = if_match.strip()
+    value = value[2:] if value.startswith("W/") else value
+    value = value.strip('"')
+    if not value.isdigit():
+        raise FhirError(400, 'If-Match must be a version ETag like W/"3".')
+    return int(value)
+
+
+def pending_create(resource_type: str, document: Any) -> Pending:
+    check_type(resource_type)
+    validate(document, resource_type)
+    return Pending(resource_type, new_id(), document, "POST")
+
+
+def pending_update(
+    resource_type: str, resource_id: str, document: Any, if_match: str | None
+) -> Pending:
+    check_type(resource_type)
+    check_id(resource_type, resource_id)
+    validate(document, resource_type)
+    if document.get("id") != resource_id:
+        raise FhirError(
+            400, "The resource id must equal the id in the URL.", expression=[f"{resource_type}.id"]
+        )
+    existing = current(resource_type, resource_id, for_update=True)
+    wanted = expected_version(if_match)
+    if wanted is not None and (existing is None or existing.version != wanted):
+        have = f'W/"{existing.version}"' if existing else "nothing"
+        raise FhirError(412, f'If-Match W/"{wanted}" does not match the current version ({have}).')
+    return Pending(resource_type, resource_id, document, "PUT", current=existing)
+
+
+def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
+    """None when already deleted (deleting again changes nothing)."""
+    check_type(resource_type)
+    existing = current(resource_type, resource_id, for_update=True)
+    if existing is None:
+        raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
+    if existing.is_deleted:
+        return None
+    from health.fhir.models import ReferenceIndex
+
+    referrer = db.session.execute(
+        sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
+        .where(
+            ReferenceIndex.target_type == resource_type,
+            ReferenceIndex.target_id == resource_id,
+            sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
+            != (resource_type, resource_id),
+        )
+        .limit(1)
+    ).first()
+    if referrer:
+        raise FhirError(
+            409,
+            f"{resource_type}/{resource_id} is still referenced by {referrer[0]}/{referrer[1]}; "
+            "delete or update that first.",
+            code="conflict",
+        )
+    return Pending(resource_type, resource_id, None, "DELETE", current=existing)
+
+
+# --- history -------------------------------------------------------------------------
+
+
+def history(
+    *,
+    resource_type: str | None,
+    resource_id: str | None,
+    since: dt.datetime | None,
+    at: dt.datetime,
+    count: int,
+    offset: int,
+    restricted_ok: bool,
+) -> tuple[list[Stored], int]:
+    """Versions newest first, as of `at` (the snapshot the paging links carry)."""
+    conditions = [FhirHistory.last_updated <= at]
+    if resource_type:
+        conditions.append(FhirHistory.resource_type == resource_type)
+    if resource_id:
+        conditions.append(FhirHistory.id == resource_id)
+    if since:
+        conditions.append(FhirHistory.last_updated >= since)
+    if not restricted_ok:
+        conditions.append(FhirHistory.is_restricted.is_(False))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(FhirHistory).where(*conditions)
+    )
+    rows = db.session.execute(
+        sa.select(
+            FhirHistory.resource_type,
+            FhirHistory.id,
+            FhirHistory.version,
+            FhirHistory.last_updated,
+            json_text(FhirHistory.resource),
+            FhirHistory.resource.is_(None),
+            FhirHistory.is_restricted,
+            sa.null(),
+            FhirHistory.method,
+        )
+        .where(*conditions)
+        .order_by(
+            FhirHistory.last_updated.desc(),
+            FhirHistory.resource_type,
+            FhirHistory.id,
+            FhirHistory.version.desc(),
+        )
+        .offset(offset)
+        .limit(count)
+    ).all()
+    return [Stored(*row) for row in rows], total or 0
