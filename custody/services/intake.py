@@ -27,6 +27,7 @@ from custody.models import (
     PropertyItem,
 )
 from custody.services import clocks
+from health.patients import link_booking
 
 FUTURE_SLACK = dt.timedelta(minutes=5)
 MAX_PROPERTY_LINES = 100
@@ -190,6 +191,7 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
         session.flush()
         booking.receipt_number = f"{facility.code}-{booking.id:07d}"
         clocks.open_clocks(booking, ClockStart.BOOKING, booking.booked_at)
+        link_booking(actor=actor, booking=booking)
         audit.record(
             actor=actor,
             tag="custody:booking:create",
