@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from core import audit
 from core.access import authorize
@@ -270,6 +270,7 @@ def housing_board(
     beds = db.session.scalars(
         sa.select(Bed)
         .join(HousingUnit)
+        .options(contains_eager(Bed.unit))
         .where(HousingUnit.facility_id == facility.id)
         .order_by(Bed.unit_id, Bed.label)
     ).all()
