@@ -250,8 +250,8 @@ def upgrade() -> None:
         sa.Column("repeat_minutes", sa.Integer(), nullable=True),
         sa.Column("repeat_anchor", sa.String(length=12), server_default="start", nullable=False),
         sa.Column("citation", sa.String(length=200), server_default="", nullable=False),
-        sa.Column("to_confirm", sa.Boolean(), server_default=sa.text("0"), nullable=False),
-        sa.Column("is_active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("to_confirm", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.CheckConstraint(
             "limit_minutes IS NULL OR limit_minutes > 0",
             name=op.f("ck_compliance_rules_limit_positive"),
@@ -311,7 +311,7 @@ def upgrade() -> None:
         sa.Column("detainee_id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=8), nullable=False),
         sa.Column("position", sa.SmallInteger(), server_default="0", nullable=False),
-        sa.Column("interpreter_needed", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("interpreter_needed", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["detainee_id"],
             ["detainees.id"],
@@ -551,7 +551,7 @@ def upgrade() -> None:
         sa.Column("line_no", sa.SmallInteger(), nullable=False),
         sa.Column("description", sa.String(length=200), nullable=False),
         sa.Column("quantity", sa.Integer(), server_default="1", nullable=False),
-        sa.Column("is_valuable", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("is_valuable", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("value_cents", sa.Integer(), nullable=True),
         sa.Column("returned_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_property_items_quantity_positive")),
