@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := static/vendor/uswds/.installed
+CATALOGS := translations/es/LC_MESSAGES/messages.mo
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # Two workers by default (the suite's databases are per worker); PYTEST_ARGS= runs serially.
@@ -11,7 +12,7 @@ PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: install run test lint format clean
 
-install: $(STAMP) $(ASSETS)
+install: $(STAMP) $(ASSETS) $(CATALOGS)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -27,6 +28,10 @@ $(ASSETS): package.json package-lock.json
 	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
 	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img static/vendor/uswds/
 	touch $@
+
+# Spanish for the public locator: compiled from the committed .po (the .mo is not committed).
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@
 
 run: install
 	$(BIN)/custodia db upgrade

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 
+from core import ratelimit
 from core.web import csrf
 
 PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
@@ -45,8 +46,12 @@ def init_api(app: Flask) -> None:
     from core.api_views import blueprint as core_blueprint
     from custody.api import blueprints as custody_blueprints
     from custody.api_bookings import blueprints as booking_blueprints
+    from custody.api_locator import blueprints as locator_blueprints
     from custody.api_restrictive import blueprints as restrictive_blueprints
 
     blueprints = (core_blueprint, *custody_blueprints, *booking_blueprints, *restrictive_blueprints)
     for blueprint in blueprints:
         register_api_blueprint(api, blueprint)
+    for blueprint in locator_blueprints:  # public: no token, rate-limited instead
+        register_api_blueprint(api, blueprint)
+    ratelimit.limit_locator(app, *locator_blueprints)

@@ -15,6 +15,7 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE_DIR / 'custodia.db'}"
 
 IDLE_TIMEOUT = dt.timedelta(minutes=15)
+LOCATOR_RATE_LIMIT = "30/minute;300/day"
 
 
 def _dev_secret_key() -> str:
@@ -76,6 +77,11 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "TOKEN_DEFAULT_DAYS": 30,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FHIR_BASE": environ.get("FHIR_BASE", "https://custodia.dev/fhir"),
+        # Public locator: per client address, page and API together (core/ratelimit.py).
+        "LOCATOR_RATE_LIMIT": environ.get("LOCATOR_RATE_LIMIT", LOCATOR_RATE_LIMIT),
+        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "en",
     }
     config.update(overrides)
     return config

@@ -27,7 +27,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from core import audit
+from core import audit, i18n, ratelimit
 from core.actor import Actor
 from core.auth import actor_for, user_for_token
 from core.db import db, utcnow
@@ -228,6 +228,8 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     app.after_request(_finish_request)
+    i18n.init_app(app)
+    ratelimit.init_app(app)  # after _begin_request, so a refusal has a request id
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http_error)

@@ -6,9 +6,12 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from custody.views import bookings, facilities, restrictive
+    from core import ratelimit
+    from custody.views import bookings, facilities, locator, restrictive
 
     app.register_blueprint(facilities.bp)
     app.register_blueprint(bookings.bp)
     app.register_blueprint(facilities.admin_bp)
     app.register_blueprint(restrictive.bp)
+    app.register_blueprint(locator.bp)
+    ratelimit.limit_locator(app, locator.bp)
