@@ -22,7 +22,7 @@ from core.models import User
 from core.permissions import Role
 from core.users import UserIn, create_user
 from custody.models import AlertKind, BedAssignment, Detainee, Facility, HousingUnit, UnitKind
-from custody.services import classification, housing, identity, intake
+from custody.services import classification, housing, identity, intake, restrictive
 from custody.services import facilities as svc
 
 DEMO_FACILITIES = (
@@ -305,6 +305,8 @@ def _seed_people(actor: Actor, rng: random.Random, count: int) -> int:
                 housing.assign_bed(actor=actor, booking_id=booking.id, bed_id=bed)
         if roll > 0.92:
             intake.release_booking(actor=actor, booking_id=booking.id, reason=rng.choice(RELEASES))
+        elif roll > 0.86:
+            _seed_restrictive(actor, rng, booking, now)
     return created
 
 
@@ -379,6 +381,52 @@ def _seed_person(actor: Actor, rng: random.Random, index: int) -> Detainee:
             "aliases": aliases,
         },
     )
+
+
+def _seed_restrictive(actor: Actor, rng: random.Random, booking: Any, now: dt.datetime) -> None:
+    """A placement some hours or days ago, with checks every 15–40 minutes over its last
+    few hours (so some gaps are flagged) and, for older ones, a review."""
+    fitting = {"restrictive_without_placement"}  # the placement itself answers it
+    free = [
+        bed.id
+        for unit in booking.facility.units
+        if unit.kind == UnitKind.RESTRICTIVE
+        for bed in unit.beds
+        if {v.rule for v in housing.evaluate(booking, bed)} <= fitting
+    ]
+    if not free:
+        return
+    placed = max(booking.booked_at, now - dt.timedelta(hours=rng.randrange(3, 24 * 20)))
+    placement = restrictive.place_in_restrictive_housing(
+        actor=actor,
+        booking_id=booking.id,
+        kind=rng.choice(("administrative", "disciplinary")),
+        reason=rng.choice(PLACEMENT_REASONS),
+        placed_at=placed,
+        bed_id=free[0],
+    )
+    checked = max(placed, now - dt.timedelta(hours=3))
+    while True:
+        checked += dt.timedelta(minutes=rng.choice((15, 20, 25, 30, 40)))
+        if checked >= now:
+            break
+        restrictive.record_check(actor=actor, placement_id=placement.id, checked_at=checked)
+    if now - placed > dt.timedelta(days=4) and rng.random() < 0.7:
+        restrictive.record_review(
+            actor=actor,
+            placement_id=placement.id,
+            decision="continue",
+            note="Reviewed; placement continues.",
+            reviewed_at=placed + dt.timedelta(hours=70),
+        )
+
+
+PLACEMENT_REASONS = (
+    "Protective custody requested by the detainee",
+    "Pending disciplinary hearing",
+    "Disciplinary sanction after hearing",
+    "Threat to the security of the facility",
+)
 
 
 def _seed_alerts(actor: Actor, rng: random.Random, person: Detainee) -> None:

@@ -67,3 +67,14 @@ def test_seed_demo_books_classifies_and_houses_people_within_the_rules(app):
             unit = booking.assignment.bed.unit_id
             by_unit.setdefault(unit, set()).add(booking.classification.level)
     assert by_unit and all(not {1, 3} <= levels for levels in by_unit.values())
+
+
+def test_seed_demo_puts_some_people_in_restrictive_housing(app):
+    from custody.models import RestrictivePlacement
+
+    seed_demo(actor=Actor.system("test"), detainees=60, seed=11)
+    placements = db.session.scalars(sa.select(RestrictivePlacement)).all()
+    assert placements
+    for placement in placements:
+        assert placement.booking.assignment.bed.unit.kind == "restrictive"
+        assert placement.checks
