@@ -74,6 +74,15 @@ def update_detainee(data: dict[str, Any], detainee_id: int) -> Any:
     return identity.update_detainee(actor=current_actor(), detainee_id=detainee_id, data=data)
 
 
+@detainees_bp.post("/<int:detainee_id>/alerts")
+@requires(Permission.ALERT_WRITE)
+@detainees_bp.arguments(schemas.AlertIn)
+@detainees_bp.response(200, schemas.DetaineeOut)
+def set_alert(data: dict[str, Any], detainee_id: int) -> Any:
+    """A clinician starts (`active: true`) or ends an alert custody staff act on."""
+    return identity.set_alert(actor=current_actor(), detainee_id=detainee_id, **data)
+
+
 @bookings_bp.post("")
 @requires(Permission.DETAINEE_WRITE)
 @bookings_bp.arguments(schemas.BookingIn)

@@ -105,6 +105,13 @@ class DetaineeCreatedOut(DetaineeOut):
     possible_duplicates = fields.List(fields.Nested(DuplicateOut))
 
 
+class AlertIn(InSchema):
+    kind = fields.String(
+        required=True, validate=validate.OneOf(list(AlertKind)), metadata={"enum": list(AlertKind)}
+    )
+    active = fields.Boolean(required=True)
+
+
 class DetaineeListOut(Schema):
     items = fields.List(fields.Nested(DetaineeOut))
 

@@ -191,3 +191,19 @@ def test_facility_scoped_officer_cannot_read_other_facilities_bookings(client, m
     other = make.facility()
     headers = make.headers("officer", facility=other)
     assert client.get(f"/api/v1/bookings/{booking.id}", headers=headers).status_code == 403
+
+
+def test_clinicians_set_alerts_officers_see_them(client, make):
+    booking = make.booking()
+    path = f"/api/v1/detainees/{booking.detainee_id}/alerts"
+    body = {"kind": "lower_bunk", "active": True}
+    assert client.post(path, json=body, headers=make.headers("officer")).status_code == 403
+    bad = client.post(
+        path, json={"kind": "diabetes", "active": True}, headers=make.headers("clinician")
+    )
+    assert bad.status_code == 422 and "kind" in bad.json["errors"]
+    response = client.post(path, json=body, headers=make.headers("clinician"))
+    assert response.status_code == 200
+    seen = client.get(f"/api/v1/bookings/{booking.id}", headers=make.headers("officer")).json
+    assert [a["label"] for a in seen["alerts"]] == ["Lower bunk"]
+    assert last_event("custody:alert:start").subject_id == str(booking.detainee_id)
