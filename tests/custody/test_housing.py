@@ -223,3 +223,46 @@ def test_admin_sees_taken_beds_without_people(app, make, place):
         actor=make.actor("admin"), facility_code=place["facility"].code
     )
     assert [(s.is_free, s.occupant) for s in slots] == [(False, None)]
+
+
+def _statements(fn) -> int:
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    seen = []
+    engine = db.session.get_bind().engine
+
+    def count(*_args):
+        seen.append(1)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_board_and_census_queries_do_not_grow_with_the_population(app, make):
+    from core.db import db
+
+    facility = make.facility()
+    officer = make.actor("officer")
+    units = [make.unit(facility=facility) for _ in range(3)]
+
+    def house(count):
+        for n in range(count):
+            booking = make.classified(make.booking(facility=facility), level=2)
+            bed = make.bed(unit=units[n % 3])
+            housing.assign_bed(actor=officer, booking_id=booking.id, bed_id=bed.id)
+        db.session.expire_all()
+
+    def read():
+        housing.housing_board(actor=officer, facility_code=facility.code)
+        housing.census(actor=officer, facility_code=facility.code)
+
+    house(2)
+    small = _statements(read)
+    house(10)
+    assert _statements(read) == small
