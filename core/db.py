@@ -89,7 +89,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute("PRAGMA busy_timeout = 15000")  # writers queue; a loaded machine is slow
         cursor.execute("PRAGMA journal_mode = WAL")  # readers do not wait for the writer
         cursor.close()
 
