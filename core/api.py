@@ -45,6 +45,7 @@ def init_api(app: Flask) -> None:
     from core.api_views import blueprint as core_blueprint
     from custody.api import blueprints as custody_blueprints
     from custody.api_bookings import blueprints as booking_blueprints
+    from custody.api_rules import blueprints as rules_blueprints
 
-    for blueprint in (core_blueprint, *custody_blueprints, *booking_blueprints):
+    for blueprint in (core_blueprint, *custody_blueprints, *booking_blueprints, *rules_blueprints):
         register_api_blueprint(api, blueprint)

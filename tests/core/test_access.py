@@ -70,6 +70,8 @@ def world(make):
         "event_id": event.id,
         "detainee_id": booking.detainee_id,
         "booking_id": booking.id,
+        "set_code": facility.standards_set.code,
+        "rule_id": facility.standards_set.rules[0].id,
     }
 
 
