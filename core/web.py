@@ -59,6 +59,7 @@ SECURITY_HEADERS = {
 NAV_ITEMS = (
     ("Dashboard", "home.dashboard", Permission.DASHBOARD_VIEW),
     ("Facilities", "facilities.index", Permission.FACILITY_READ),
+    ("Rule sets", "rules.index", Permission.FACILITY_READ),
     ("Users", "admin.users", Permission.USER_MANAGE),
     ("Audit log", "audit.events", Permission.AUDIT_READ),
 )

@@ -88,6 +88,11 @@ def _may_manage(actor: Actor, subject_type: str, subject_id: object = None) -> N
     )
 
 
+def authorize_manage(*, actor: Actor) -> None:
+    """Refuse (403) before showing a form that only a rule-set administrator may send."""
+    _may_manage(actor, "rule_set")
+
+
 # --- reads ---------------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from custody.views import facilities
+    from custody.views import facilities, rules
 
-    app.register_blueprint(facilities.bp)
-    app.register_blueprint(facilities.admin_bp)
+    for module in (facilities, rules):
+        app.register_blueprint(module.bp)
+        app.register_blueprint(module.admin_bp)
