@@ -211,11 +211,12 @@ def _check_new_rule(data: Mapping[str, Any]) -> Errors:
         if data.get(name) in (None, ""):
             errors.setdefault(name, []).append("This field is required.")
     rule = data.get("rule")
-    if isinstance(rule, str) and rule and (len(rule) > 48 or not RULE_ID.match(rule)):
+    if rule and (not isinstance(rule, str) or len(rule) > 48 or not RULE_ID.match(rule)):
         errors.setdefault("rule", []).append(
             "Use lower-case letters, digits and single hyphens (at most 48), e.g. dental-screening."
         )
-    if data.get("starts_on") and data["starts_on"] not in set(ClockStart):
+    starts = data.get("starts_on")
+    if starts and (not isinstance(starts, str) or starts not in set(ClockStart)):
         errors.setdefault("starts_on", []).append("Unknown start event.")
     _text(data, "stops_on", 200, errors, empty=False)
     return errors

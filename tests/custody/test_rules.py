@@ -229,6 +229,8 @@ def test_add_rule_audits_and_refuses_a_taken_id(admin, own_set):
         ({"rule": "Not A Slug"}, "rule"),
         ({"rule": "x" * 49}, "rule"),
         ({"starts_on": "sunrise"}, "starts_on"),
+        ({"starts_on": ["booking"]}, "starts_on"),
+        ({"rule": 5}, "rule"),
         ({"stops_on": ""}, "stops_on"),
         ({"limit_minutes": None}, "limit_minutes"),
         ({"repeat_minutes": 60}, "repeat_anchor"),
