@@ -48,8 +48,15 @@ def init_api(app: Flask) -> None:
     from custody.api_bookings import blueprints as booking_blueprints
     from custody.api_locator import blueprints as locator_blueprints
     from custody.api_restrictive import blueprints as restrictive_blueprints
+    from custody.api_rules import blueprints as rules_blueprints
 
-    blueprints = (core_blueprint, *custody_blueprints, *booking_blueprints, *restrictive_blueprints)
+    blueprints = (
+        core_blueprint,
+        *custody_blueprints,
+        *booking_blueprints,
+        *restrictive_blueprints,
+        *rules_blueprints,
+    )
     for blueprint in blueprints:
         register_api_blueprint(api, blueprint)
     for blueprint in locator_blueprints:  # public: no token, rate-limited instead

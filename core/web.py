@@ -61,6 +61,7 @@ NAV_ITEMS = (
     ("Dashboard", "home.dashboard", Permission.DASHBOARD_VIEW),
     ("People", "bookings.detainees", Permission.DETAINEE_READ),
     ("Facilities", "facilities.index", Permission.FACILITY_READ),
+    ("Rule sets", "rules.index", Permission.FACILITY_READ),
     ("Users", "admin.users", Permission.USER_MANAGE),
     ("Audit log", "audit.events", Permission.AUDIT_READ),
 )

@@ -59,7 +59,9 @@ class StandardsSet(Base):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
 
-    rules: Mapped[list[ComplianceRule]] = relationship(order_by="ComplianceRule.rule")
+    rules: Mapped[list[ComplianceRule]] = relationship(
+        back_populates="standards_set", order_by="ComplianceRule.rule"
+    )
 
 
 class Facility(Base):

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, created_at, intpk, timestamp
+
+if TYPE_CHECKING:
+    from custody.models.facilities import StandardsSet
 
 
 class ClockStart(StrEnum):
@@ -60,6 +64,8 @@ class ComplianceRule(Base):
     citation: Mapped[str] = mapped_column(sa.String(200), server_default="")
     to_confirm: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+
+    standards_set: Mapped[StandardsSet] = relationship(back_populates="rules")
 
     @property
     def limit(self) -> dt.timedelta | None:

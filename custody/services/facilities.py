@@ -283,6 +283,16 @@ def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Faci
             values["standards_set"] = _lookup(
                 StandardsSet, data["standards_set"], "standards_set", errors
             )
+            if values["standards_set"] not in (None, facility.standards_set):
+                # The rule set decides the facility's deadlines: as `assign_rule_set`.
+                authorize(
+                    actor,
+                    Permission.RULES_MANAGE,
+                    facility_id=-1 if actor.facility_id else None,
+                    check_facility=True,
+                    subject_type="facility",
+                    subject_id=facility.id,
+                )
         if errors:
             raise ValidationFailed(errors)
         changed = _apply(facility, values)

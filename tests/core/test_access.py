@@ -78,6 +78,8 @@ def world(make):
         "resource_type": "Patient",
         "resource_id": "example",
         "version": "1",
+        "set_code": facility.standards_set.code,
+        "rule_id": facility.standards_set.rules[0].id,
     }
 
 

@@ -144,3 +144,16 @@ def test_admin_limited_to_one_facility_cannot_touch_another(client, make):
     created = client.post("/api/v1/facilities", headers=headers, json=NEW_FACILITY)
     assert created.status_code == 403
     assert last_event("custody:facility:manage").outcome == "denied"
+
+
+def test_only_an_unscoped_rules_admin_changes_a_facilitys_rule_set(client, make):
+    facility = make.facility()
+    body = {"standards_set": "NDS-2019"}
+    scoped = make.headers("admin", facility_id=facility.id)
+    path = f"/api/v1/facilities/{facility.code}"
+    assert client.patch(path, headers=scoped, json=body).status_code == 403
+    assert last_event("custody:rules:manage").outcome == "denied"
+    same = {"standards_set": facility.standards_set.code, "phone": "(555) 010-4321"}
+    assert client.patch(path, headers=scoped, json=same).status_code == 200
+    response = client.patch(path, headers=make.headers("admin"), json=body)
+    assert response.status_code == 200 and response.json["standards_set"] == "NDS-2019"
