@@ -95,3 +95,43 @@ def test_intake_classification_housing(page):
     page.goto("/facilities/RVPC/board?free_only=y&needs_lower_bunk=y&level=1")
     assert re.search(r"free", page.locator("main").inner_text())
     assert_accessible(page)
+
+
+def test_restrictive_housing_pages(page):
+    """The seeded restrictive-housing board, a placement with its one-tap check, and the
+    placement form with its errors."""
+    sign_in_with_keyboard(page, Role.SUPERVISOR)
+    page.goto("/facilities/RVPC/restrictive-housing")
+    assert_accessible(page)
+    placement = page.locator("main a[href^='/restrictive-housing/']").first
+    if placement.count():  # the demo seed places a few people
+        with page.expect_navigation():
+            placement.click()
+        assert_accessible(page)
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("Record check")).first.click()
+        expect(page.get_by_role("status").filter(has_text="Check recorded")).to_be_visible()
+    page.goto("/facilities/RVPC/restrictive-housing/new")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    assert page.locator(".usa-error-message").count() >= 1
+    assert_accessible(page)
+
+
+def test_rule_set_pages(page):
+    sign_in_with_keyboard(page, Role.ADMIN)
+    page.goto("/rule-sets")
+    assert_accessible(page)
+    page.goto("/rule-sets/PBNDS-2011-R2016")
+    assert_accessible(page)
+    expect(page.locator("main")).to_contain_text("12 hours")
+    edit = page.locator("main a[href*='/admin/rule-sets/rules/']").first
+    with page.expect_navigation():
+        edit.click()
+    assert_accessible(page)
+    page.locator("main input[type=number], main input[name*='limit']").first.fill("0")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    assert page.locator(".usa-error-message").count() >= 1
+    assert_accessible(page)
