@@ -106,6 +106,9 @@ class OccupantOut(Schema):
     alerts = fields.List(fields.String())
 
 
+_OCCUPANT = OccupantOut()  # one instance: building a schema per bed is most of the cost
+
+
 class BedSlotOut(Schema):
     """A bed of the housing board: the bed, whether it is free, and who is in it."""
 
@@ -118,7 +121,7 @@ class BedSlotOut(Schema):
     is_accessible = fields.Function(lambda s: s.bed.is_accessible)
     is_in_service = fields.Function(lambda s: s.bed.is_in_service)
     is_available = fields.Boolean(attribute="is_free")
-    occupant = fields.Function(lambda s: None if s.booking_id is None else OccupantOut().dump(s))
+    occupant = fields.Function(lambda s: None if s.occupant is None else _OCCUPANT.dump(s))
 
 
 class BedListOut(Schema):

@@ -207,3 +207,18 @@ def test_clinicians_set_alerts_officers_see_them(client, make):
     seen = client.get(f"/api/v1/bookings/{booking.id}", headers=make.headers("officer")).json
     assert [a["label"] for a in seen["alerts"]] == ["Lower bunk"]
     assert last_event("custody:alert:start").subject_id == str(booking.detainee_id)
+
+
+def test_admin_sees_which_beds_are_taken_but_not_by_whom(client, make):
+    facility = make.facility()
+    bed = make.bed(unit=make.unit(facility=facility))
+    booking = make.classified(make.booking(facility=facility))
+    from core.actor import Actor
+    from custody.services.housing import assign_bed
+
+    assign_bed(actor=Actor.system("t"), booking_id=booking.id, bed_id=bed.id)
+    path = f"/api/v1/facilities/{facility.code}/beds"
+    (item,) = client.get(path, headers=make.headers("admin")).json["items"]
+    assert item["is_available"] is False and item["occupant"] is None
+    (item,) = client.get(path, headers=make.headers("officer")).json["items"]
+    assert item["occupant"]["a_number"] == booking.detainee.a_number
