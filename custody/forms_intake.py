@@ -20,6 +20,7 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -27,7 +28,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.forms import choices
 from custody import reference
-from custody.models import GenderIdentity
+from custody.models import ALERT_LABELS, GenderIdentity
 from custody.services.classification import WORKSHEET
 
 SEX_CHOICES = [("", "Choose…"), ("male", "Male"), ("female", "Female"), ("unknown", "Unknown")]
@@ -201,6 +202,36 @@ class IntakeForm(FlaskForm):
             parse_aliases(field.data or "")
         except ValueError as err:
             raise ValidationError(str(err)) from err
+
+
+class PersonForm(IntakeForm):
+    """Correcting a person's identity, languages and aliases (never the A-number)."""
+
+    BOOKING_FIELDS = (
+        "a_number",
+        "facility",
+        "booked_at",
+        "arresting_agency",
+        "property",
+        "orientation_given",
+        "handbook_language",
+        "confirm_new",
+        "detainee_id",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.BOOKING_FIELDS:
+            del self[name]
+
+
+class AlertsForm(FlaskForm):
+    kinds = SelectMultipleField(
+        "Alerts custody staff must act on",
+        choices=choices([(k.value, label) for k, label in ALERT_LABELS.items()]),
+        validators=[Optional()],
+        description="Set by a clinician; the clinical reason stays in the health record.",
+    )
 
 
 class BookExistingForm(IntakeForm):

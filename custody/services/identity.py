@@ -395,3 +395,18 @@ def set_alert(*, actor: Actor, detainee_id: int, kind: str, active: bool) -> Det
             changed_fields=[kind],
         )
         return person
+
+
+def set_alerts(*, actor: Actor, detainee_id: int, kinds: Iterable[str]) -> Detainee:
+    """Make the person's active alerts exactly `kinds` (one transaction, one audit entry
+    per alert started or ended)."""
+    wanted = set(kinds)
+    if unknown := wanted - set(AlertKind):
+        raise ValidationFailed({"kinds": [f"Unknown alert {', '.join(sorted(unknown))}."]})
+    authorize(actor, Permission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
+    person = get_detainee(actor=actor, detainee_id=detainee_id)
+    active = {a.kind for a in person.active_alerts()}
+    with unit_of_work():
+        for kind in sorted(wanted ^ active):
+            set_alert(actor=actor, detainee_id=detainee_id, kind=kind, active=kind in wanted)
+        return person

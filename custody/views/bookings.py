@@ -51,12 +51,77 @@ def detainees() -> Any:
 
 @bp.get("/detainees/<int:detainee_id>")
 @requires(Permission.DETAINEE_READ)
-def detainee(detainee_id: int) -> Any:
+def detainee(detainee_id: int, alerts_form: forms.AlertsForm | None = None) -> Any:
     person = identity.get_detainee(actor=current_actor(), detainee_id=detainee_id)
     bookings = intake.bookings_of(actor=current_actor(), detainee_id=person.id)
-    return render_template(
-        "custody/detainee.html", person=person, bookings=bookings, labels=ALERT_LABELS
+    if alerts_form is None:
+        active = [a.kind for a in person.active_alerts()]
+        alerts_form = forms.AlertsForm(formdata=None, data={"kinds": active})
+    return render_form_page(
+        "custody/detainee.html",
+        person=person,
+        bookings=bookings,
+        labels=ALERT_LABELS,
+        alerts_form=alerts_form,
     )
+
+
+def _person_form_data(person: Any) -> dict[str, Any]:
+    languages = list(person.languages)
+    return {
+        "family_name": person.family_name,
+        "given_name": person.given_name,
+        "middle_name": person.middle_name,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "gender_identity": person.gender_identity or "",
+        "country_of_birth": person.country_of_birth,
+        "country_of_citizenship": person.country_of_citizenship or "",
+        "primary_language": languages[0].code if languages else "",
+        "interpreter_needed": bool(languages and languages[0].interpreter_needed),
+        "other_languages": ", ".join(lang.code for lang in languages[1:]),
+        "aliases": "\n".join(f"{a.family_name}, {a.given_name}" for a in person.aliases),
+    }
+
+
+@bp.route("/detainees/<int:detainee_id>/edit", methods=["GET", "POST"])
+@requires(Permission.DETAINEE_WRITE)
+def edit_detainee(detainee_id: int) -> Any:
+    person = identity.get_detainee(actor=current_actor(), detainee_id=detainee_id)
+    if request.method == "GET":
+        form = forms.PersonForm(formdata=None, data=_person_form_data(person))
+    else:
+        form = forms.PersonForm()
+    if form.validate_on_submit():
+        data = _person_data(form)
+        changed = None
+        try:
+            changed = identity.update_detainee(
+                actor=current_actor(), detainee_id=detainee_id, data=data
+            )
+        except intake.ValidationFailed as err:
+            attach_errors(form, _intake_fields(err.errors))
+        if changed is not None:
+            flash("Identity saved.", "success")
+            return redirect(url_for("bookings.detainee", detainee_id=detainee_id))
+    return render_form_page("custody/person_form.html", form=form, person=person)
+
+
+@bp.post("/detainees/<int:detainee_id>/alerts")
+@requires(Permission.ALERT_WRITE)
+def alerts(detainee_id: int) -> Any:
+    form = forms.AlertsForm()
+    if form.validate_on_submit():
+        done = call_service(
+            form,
+            lambda: identity.set_alerts(
+                actor=current_actor(), detainee_id=detainee_id, kinds=form.kinds.data or []
+            ),
+        )
+        if done is not None:
+            flash("Alerts saved.", "success")
+            return redirect(url_for("bookings.detainee", detainee_id=detainee_id))
+    return detainee(detainee_id, alerts_form=form)
 
 
 # --- intake --------------------------------------------------------------------------
@@ -75,8 +140,9 @@ def _booking_data(form: forms.IntakeForm, time_zone: str) -> dict[str, Any]:
 
 
 def _person_data(form: forms.IntakeForm) -> dict[str, Any]:
-    return {
-        "a_number": form.a_number.data,
+    """The person's fields of the intake (or correction) form, as the service takes them."""
+    found = {"a_number": form.a_number.data} if "a_number" in form else {}
+    return found | {
         "family_name": form.family_name.data,
         "given_name": form.given_name.data,
         "middle_name": form.middle_name.data,
@@ -164,6 +230,19 @@ def _intake_fields(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 # --- the booking ---------------------------------------------------------------------
+
+
+@bp.get("/bookings/<int:booking_id>/receipt")
+@requires(Permission.DETAINEE_READ)
+def receipt(booking_id: int) -> Any:
+    """The itemised property receipt (PBNDS 2.5), to print and sign."""
+    found = intake.get_booking(actor=current_actor(), booking_id=booking_id)
+    return render_template(
+        "custody/receipt.html",
+        booking=found,
+        property_text=forms.property_text,
+        local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
+    )
 
 
 @bp.get("/bookings/<int:booking_id>")

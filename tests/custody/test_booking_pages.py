@@ -179,3 +179,60 @@ def test_people_search(client, make, officer):
     for query in ("gomez", "A210000009", "210-000-009"):
         page = client.get("/detainees", query_string={"q": query})
         assert "Gómez, Luis" in page.text, query
+
+
+def test_correct_a_persons_identity_keeping_the_a_number(client, make, officer):
+    person = make.detainee(family_name="Rojas", given_name="Ivan", a_number="210000077")
+    url = f"/detainees/{person.id}/edit"
+    page = client.get(url)
+    assert 'value="Rojas"' in page.text and "210000077" in page.text
+    data = {
+        "family_name": "Rojas Peña",
+        "given_name": "Iván",
+        "date_of_birth": "1990-01-01",
+        "sex": "male",
+        "country_of_birth": "CO",
+        "primary_language": "es",
+        "aliases": "Rojas, Ivan",
+    }
+    response = post(client, url, {**data, "family_name": ""})
+    assert response.status_code == 422 and 'value="Iván"' in response.text
+    assert post(client, url, data).status_code == 302
+    assert (person.family_name, person.a_number) == ("Rojas Peña", "210000077")
+    assert [(a.family_name, a.given_name) for a in person.aliases] == [("Rojas", "Ivan")]
+    assert last_event("custody:detainee:update").subject_id == str(person.id)
+
+
+def test_clinician_sets_alerts_on_the_person_page(app, make):
+    client = app.test_client()
+    make.login(client, role="clinician")
+    person = make.detainee()
+    url = f"/detainees/{person.id}"
+    token = csrf_token(client.get(url).text)
+    response = client.post(
+        f"{url}/alerts", data={"kinds": ["lower_bunk", "medical_hold"], "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert sorted(a.kind for a in person.active_alerts()) == ["lower_bunk", "medical_hold"]
+    token = csrf_token(client.get(url).text)
+    client.post(f"{url}/alerts", data={"kinds": ["medical_hold"], "csrf_token": token})
+    assert [a.kind for a in person.active_alerts()] == ["medical_hold"]
+    assert last_event("custody:alert:end").changed_fields == ["lower_bunk"]
+
+
+def test_officer_has_no_alert_form_and_cannot_post_one(client, make, officer):
+    person = make.detainee()
+    page = client.get(f"/detainees/{person.id}")
+    assert "Save alerts" not in page.text
+    token = csrf_token(page.text)
+    response = client.post(f"/detainees/{person.id}/alerts", data={"csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_printable_property_receipt(client, make, officer):
+    booking = make.booking(
+        facility=officer["facility"],
+        property=[{"description": "Cash", "value_cents": 4250}, {"description": "Belt"}],
+    )
+    page = client.get(f"/bookings/{booking.id}/receipt")
+    assert booking.receipt_number in page.text and "$42.50" in page.text and "Belt" in page.text
