@@ -26,6 +26,7 @@ from custody.models import (
     StandardsSet,
     UnitKind,
 )
+from custody.services.common import apply_changes, clean
 
 FACILITY_CODE = re.compile(r"^[A-Z0-9]{3,16}$")
 PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
@@ -246,7 +247,7 @@ def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
             code=code,
             field_office=office,
             standards_set=standards,
-            **{k: _clean(data[k]) for k in FACILITY_FIELDS if k in data and k != "is_active"},
+            **{k: clean(data[k]) for k in FACILITY_FIELDS if k in data and k != "is_active"},
             is_active=bool(data.get("is_active", True)),
         )
         session.add(facility)
@@ -274,7 +275,7 @@ def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Faci
         if facility is None:
             raise NotFound(f"No facility with code {code!r}.")
         _may_manage(actor, facility.id, "facility", facility.id)
-        values = {k: _clean(data[k]) for k in FACILITY_FIELDS if k in data}
+        values = {k: clean(data[k]) for k in FACILITY_FIELDS if k in data}
         if "field_office" in data:
             values["field_office"] = _lookup(
                 FieldOffice, data["field_office"], "field_office", errors
@@ -295,7 +296,7 @@ def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Faci
                 )
         if errors:
             raise ValidationFailed(errors)
-        changed = _apply(facility, values)
+        changed = apply_changes(facility, values)
         audit.record(
             actor=actor,
             tag="custody:facility:update",
@@ -339,7 +340,7 @@ def _check_levels(values: Mapping[str, Any], unit: HousingUnit | None) -> dict[s
 def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) -> HousingUnit:
     authorize(actor, Permission.FACILITY_MANAGE, subject_type="housing_unit")
     errors = _check_unit(data, creating=True)
-    values = {k: _clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, None)
+    values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, None)
     errors |= _check_levels(values, None)
     with unit_of_work() as session:
         facility = session.scalar(sa.select(Facility).where(Facility.code == facility_code.upper()))
@@ -381,11 +382,11 @@ def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> Housi
         if unit is None:
             raise NotFound(f"No housing unit {unit_id}.")
         _may_manage(actor, unit.facility_id, "housing_unit", unit_id)
-        values = {k: _clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, unit)
+        values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, unit)
         errors |= _check_levels(values, unit)
         if errors:
             raise ValidationFailed(errors)
-        changed = _apply(unit, values)
+        changed = apply_changes(unit, values)
         audit.record(
             actor=actor,
             tag="custody:unit:update",
@@ -465,7 +466,7 @@ def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
             )
             if session.scalar(clash):
                 raise Conflict(f"Unit already has a bed {values['label']}.", field="label")
-        changed = _apply(bed, values)
+        changed = apply_changes(bed, values)
         audit.record(
             actor=actor,
             tag="custody:bed:update",
@@ -474,16 +475,3 @@ def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
             changed_fields=changed,
         )
         return bed
-
-
-def _clean(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _apply(row: Any, values: Mapping[str, Any]) -> list[str]:
-    changed = []
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed.append(name)
-    return changed

@@ -27,6 +27,7 @@ from core.db import db, unit_of_work
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.permissions import Permission
 from custody.models import ClockStart, ComplianceRule, Facility, RepeatAnchor, StandardsSet
+from custody.services.common import apply_changes, clean
 
 MAX_MINUTES = 365 * 24 * 60  # a limit or a repeat interval of at most a year
 SET_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
@@ -222,19 +223,6 @@ def _check_new_rule(data: Mapping[str, Any]) -> Errors:
     return errors
 
 
-def _clean(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _apply(row: Any, values: Mapping[str, Any]) -> list[str]:
-    changed = []
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed.append(name)
-    return changed
-
-
 # --- writes --------------------------------------------------------------------------
 
 
@@ -279,7 +267,7 @@ def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> Compl
     """Change a rule's title, limit, repeat, citation or flags. Clocks already open keep
     their due times; clocks opened from now on use the new values."""
     _may_manage(actor, "compliance_rule", rule_id)
-    values = {k: _clean(v) for k, v in data.items()}
+    values = {k: clean(v) for k, v in data.items()}
     with unit_of_work() as session:
         rule = session.get(ComplianceRule, rule_id)
         if rule is None:
@@ -289,7 +277,7 @@ def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> Compl
             raise ValidationFailed(errors)
         if "repeat_anchor" in values and values["repeat_anchor"] is None:
             values["repeat_anchor"] = RepeatAnchor.START.value  # no repeat: the default
-        changed = _apply(rule, values)
+        changed = apply_changes(rule, values)
         audit.record(
             actor=actor,
             tag="custody:rules:update",
@@ -303,7 +291,7 @@ def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> Compl
 def add_rule(*, actor: Actor, set_code: str, data: Mapping[str, Any]) -> ComplianceRule:
     """Add a rule to a set; its id (a slug) must be new in that set."""
     _may_manage(actor, "compliance_rule")
-    values = {k: _clean(v) for k, v in data.items()}
+    values = {k: clean(v) for k, v in data.items()}
     with unit_of_work() as session:
         rule_set = _set_by_code(set_code)
         if rule_set is None:
@@ -349,7 +337,7 @@ def assign_rule_set(*, actor: Actor, facility_code: str, set_code: str) -> Facil
         rule_set = _set_by_code(set_code or "")
         if rule_set is None:
             raise ValidationFailed({"set_code": [f"Unknown rule set {set_code!r}."]})
-        changed = _apply(facility, {"standards_set_id": rule_set.id})
+        changed = apply_changes(facility, {"standards_set_id": rule_set.id})
         session.flush()
         session.refresh(facility)
         audit.record(
