@@ -172,7 +172,7 @@ def prewarm(conn) -> None:
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') "
             "AND (c.relname = ANY(:t) OR c.oid IN (SELECT indexrelid FROM pg_index i "
             "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(:t))) "
-            "ORDER BY 2 DESC"
+            "ORDER BY c.relname = 'fhir_history' DESC, 2 DESC"
         ),
         {"t": list(FHIR_TABLES)},
     ).all()
@@ -183,6 +183,7 @@ def prewarm(conn) -> None:
     except sa.exc.SQLAlchemyError as err:
         print(f"pg_prewarm is not available ({err.__class__.__name__}): nothing prewarmed")
         return
+    # history first, small hot indexes last: what is read most stays in shared_buffers
     started, blocks = time.perf_counter(), 0
     for name, _size in relations:
         blocks += conn.scalar(sa.text("SELECT pg_prewarm(:n)"), {"n": name}) or 0
