@@ -218,7 +218,6 @@ def _document_param(dialect: str, name: str = "resource") -> Any:
 
 
 RESOURCE_COLUMNS = [c.name for c in FhirResource.__table__.columns]
-HISTORY_COLUMNS = [c.name for c in FhirHistory.__table__.columns]
 # From this many rows on, PostgreSQL gets COPY instead of an INSERT per row (a bundle;
 # a single create stays on plain INSERT, which needs fewer round trips).
 COPY_THRESHOLD = 20
@@ -262,27 +261,26 @@ def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     connection = db.session.connection()
-    dialect = connection.dialect.name
-    if dialect == "postgresql" and len(rows) >= COPY_THRESHOLD and _copy(connection, table, rows):
+    columns = [c.name for c in table.columns if c.name in rows[0]]
+    if connection.dialect.driver == "psycopg" and len(rows) >= COPY_THRESHOLD:
+        _copy(connection, table, columns, rows)
         return
-    columns = [c.name for c in table.columns if c.name in rows[0] or c.name == "resource"]
     values: dict[str, Any] = {c: sa.bindparam(c) for c in columns}
     if "resource" in values:
-        values["resource"] = _document_param(dialect)
+        values["resource"] = _document_param(connection.dialect.name)
     connection.execute(sa.insert(table).values(values), list(rows))
 
 
-def _copy(connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> bool:
-    """COPY FROM STDIN through psycopg 3, in the session's transaction (False: no psycopg)."""
+def _copy(
+    connection: sa.Connection, table: sa.Table, columns: list[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """COPY FROM STDIN through psycopg 3, in the session's transaction (text format:
+    PostgreSQL parses `resource` as JSONB, as the INSERT's cast does)."""
     raw = connection.connection.driver_connection
-    if not hasattr(raw, "cursor") or not hasattr(raw.cursor(), "copy"):
-        return False
-    columns = [c.name for c in table.columns if c.name in rows[0]]
     names = ", ".join(f'"{c}"' for c in columns)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
-    return True
 
 
 def _update_current(rows: Sequence[dict[str, Any]]) -> None:
