@@ -1,13 +1,19 @@
 """FHIR API benchmark, one command:
 
-    .venv/bin/python benchmarks/fhir_api.py [--resources 200000] [--seconds 10]
+    .venv/bin/python benchmarks/fhir_api.py \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres --resources 200000
 
-Creates the PostgreSQL database `custodia_bench_fhir` (127.0.0.1:5432, user postgres),
-imports the 25 Synthea bundles again and again (each import gives every resource a new
-server id) until there are at least --resources resources, starts gunicorn
-(`-k gthread --threads 4 -w 2`) and measures, with 16 keep-alive client threads:
-read, vread, create, patient-scoped Observation search by code and date, $everything,
-and a bare constant endpoint (the ceiling). Prints requests/s, p50 and p95.
+On the PostgreSQL server of --database-url it (re)creates the database
+`custodia_bench_fhir` and imports the 25 Synthea bundles again and again (each import
+gives every resource a new server id) until there are at least --resources resources:
+--jobs worker processes (default: one per core) each import whole bundles through the
+importer's own path (`import_bundle`: validation, one transaction per bundle, audit).
+`--reuse` keeps an existing benchmark database that already holds enough resources.
+Then VACUUM ANALYZE, pg_prewarm of the FHIR tables and their indexes (printed, with
+`shared_buffers` and the sizes), gunicorn (`-k gthread --threads 4 -w 2`) and, with 16
+keep-alive client threads: a bare constant endpoint (the ceiling), read, vread,
+patient-scoped Observation search by code and date, $everything and create. Prints
+requests/s, p50 and p95 for each and the import rate in resources/s.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import statistics
@@ -27,47 +34,176 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SYNTHEA = sorted((ROOT.parent / "shared" / "fhir-samples" / "synthea-r4-bundles").glob("*.json"))
-URL = "postgresql+psycopg://postgres@127.0.0.1:5432/custodia_bench_fhir"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_DATABASE = "custodia_bench_fhir"
 PORT = 5061
+FHIR_TABLES = (
+    "fhir_resources",
+    "fhir_history",
+    "fhir_idx_token",
+    "fhir_idx_string",
+    "fhir_idx_date",
+    "fhir_idx_reference",
+    "fhir_idx_quantity",
+    "audit_events",
+    "api_tokens",
+)
 
 
-def prepare(target: int) -> tuple[str, float]:
+def bench_url(server_url: str) -> str:
     import sqlalchemy as sa
 
+    url = sa.engine.make_url(server_url).set(database=BENCH_DATABASE)
+    return url.render_as_string(hide_password=False)
+
+
+def count_resources(url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(sa.text("SELECT count(*) FROM fhir_resources")) or 0
+    except sa.exc.SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+# --- loading ---------------------------------------------------------------------------
+
+_LOADER: dict = {}
+
+
+def _start_loader(url: str) -> None:
+    from core import create_app
+    from core.actor import Actor
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
+    context = app.app_context()
+    context.push()
+    _LOADER.update(
+        context=context,
+        actor=Actor.system("bench-import"),
+        bundles=[p.read_bytes() for p in SYNTHEA],
+    )
+
+
+def _load_one(index: int) -> int:
+    from health.fhir.importer import import_bundle
+    from health.fhir.store import parse_body
+
+    bundle = parse_body(_LOADER["bundles"][index])  # a fresh copy: the import mutates it
+    return import_bundle(actor=_LOADER["actor"], bundle=bundle).total
+
+
+def upgrade(url: str) -> None:
     from core import create_app, migrate
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
+    with app.app_context():
+        migrate.upgrade("head")
+
+
+def load(url: str, target: int, jobs: int) -> float:
+    """Import bundles until `target` resources; returns resources/s."""
+    upgrade(url)
+    sizes = [len(json.loads(p.read_bytes()).get("entry") or []) for p in SYNTHEA]
+    plan, planned = [], 0
+    while planned < target:
+        index = len(plan) % len(SYNTHEA)
+        plan.append(index)
+        planned += sizes[index]
+    print(f"importing {planned} resources ({len(plan)} bundles) with {jobs} processes")
+    context = multiprocessing.get_context("fork")
+    loaded, started, shown = 0, time.perf_counter(), 0
+    with context.Pool(jobs, initializer=_start_loader, initargs=(url,)) as pool:
+        for count in pool.imap_unordered(_load_one, plan):
+            loaded += count
+            if loaded - shown >= 20_000:
+                shown = loaded
+                rate = loaded / (time.perf_counter() - started)
+                print(f"  loaded {loaded} resources ({rate:.0f}/s so far)", flush=True)
+    elapsed = time.perf_counter() - started
+    print(f"imported {loaded} resources in {elapsed:.0f} s: {loaded / elapsed:.0f} resources/s")
+    return loaded / elapsed
+
+
+def prepare(url: str) -> str:
+    """The clinician's token, after VACUUM ANALYZE and pg_prewarm (printed)."""
+    import sqlalchemy as sa
+
+    from core import create_app
     from core.actor import Actor
     from core.auth import create_token
     from core.db import db
     from core.models import User
-    from health.fhir.importer import import_bundle
-    from health.fhir.models import FhirResource
-    from tests.conftest import fresh_postgres_database
 
-    fresh_postgres_database(URL.rsplit("_fhir", 1)[0], "fhir")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": URL, "SECRET_KEY": "bench" * 10})
-    bundles = [json.loads(p.read_bytes()) for p in SYNTHEA]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
     with app.app_context():
-        migrate.upgrade("head")
         actor = Actor.system("bench")
-        loaded, started = 0, time.perf_counter()
-        while loaded < target:
-            for bundle in bundles:
-                copy = json.loads(json.dumps(bundle))  # import mutates references
-                loaded += import_bundle(actor=actor, bundle=copy).total
-                if loaded >= target:
-                    break
-            print(f"  loaded {loaded} resources ({loaded / (time.perf_counter() - started):.0f}/s)")
-        rate = loaded / (time.perf_counter() - started)
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(FhirResource))
-        print(f"database holds {count} resources; import {rate:.0f} resources/s")
-        user = User(username="bench.clinician", role="clinician", password_hash="x", is_active=True)
-        db.session.add(user)
-        db.session.commit()
+        user = db.session.scalar(sa.select(User).where(User.username == "bench.clinician"))
+        if user is None:
+            user = User(
+                username="bench.clinician", role="clinician", password_hash="x", is_active=True
+            )
+            db.session.add(user)
+            db.session.commit()
         token = create_token(actor=actor, username=user.username, expires_days=1)
-        with db.engine.connect() as conn:
-            conn.execute(sa.text("ANALYZE"))
-            conn.commit()
-    return token, rate
+        db.session.commit()
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        started = time.perf_counter()
+        conn.execute(sa.text("VACUUM ANALYZE"))
+        print(f"VACUUM ANALYZE: {time.perf_counter() - started:.0f} s")
+        prewarm(conn)
+    engine.dispose()
+    return token
+
+
+def prewarm(conn) -> None:
+    import sqlalchemy as sa
+
+    shared = conn.scalar(sa.text("SHOW shared_buffers"))
+    relations = conn.execute(
+        sa.text(
+            "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') "
+            "AND (c.relname = ANY(:t) OR c.oid IN (SELECT indexrelid FROM pg_index i "
+            "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(:t))) "
+            "ORDER BY c.relname = 'fhir_history' DESC, 2 DESC"
+        ),
+        {"t": list(FHIR_TABLES)},
+    ).all()
+    total = sum(size for _, size in relations)
+    print(f"shared_buffers = {shared}; FHIR tables and indexes = {total / 2**20:.0f} MB")
+    try:
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
+    except sa.exc.SQLAlchemyError as err:
+        print(f"pg_prewarm is not available ({err.__class__.__name__}): nothing prewarmed")
+        return
+    # history first, small hot indexes last: what is read most stays in shared_buffers
+    started, blocks = time.perf_counter(), 0
+    for name, _size in relations:
+        blocks += conn.scalar(sa.text("SELECT pg_prewarm(:n)"), {"n": name}) or 0
+    print(
+        f"pg_prewarm: {len(relations)} relations, {blocks} blocks "
+        f"({blocks * 8 / 1024:.0f} MB) in {time.perf_counter() - started:.1f} s"
+    )
+    if total > 0.8 * _bytes(shared):
+        print(
+            "  WARNING: the working set is larger than shared_buffers; restart PostgreSQL "
+            "with -c shared_buffers=... sized to it (ENVIRONMENT.md) for stable figures"
+        )
+
+
+def _bytes(setting: str) -> int:
+    units = {"kB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40}
+    for unit, factor in units.items():
+        if setting.endswith(unit):
+            return int(setting[: -len(unit)]) * factor
+    return int(setting) * 8192
 
 
 def measure(name: str, paths, token: str, seconds: float, method: str = "GET", body=None):
@@ -111,15 +247,15 @@ def measure(name: str, paths, token: str, seconds: float, method: str = "GET", b
     return rate, p50, p95
 
 
-def samples() -> dict[str, list[str]]:
+def samples(url: str) -> dict[str, list[str]]:
     import sqlalchemy as sa
 
-    engine = sa.create_engine(URL)
+    engine = sa.create_engine(url)
     with engine.connect() as conn:
         obs = conn.execute(
             sa.text(
-                "SELECT id, patient_id FROM fhir_resources WHERE resource_type='Observation' "
-                "ORDER BY random() LIMIT 500"
+                "SELECT id, patient_id FROM fhir_resources TABLESAMPLE SYSTEM (5) "
+                "WHERE resource_type='Observation' LIMIT 500"
             )
         ).all()
         patients = [
@@ -127,7 +263,7 @@ def samples() -> dict[str, list[str]]:
             for r in conn.execute(
                 sa.text(
                     "SELECT id FROM fhir_resources WHERE resource_type='Patient' "
-                    "ORDER BY random() LIMIT 200"
+                    "ORDER BY md5(id) LIMIT 200"
                 )
             )
         ]
@@ -144,17 +280,28 @@ def samples() -> dict[str, list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL, help="any database on the server")
     parser.add_argument("--resources", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="import processes")
+    parser.add_argument("--reuse", action="store_true", help="keep a big enough bench database")
     args = parser.parse_args()
-    token, import_rate = prepare(args.resources)
-    env = {
-        **os.environ,
-        "DATABASE_URL": URL,
-        "SECRET_KEY": "bench" * 10,
-        "CUSTODIA_BENCH_CEILING": "1",
-    }
+    url = bench_url(args.database_url)
+    started = time.perf_counter()
+    import_rate = None
+    if args.reuse and count_resources(url) >= args.resources:
+        print(f"reusing {BENCH_DATABASE}: {count_resources(url)} resources")
+        upgrade(url)  # a newer revision's indexes, if any
+    else:
+        from tests.conftest import fresh_postgres_database
+
+        fresh_postgres_database(url.rsplit("_fhir", 1)[0], "fhir")  # drops and creates it
+        import_rate = load(url, args.resources, args.jobs)
+    print(f"database {BENCH_DATABASE} holds {count_resources(url)} resources")
+    token = prepare(url)
+    print(f"set-up took {time.perf_counter() - started:.0f} s; load average {_load()}")
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench" * 10}
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -175,7 +322,7 @@ def main() -> None:
     )
     try:
         time.sleep(4)
-        paths = samples()
+        paths = samples(url)
         ceiling = measure("ceiling (constant JSON)", ["/bench/constant"], token, args.seconds)
         read = measure("read Observation", paths["read"], token, args.seconds)
         measure("vread Observation", paths["vread"], token, args.seconds)
@@ -183,13 +330,17 @@ def main() -> None:
         measure("Patient/$everything (_count=50)", paths["everything"], token, args.seconds)
         body = json.dumps({"resourceType": "Basic", "code": {"text": "bench"}})
         measure("create Basic", ["/fhir/Basic"], token, args.seconds, "POST", body)
-        print(
-            f"read throughput = {read[0] / ceiling[0]:.0%} of the ceiling; "
-            f"import {import_rate:.0f}/s"
-        )
+        print(f"read throughput = {read[0] / ceiling[0]:.0%} of the ceiling")
+        if import_rate is not None:
+            print(f"import {import_rate:.0f} resources/s ({args.jobs} processes)")
+        print(f"load average at the end: {_load()}")
     finally:
         server.terminate()
         server.wait()
+
+
+def _load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def ceiling_app():

@@ -182,23 +182,25 @@ def fhir_group() -> None:
 
 @fhir_group.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-def fhir_import(paths: tuple[str, ...]) -> None:
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    help="Worker processes (independent bundles only: files load in no fixed order).",
+)
+def fhir_import(paths: tuple[str, ...], jobs: int) -> None:
     """Load FHIR R4 Bundle files (transaction, batch or collection)."""
     import time
-    from pathlib import Path
 
-    from health.fhir.importer import import_file
-    from health.fhir.outcome import FhirError
+    from health.fhir.importer import import_files
 
     actor = Actor.system("fhir-import")
     failed, total, started = 0, 0, time.perf_counter()
-    for path in paths:
-        try:
-            result = import_file(actor=actor, path=Path(path))
-        except FhirError as err:
+    for outcome in import_files(actor=actor, paths=paths, jobs=jobs):
+        path, result = outcome.path, outcome.result
+        if result is None:
             failed += 1
-            issues = err.details.get("issues") or [{}]
-            click.echo(f"{path}: FAILED {err.status} {issues[0].get('diagnostics', '')}", err=True)
+            click.echo(f"{path}: FAILED {outcome.failure}", err=True)
             continue
         total += result.total
         counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))

@@ -35,6 +35,17 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# psycopg 3 prepares a statement on its 5th execution; PostgreSQL then tends to a
+# generic plan, which for FHIR searches (patient, code, date as parameters) was 6x
+# slower than the plan for the actual values (49 ms against 8 ms at 200,000
+# resources). Custom plans cost a little planning on every execution and keep
+# psycopg's saving on parsing.
+POSTGRES_ENGINE_OPTIONS: dict[str, Any] = {
+    "pool_pre_ping": True,
+    "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
+}
+
+
 def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     env = overrides.get("CUSTODIA_ENV", environ.get("CUSTODIA_ENV", "development"))
@@ -56,7 +67,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "CUSTODIA_ENV": env,
         "SECRET_KEY": secret or _dev_secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not is_sqlite(url) else {},
+        "SQLALCHEMY_ENGINE_OPTIONS": {} if is_sqlite(url) else POSTGRES_ENGINE_OPTIONS,
         "REDIS_URL": environ.get("REDIS_URL"),
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -74,11 +74,15 @@ def _conditions(
     types: Sequence[str],
     restricted_ok: bool,
 ) -> list[sa.ColumnElement[bool]]:
-    in_compartment = FhirResource.patient_id == patient_id
+    """The resources of $everything as `(type, id) IN (own UNION referenced)`: each
+    side uses an index (patient_id; the reference index, then the primary key), where
+    an OR of the two made PostgreSQL scan every resource."""
+    own = sa.orm.aliased(FhirResource, name="own")
+    in_compartment = own.patient_id == patient_id
     if start or end:
         dated = sa.exists().where(
-            DateIndex.resource_type == FhirResource.resource_type,
-            DateIndex.resource_id == FhirResource.id,
+            DateIndex.resource_type == own.resource_type,
+            DateIndex.resource_id == own.id,
             DateIndex.param.in_(DATE_PARAMS),
         )
         in_range = dated.where(
@@ -87,7 +91,7 @@ def _conditions(
         )
         in_compartment = sa.and_(
             in_compartment,
-            sa.or_(FhirResource.resource_type == "Patient", ~dated, in_range),
+            sa.or_(own.resource_type == "Patient", ~dated, in_range),
         )
     compartment = (
         sa.select(FhirResource.resource_type, FhirResource.id)
@@ -100,12 +104,17 @@ def _conditions(
             sa.select(compartment.c.resource_type, compartment.c.id)
         ),
     )
-    referenced = sa.and_(
-        sa.or_(FhirResource.patient_id.is_(None), FhirResource.patient_id != patient_id),
-        FhirResource.resource_type != "Patient",
-        sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(referenced_keys),
+    other = sa.orm.aliased(FhirResource, name="other")
+    referenced = sa.select(other.resource_type, other.id).where(
+        sa.or_(other.patient_id.is_(None), other.patient_id != patient_id),
+        other.resource_type != "Patient",
+        sa.tuple_(other.resource_type, other.id).in_(referenced_keys),
     )
-    where = [FhirResource.is_deleted.is_(False), sa.or_(in_compartment, referenced)]
+    keys = sa.union(sa.select(own.resource_type, own.id).where(in_compartment), referenced)
+    where = [
+        FhirResource.is_deleted.is_(False),
+        sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(sa.select(keys.subquery())),
+    ]
     if types:
         where.append(FhirResource.resource_type.in_(types))
     if since:

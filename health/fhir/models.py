@@ -37,7 +37,8 @@ class FhirResource(Base):
     resource: Mapped[Any | None] = mapped_column(JSON_DOCUMENT)
 
     __table_args__ = (
-        sa.Index("ix_fhir_resources_patient", "patient_id", "resource_type"),
+        # a patient's resources of one type in id order (search pages are keyed on id)
+        sa.Index("ix_fhir_resources_patient", "patient_id", "resource_type", "id"),
         sa.Index("ix_fhir_resources_type_updated", "resource_type", "last_updated"),
         sa.Index("ix_fhir_resources_updated", "last_updated"),
     )
@@ -73,9 +74,16 @@ class TokenIndex(Base):
     system: Mapped[str | None] = mapped_column(sa.String(255))
     code: Mapped[str] = mapped_column(sa.String(255))
 
+    # Both carry every column a search reads, so either side of the semi-join is an
+    # index-only scan: lookup by code (then resource), or per resource (a patient's
+    # resources probed for param and code).
     __table_args__ = (
-        sa.Index("ix_fhir_idx_token_lookup", "resource_type", "param", "code", "system"),
-        sa.Index("ix_fhir_idx_token_resource", "resource_type", "resource_id"),
+        sa.Index(
+            "ix_fhir_idx_token_lookup", "resource_type", "param", "code", "system", "resource_id"
+        ),
+        sa.Index(
+            "ix_fhir_idx_token_resource", "resource_type", "resource_id", "param", "code", "system"
+        ),
     )
 
 
@@ -109,7 +117,9 @@ class DateIndex(Base):
 
     __table_args__ = (
         sa.Index("ix_fhir_idx_date_lookup", "resource_type", "param", "low", "high"),
-        sa.Index("ix_fhir_idx_date_resource", "resource_type", "resource_id"),
+        sa.Index(
+            "ix_fhir_idx_date_resource", "resource_type", "resource_id", "param", "low", "high"
+        ),
     )
 
 

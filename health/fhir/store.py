@@ -127,6 +127,26 @@ def current_many(keys: Iterable[tuple[str, str]]) -> list[Stored]:
     return found
 
 
+def current_for_update(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
+    """The current rows (tombstones too) of many resources, locked, in one query per 500:
+    a bundle's PUTs check existence once, not once per entry."""
+    keys = list(dict.fromkeys(keys))
+    found: dict[tuple[str, str], Stored] = {}
+    for start in range(0, len(keys), 500):
+        query = (
+            sa.select(*CURRENT_COLUMNS)
+            .where(
+                sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(
+                    keys[start : start + 500]
+                )
+            )
+            .with_for_update()
+        )
+        for row in db.session.execute(query):
+            found[(row[0], row[1])] = stored_from_row(row)
+    return found
+
+
 def version_of(resource_type: str, resource_id: str, version: int) -> Stored | None:
     row = db.session.execute(
         sa.select(
@@ -192,22 +212,26 @@ def prepare(pending: Pending, now: dt.datetime) -> tuple[Stored, dict[str, Any]]
     return stored, indexes
 
 
-def _document_param(dialect: str) -> Any:
-    param = sa.bindparam("resource", type_=sa.Text)
+def _document_param(dialect: str, name: str = "resource") -> Any:
+    param = sa.bindparam(name, type_=sa.Text)
     return sa.cast(param, JSONB) if dialect == "postgresql" else sa.type_coerce(param, sa.Text)
 
 
+RESOURCE_COLUMNS = [c.name for c in FhirResource.__table__.columns]
+# From this many rows on, PostgreSQL gets COPY instead of an INSERT per row (a bundle;
+# a single create stays on plain INSERT, which needs fewer round trips).
+COPY_THRESHOLD = 20
+
+
 def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> list[Stored]:
-    """Write every pending resource (inside the caller's unit of work)."""
+    """Write every pending resource (inside the caller's unit of work): one statement
+    per table however many resources (COPY on PostgreSQL for a bundle's rows)."""
     if not pendings:
         return []
     now = now or utcnow()
-    session = db.session
-    dialect = session.get_bind().dialect.name
     prepared = [prepare(p, now) for p in pendings]
-    doc = _document_param(dialect)
     new_rows, changed_rows, history_rows = [], [], []
-    index_rows: dict[type, list[dict[str, Any]]] = {}
+    index_rows: dict[sa.Table, list[dict[str, Any]]] = {}
     for pending, (stored, indexes) in zip(pendings, prepared, strict=True):
         row = {
             "resource_type": stored.resource_type,
@@ -222,38 +246,73 @@ def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> l
         (changed_rows if pending.current else new_rows).append(row)
         history_rows.append({**row, "method": stored.method})
         for kind, rows in indexes.items():
-            index_rows.setdefault(INDEX_TABLES[kind], []).extend(rows)
-    columns = [c.name for c in FhirResource.__table__.columns if c.name != "resource"]
-    if new_rows:
-        values = {c: sa.bindparam(c) for c in columns} | {"resource": doc}
-        session.execute(sa.insert(FhirResource).values(values), new_rows)
-    for row in changed_rows:
-        session.execute(
-            sa.update(FhirResource)
-            .where(FhirResource.resource_type == row["resource_type"], FhirResource.id == row["id"])
-            .values({k: v for k, v in row.items() if k != "resource"} | {"resource": doc}),
-            {"resource": row["resource"]},
-        )
-        _drop_index_rows(row["resource_type"], row["id"])
-    history_columns = [c.name for c in FhirHistory.__table__.columns if c.name != "resource"]
-    history = sa.insert(FhirHistory).values(
-        {c: sa.bindparam(c) for c in history_columns} | {"resource": doc}
-    )
-    session.execute(
-        history, [{k: r[k] for k in (*history_columns, "resource")} for r in history_rows]
-    )
-    for model, rows in index_rows.items():
-        session.execute(sa.insert(model), rows)
+            index_rows.setdefault(INDEX_TABLES[kind].__table__, []).extend(rows)
+    if changed_rows:
+        _update_current(changed_rows)
+    insert_rows(FhirResource.__table__, new_rows)
+    insert_rows(FhirHistory.__table__, history_rows)
+    for table, rows in index_rows.items():
+        insert_rows(table, rows)
     return [stored for stored, _ in prepared]
 
 
-def _drop_index_rows(resource_type: str, resource_id: str) -> None:
-    for model in INDEX_MODELS:
-        db.session.execute(
-            sa.delete(model).where(
-                model.resource_type == resource_type, model.resource_id == resource_id
-            )
+def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows (dicts keyed by column name; `resource` is JSON text)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    columns = [c.name for c in table.columns if c.name in rows[0]]
+    if connection.dialect.driver == "psycopg" and len(rows) >= COPY_THRESHOLD:
+        _copy(connection, table, columns, rows)
+        return
+    values: dict[str, Any] = {c: sa.bindparam(c) for c in columns}
+    if "resource" in values:
+        values["resource"] = _document_param(connection.dialect.name)
+    connection.execute(sa.insert(table).values(values), list(rows))
+
+
+def _copy(
+    connection: sa.Connection, table: sa.Table, columns: list[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """COPY FROM STDIN through psycopg 3, in the session's transaction (text format:
+    PostgreSQL parses `resource` as JSONB, as the INSERT's cast does)."""
+    raw = connection.connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _update_current(rows: Sequence[dict[str, Any]]) -> None:
+    """New versions of existing resources: the current rows are updated in one
+    executemany and their old index rows deleted with one statement per table."""
+    connection = db.session.connection()
+    table = FhirResource.__table__
+    values: dict[str, Any] = {
+        c: sa.bindparam(f"new_{c}") for c in RESOURCE_COLUMNS if c not in ("resource_type", "id")
+    }
+    values["resource"] = _document_param(connection.dialect.name, "new_resource")
+    statement = (
+        sa.update(table)
+        .where(
+            table.c.resource_type == sa.bindparam("key_type"), table.c.id == sa.bindparam("key_id")
         )
+        .values(values)
+    )
+    params = [
+        {"key_type": r["resource_type"], "key_id": r["id"]}
+        | {f"new_{k}": v for k, v in r.items() if k not in ("resource_type", "id")}
+        for r in rows
+    ]
+    connection.execute(statement, params)
+    keys = [(r["resource_type"], r["id"]) for r in rows]
+    for model in INDEX_MODELS:
+        for start in range(0, len(keys), 500):
+            connection.execute(
+                sa.delete(model.__table__).where(
+                    sa.tuple_(model.resource_type, model.resource_id).in_(keys[start : start + 500])
+                )
+            )
 
 
 # --- pieces the services and bundles share -------------------------------------------
@@ -284,8 +343,14 @@ def pending_create(resource_type: str, document: Any) -> Pending:
 
 
 def pending_update(
-    resource_type: str, resource_id: str, document: Any, if_match: str | None
+    resource_type: str,
+    resource_id: str,
+    document: Any,
+    if_match: str | None,
+    prefetched: dict[tuple[str, str], Stored] | None = None,
 ) -> Pending:
+    """`prefetched`: the result of `current_for_update` over every key this unit of work
+    updates (absent key: no such resource); None reads the row here."""
     check_type(resource_type)
     check_id(resource_type, resource_id)
     validate(document, resource_type)
@@ -293,7 +358,10 @@ def pending_update(
         raise FhirError(
             400, "The resource id must equal the id in the URL.", expression=[f"{resource_type}.id"]
         )
-    existing = current(resource_type, resource_id, for_update=True)
+    if prefetched is None:
+        existing = current(resource_type, resource_id, for_update=True)
+    else:
+        existing = prefetched.get((resource_type, resource_id))
     wanted = expected_version(if_match)
     if wanted is not None and (existing is None or existing.version != wanted):
         have = f'W/"{existing.version}"' if existing else "nothing"

@@ -145,11 +145,12 @@ def run_transaction(
                 mapping[entry.full_url] = f"{rtype}/{rid}"
         except FhirError as err:
             raise _fail(entry, err) from None
+    prefetched = store.current_for_update(_put_keys(ordered, responses))
     for entry in ordered:
         if entry.index in responses:
             continue
         try:
-            _prepare(actor, entry, mapping, resolve, pendings, responses)
+            _prepare(actor, entry, mapping, resolve, pendings, responses, prefetched)
         except FhirError as err:
             raise _fail(entry, err) from None
     writes = [p for _, p in pendings]
@@ -166,6 +167,20 @@ def run_transaction(
     return [responses[e.index] for e in entries]
 
 
+def _put_keys(entries: list[Entry], responses: dict[int, dict[str, Any]]) -> list[tuple[str, str]]:
+    """(type, id) of every PUT whose URL names both, to check existence in one query."""
+    keys = []
+    for entry in entries:
+        if entry.method == "PUT" and entry.index not in responses:
+            try:
+                rtype, rid, _query = _target(entry)
+            except FhirError:
+                continue  # reported when the entry is prepared
+            if rid is not None:
+                keys.append((rtype, rid))
+    return keys
+
+
 def _prepare(
     actor: Actor,
     entry: Entry,
@@ -173,6 +188,7 @@ def _prepare(
     resolve: Any,
     pendings: list[tuple[Entry, Pending]],
     responses: dict[int, dict[str, Any]],
+    prefetched: dict[tuple[str, str], Stored],
 ) -> None:
     rtype, rid, _query = _target(entry)
     where = f"Bundle.entry[{entry.index}].resource"
@@ -190,7 +206,8 @@ def _prepare(
         if rid is None:
             raise FhirError(400, "PUT needs Type/id (conditional update is not supported).")
         entry.resource.setdefault("id", rid)
-        pendings.append((entry, store.pending_update(rtype, rid, entry.resource, entry.if_match)))
+        pending = store.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
+        pendings.append((entry, pending))
     elif entry.method == "DELETE":
         authorize(actor, Permission.HEALTH_WRITE, subject_type=rtype, subject_id=rid)
         if rid is None:

@@ -325,7 +325,7 @@ def validate(document: Any, resource_type: str | None = None) -> str:
         )
     if "id" in document:
         check_id(found, document["id"])
-    problems = list(_empty_values(document, found))
+    problems = [] if _has_no_empty_value(document) else list(_empty_values(document, found))
     if problems:
         raise FhirError(400, "Empty values are not allowed.", issues=problems)
     _validate_model(document, found)
@@ -355,6 +355,15 @@ def _expression(resource_type: str, loc: tuple[Any, ...]) -> str:
         elif part not in ("__root__",):
             path += f".{part}"
     return path
+
+
+def _has_no_empty_value(value: Any) -> bool:
+    """The fast check (no paths built); `_empty_values` says where when it fails."""
+    if isinstance(value, dict):
+        return bool(value) and all(_has_no_empty_value(item) for item in value.values())
+    if isinstance(value, list):
+        return bool(value) and all(_has_no_empty_value(item) for item in value)
+    return not isinstance(value, str) or bool(value.strip())
 
 
 def _empty_values(value: Any, path: str) -> Any:

@@ -58,6 +58,16 @@ def test_configuration_comes_from_the_environment(env, connections):
     assert connections == []
 
 
+def test_postgresql_sessions_plan_each_statement_for_its_values(app):
+    """psycopg's automatic prepares must not leave FHIR searches on a generic plan."""
+    from core.db import db
+    from tests.conftest import is_postgres
+
+    if not is_postgres():
+        pytest.skip("a PostgreSQL setting")
+    assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
 def test_default_database_is_the_embedded_sqlite_file(env):
     env.setenv("SECRET_KEY", TEST_SECRET)
     assert create_app().config["SQLALCHEMY_DATABASE_URI"] == DEFAULT_SQLITE_URL

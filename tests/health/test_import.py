@@ -125,3 +125,29 @@ def test_official_examples_round_trip(fhir):
         assert _comparable(back) == _comparable(original), path.name
         created += 1
     assert created == 279
+
+
+def test_import_with_jobs_loads_files_in_worker_processes():
+    """--jobs 2: each file in a worker process, one transaction each; the output names
+    every file in the order given, and a file that fails does not stop the others."""
+    url = fresh_database("import_jobs")
+    application = make_app(url)
+    try:
+        with application.app_context():
+            migrate.upgrade("head")
+            paths = [*map(str, SYNTHEA[:3]), str(EXAMPLES[0])]  # the last is not a Bundle
+            result = application.test_cli_runner().invoke(
+                main, ["fhir", "import", "--jobs", "2", *paths]
+            )
+            assert result.exit_code == 1, result.output
+            named = [line.split(":", 1)[0] for line in result.output.splitlines()[:-1]]
+            assert named == paths
+            assert "FAILED 400" in result.output
+            expected = sum(len(json.loads(Path(p).read_bytes())["entry"]) for p in paths[:3])
+            assert f"imported {expected} resources" in result.output
+            stored = db.session.scalar(sa.select(sa.func.count()).select_from(FhirResource))
+            assert stored == expected
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop_database(url)
