@@ -286,6 +286,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="import processes")
     parser.add_argument("--reuse", action="store_true", help="keep a big enough bench database")
+    parser.add_argument(
+        "--sealing",
+        choices=("inline", "background"),
+        default="background",
+        help="AUDIT_SEALING of the served app (background: as a busy production server)",
+    )
     args = parser.parse_args()
     url = bench_url(args.database_url)
     started = time.perf_counter()
@@ -301,7 +307,12 @@ def main() -> None:
     print(f"database {BENCH_DATABASE} holds {count_resources(url)} resources")
     token = prepare(url)
     print(f"set-up took {time.perf_counter() - started:.0f} s; load average {_load()}")
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench" * 10}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench" * 10,
+        "AUDIT_SEALING": args.sealing,
+    }
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),

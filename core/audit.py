@@ -23,12 +23,16 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.actor import Actor
@@ -126,7 +130,7 @@ def record(
     )
     event = _row(draft)
     db.session.add(event)
-    after_commit(seal_quietly)
+    after_commit(seal_soon)
     return event
 
 
@@ -141,7 +145,7 @@ def persist_denial(draft: AuditDraft | None) -> None:
     draft.written = True
     with unit_of_work():
         db.session.add(_row(draft))
-        after_commit(seal_quietly)
+        after_commit(seal_soon)
 
 
 # --- sealing -------------------------------------------------------------------------
@@ -222,6 +226,55 @@ def seal_quietly() -> None:
         seal_pending()
     except sa.exc.SQLAlchemyError:
         log.warning("audit sealing deferred", exc_info=True)
+
+
+def seal_soon() -> None:
+    """After a commit: seal now (`AUDIT_SEALING = "inline"`, the default), or wake this
+    process's background sealer (`"background"`), which seals everything pending in one
+    short transaction a few milliseconds later, so a request does not wait for the
+    chain lock and concurrent requests share one seal."""
+    app = current_app._get_current_object() if has_app_context() else None
+    if app is None or app.config.get("AUDIT_SEALING", "inline") != "background":
+        seal_quietly()
+        return
+    _BackgroundSealer.for_app(app).wake()
+
+
+class _BackgroundSealer:
+    """One daemon thread per app and process (started lazily, so after a fork)."""
+
+    _lock = threading.Lock()
+    DELAY = 0.005  # gather the entries of requests finishing together
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pending = threading.Event()
+        self.pid = os.getpid()
+        threading.Thread(target=self._run, name="audit-sealer", daemon=True).start()
+
+    @classmethod
+    def for_app(cls, app: Flask) -> _BackgroundSealer:
+        sealer = app.extensions.get("audit_sealer")
+        if sealer is None or sealer.pid != os.getpid():
+            with cls._lock:
+                sealer = app.extensions.get("audit_sealer")
+                if sealer is None or sealer.pid != os.getpid():
+                    sealer = app.extensions["audit_sealer"] = cls(app)
+        return sealer
+
+    def wake(self) -> None:
+        self.pending.set()
+
+    def _run(self) -> None:
+        while True:
+            self.pending.wait()
+            time.sleep(self.DELAY)
+            self.pending.clear()
+            with self.app.app_context():
+                try:
+                    seal_quietly()
+                finally:
+                    db.session.remove()
 
 
 def seal_all() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 from collections.abc import Mapping
@@ -67,8 +68,13 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "CUSTODIA_ENV": env,
         "SECRET_KEY": secret or _dev_secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {} if is_sqlite(url) else POSTGRES_ENGINE_OPTIONS,
+        "SQLALCHEMY_ENGINE_OPTIONS": {}
+        if is_sqlite(url)
+        else copy.deepcopy(POSTGRES_ENGINE_OPTIONS),
         "REDIS_URL": environ.get("REDIS_URL"),
+        # "inline": seal the audit chain right after each commit; "background": a
+        # thread per worker seals what is pending a few ms later (busy servers).
+        "AUDIT_SEALING": environ.get("AUDIT_SEALING", "inline"),
         "SESSION_COOKIE_SECURE": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -95,4 +101,6 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "BABEL_DEFAULT_LOCALE": "en",
     }
     config.update(overrides)
+    if config["AUDIT_SEALING"] not in ("inline", "background"):
+        raise ConfigurationError("AUDIT_SEALING must be inline or background.")
     return config

@@ -411,3 +411,38 @@ def test_a_real_service_audits_names_not_values(make):
         sa.select(*AuditEvent.__table__.columns).where(AuditEvent.id == event.id)
     ).one()
     assert "Zebediah" not in json.dumps([str(v) for v in row])
+
+
+@pytest.mark.no_rollback
+def test_background_sealing_seals_soon_after_the_commit(app):
+    """AUDIT_SEALING=background: the request does not seal; this process's sealer thread
+    does, moments later, and the chain stays intact."""
+    import time
+
+    tag = f"test:background:{uuid.uuid4().hex[:8]}"
+    app.config["AUDIT_SEALING"] = "background"
+    try:
+        with app.app_context():
+            for n in range(5):
+                with unit_of_work():
+                    audit.record(actor=Actor.system("bg"), tag=tag, subject_type="t", subject_id=n)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                db.session.rollback()  # a new snapshot (SQLite keeps the old one otherwise)
+                rows = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.tag == tag)).all()
+                if len(rows) == 5 and all(r.seq is not None for r in rows):
+                    break
+                time.sleep(0.05)
+            assert len(rows) == 5 and all(r.seq is not None for r in rows)
+            assert verify_chain().ok
+            db.session.remove()
+    finally:
+        app.config["AUDIT_SEALING"] = "inline"
+
+
+def test_unknown_sealing_mode_is_refused():
+    from core.config import load_config
+    from core.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        load_config({"AUDIT_SEALING": "later"}, {"SECRET_KEY": "x" * 40})
