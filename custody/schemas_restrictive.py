@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from core.schemas import InSchema
 from custody.models import RestrictivePlacement
-from custody.schemas_people import AlertOut, ClockOut, _alerts
+from custody.schemas_people import ALERTS_OUT, ClockOut, alerts_of
 from custody.services import restrictive
 
 
@@ -83,7 +83,7 @@ def _person(placement: RestrictivePlacement) -> dict[str, Any]:
         "a_number": person.a_number,
         "name": person.full_name,
         "facility_code": placement.booking.facility.code,
-        "alerts": AlertOut(many=True).dump(_alerts(person)),
+        "alerts": ALERTS_OUT.dump(alerts_of(person)),
     }
 
 
@@ -116,7 +116,7 @@ class OverviewItemOut(Schema):
     booking_id = fields.Function(lambda s: str(s.booking.id))
     a_number = fields.Function(lambda s: s.booking.detainee.a_number)
     name = fields.Function(lambda s: s.booking.detainee.full_name)
-    alerts = fields.Function(lambda s: AlertOut(many=True).dump(_alerts(s.booking.detainee)))
+    alerts = fields.Function(lambda s: ALERTS_OUT.dump(alerts_of(s.booking.detainee)))
     kind = fields.Function(lambda s: s.placement.kind)
     placed_at = fields.Function(lambda s: s.placement.placed_at.isoformat())
     last_check_at = fields.Function(

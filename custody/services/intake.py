@@ -27,9 +27,9 @@ from custody.models import (
     PropertyItem,
 )
 from custody.services import clocks
+from custody.services.common import checked_time
 from health.patients import link_booking
 
-FUTURE_SLACK = dt.timedelta(minutes=5)
 MAX_PROPERTY_LINES = 100
 
 
@@ -67,6 +67,18 @@ def active_booking(detainee_id: int) -> Booking | None:
     )
 
 
+def active_bookings(detainee_ids: Sequence[int]) -> dict[int, Booking]:
+    """Person id → their active booking, for many people in one query."""
+    if not detainee_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Booking).where(
+            Booking.detainee_id.in_(detainee_ids), Booking.status != BookingStatus.RELEASED
+        )
+    )
+    return {booking.detainee_id: booking for booking in rows}
+
+
 def list_bookings(
     *, actor: Actor, facility_code: str, status: str | None = None, limit: int = 500
 ) -> Sequence[Booking]:
@@ -89,17 +101,6 @@ def list_bookings(
 
 
 # --- booking -------------------------------------------------------------------------
-
-
-def _when(value: Any, name: str, errors: dict[str, list[str]]) -> dt.datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, dt.datetime) or value.tzinfo is None:
-        errors.setdefault(name, []).append("Give a date and time with its time zone.")
-        return None
-    if value > utcnow() + FUTURE_SLACK:
-        errors.setdefault(name, []).append("This time is in the future.")
-    return value
 
 
 def _check_property(items: Sequence[Any], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -132,8 +133,8 @@ def _check_property(items: Sequence[Any], errors: dict[str, list[str]]) -> list[
 def _check_booking(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
-    clean["booked_at"] = _when(data.get("booked_at"), "booked_at", errors) or utcnow()
-    clean["orientation_at"] = _when(data.get("orientation_at"), "orientation_at", errors)
+    clean["booked_at"] = checked_time(data.get("booked_at"), "booked_at", errors) or utcnow()
+    clean["orientation_at"] = checked_time(data.get("orientation_at"), "orientation_at", errors)
     if clean["orientation_at"] and clean["orientation_at"] < clean["booked_at"]:
         errors.setdefault("orientation_at", []).append("Orientation comes after arrival.")
     for name in ("arresting_agency", "program"):
@@ -268,7 +269,7 @@ def release_booking(
     the receipt."""
     booking = writable_booking(actor, booking_id)
     errors: dict[str, list[str]] = {}
-    when = _when(released_at, "released_at", errors) or utcnow()
+    when = checked_time(released_at, "released_at", errors) or utcnow()
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
         errors["reason"] = ["Give the reason for release (at most 500 characters)."]

@@ -44,6 +44,7 @@ from custody.models import (
     UnitKind,
 )
 from custody.services import clocks, housing
+from custody.services.common import checked_time
 from custody.services.facilities import get_facility
 from custody.services.intake import writable_booking
 
@@ -53,7 +54,6 @@ NOTIFY_RULE = "restrictive-housing-notification"
 RULES = (CHECK_RULE, REVIEW_RULE, NOTIFY_RULE)
 SUBJECT = "placement"
 DEFAULT_CHECK_LIMIT = dt.timedelta(minutes=30)
-FUTURE_SLACK = dt.timedelta(minutes=5)
 
 KINDS = {
     PlacementKind.ADMINISTRATIVE: "Administrative",
@@ -313,14 +313,8 @@ def _status(
 
 
 def _when(value: Any, name: str, errors: dict[str, list[str]]) -> dt.datetime:
-    if value is None or value == "":
-        return utcnow()
-    if not isinstance(value, dt.datetime) or value.tzinfo is None:
-        errors.setdefault(name, []).append("Give a date and time with its time zone.")
-        return utcnow()
-    if value > utcnow() + FUTURE_SLACK:
-        errors.setdefault(name, []).append("This time is in the future.")
-    return value
+    """The time given, or now when none (or when it is refused: the error says so)."""
+    return checked_time(value, name, errors) or utcnow()
 
 
 def _choice(value: Any, allowed: dict[Any, str], name: str, errors: dict[str, list[str]]) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
-from core.errors import Conflict
+from core.db import utcnow
+from core.errors import Conflict, ValidationFailed
 from core.forms import attach_errors, call_service, choices, render_form_page
 from core.permissions import Permission
 from custody import forms_intake as forms
@@ -43,7 +44,7 @@ def detainees() -> Any:
                 name=None if by_number else query,
             )
         )
-    active = {p.id: intake.active_booking(p.id) for p in people}
+    active = intake.active_bookings([p.id for p in people])
     return render_template(
         "custody/detainees.html", form=form, people=people, active=active, query=query
     )
@@ -99,7 +100,7 @@ def edit_detainee(detainee_id: int) -> Any:
             changed = identity.update_detainee(
                 actor=current_actor(), detainee_id=detainee_id, data=data
             )
-        except intake.ValidationFailed as err:
+        except ValidationFailed as err:
             attach_errors(form, _intake_fields(err.errors))
         if changed is not None:
             flash("Identity saved.", "success")
@@ -128,7 +129,7 @@ def alerts(detainee_id: int) -> Any:
 
 
 def _booking_data(form: forms.IntakeForm, time_zone: str) -> dict[str, Any]:
-    booked_at = forms.local_to_utc(form.booked_at.data, time_zone) or intake.utcnow()
+    booked_at = forms.local_to_utc(form.booked_at.data, time_zone) or utcnow()
     return {
         "facility_code": form.facility.data,
         "booked_at": booked_at,
@@ -214,7 +215,7 @@ def _submit_intake(form: forms.IntakeForm, person: Any, duplicates: list[Any]) -
         attach_errors(form, {"confirm_new": [err.message]})
     except Conflict as err:
         attach_errors(form, {err.details.get("field") or "__form__": [err.message]})
-    except intake.ValidationFailed as err:
+    except ValidationFailed as err:
         attach_errors(form, _intake_fields(err.errors))
     return None
 
@@ -382,7 +383,7 @@ def _assign(form: forms.HousingForm, booking_id: int, refusal: list[dict[str, An
         attach_errors(form, {"bed_id": [err.message]})
     except Conflict as err:
         attach_errors(form, {"bed_id": [err.message]})
-    except intake.ValidationFailed as err:
+    except ValidationFailed as err:
         attach_errors(form, err.errors)
     return None
 

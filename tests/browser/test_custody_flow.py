@@ -104,13 +104,13 @@ def test_restrictive_housing_pages(page):
     page.goto("/facilities/RVPC/restrictive-housing")
     assert_accessible(page)
     placement = page.locator("main a[href^='/restrictive-housing/']").first
-    if placement.count():  # the demo seed places a few people
-        with page.expect_navigation():
-            placement.click()
-        assert_accessible(page)
-        with page.expect_navigation():
-            page.get_by_role("button", name=re.compile("Record check")).first.click()
-        expect(page.get_by_role("status").filter(has_text="Check recorded")).to_be_visible()
+    assert placement.count(), "the demo seed places people in restrictive housing"
+    with page.expect_navigation():
+        placement.click()
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Record check")).first.click()
+    expect(page.get_by_role("status").filter(has_text="Check recorded")).to_be_visible()
     page.goto("/facilities/RVPC/restrictive-housing/new")
     assert_accessible(page)
     with page.expect_navigation():
