@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -134,3 +136,14 @@ def last_event(tag: str | None = None, **filters: Any) -> AuditEvent:
     found = events(tag, **filters)
     assert found, f"no audit event {tag} {filters}"
     return found[-1]
+
+
+def fhir_samples() -> Path:
+    """`../shared/fhir-samples` next to the checkout (CUSTODIA_SHARED overrides
+    `../shared`). Missing samples fail the test: they are part of what CI proves."""
+    shared = Path(
+        os.environ.get("CUSTODIA_SHARED") or Path(__file__).resolve().parents[2] / "shared"
+    )
+    samples = shared / "fhir-samples"
+    assert samples.is_dir(), f"no FHIR samples at {samples}: set CUSTODIA_SHARED"
+    return samples

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +15,9 @@ from health.fhir import store
 from health.fhir.importer import import_bundle
 from health.fhir.models import INDEX_TABLES, FhirHistory, FhirResource
 from tests.conftest import is_postgres
+from tests.helpers import fhir_samples
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fhir-samples"
+SAMPLES = fhir_samples()
 BUNDLE = (
     SAMPLES / "synthea-r4-bundles" / "Clemente_Kreiger_1484a42d-0eaf-4654-9cbf-6b050a5cd73b.json"
 )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from tests.health.conftest import assert_outcome, observation, patient
-from tests.helpers import last_event
+from tests.helpers import fhir_samples, last_event
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fhir-samples" / "r4-official-examples"
+EXAMPLES = fhir_samples() / "r4-official-examples"
 
 
 def _tx(entries, kind="transaction"):

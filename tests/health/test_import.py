@@ -16,8 +16,9 @@ from core.db import db
 from health.fhir.models import FhirResource, ReferenceIndex
 from tests.conftest import drop_database, fresh_database, make_app
 from tests.health.conftest import Fhir
+from tests.helpers import fhir_samples
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fhir-samples"
+SAMPLES = fhir_samples()
 SYNTHEA = sorted((SAMPLES / "synthea-r4-bundles").glob("*.json"))
 EXAMPLES = sorted((SAMPLES / "r4-official-examples").glob("*.json"))
 EXPECTED = {
