@@ -23,8 +23,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(os.environ, overrides))
 
     from core import web
-    from core.db import db
+    from core.db import db, ping_when_idle
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            ping_when_idle(db.engine)
     web.init_app(app)
     return app

@@ -40,6 +40,7 @@ from core.db import (
     Base,
     after_commit,
     after_unit,
+    autocommit,
     db,
     in_unit_of_work,
     intpk,
@@ -80,6 +81,9 @@ class AuditEvent(Base):
     __table_args__ = (sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
 
+_INSERT = sa.insert(AuditEvent.__table__)
+
+
 @dataclass
 class AuditDraft:
     """An entry to write later (a denial, written after the rollback)."""
@@ -93,19 +97,26 @@ class AuditDraft:
     written: bool = False
 
 
-def _row(draft: AuditDraft) -> AuditEvent:
-    return AuditEvent(
-        occurred_at=utcnow(),
-        actor_id=draft.actor.user_id,
-        actor=draft.actor.username[:64],
-        tag=str(draft.tag),
-        subject_type=draft.subject_type,
-        subject_id=None if draft.subject_id is None else str(draft.subject_id),
-        outcome=str(draft.outcome),
-        changed_fields=sorted(set(draft.changed_fields)),
-        request_id=draft.actor.request_id,
-        client_addr=draft.actor.client_addr,
-    )
+def _values(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> dict[str, Any]:
+    return {
+        "occurred_at": occurred_at or utcnow(),
+        "actor_id": draft.actor.user_id,
+        "actor": draft.actor.username[:64],
+        "tag": str(draft.tag),
+        "subject_type": draft.subject_type,
+        "subject_id": None if draft.subject_id is None else str(draft.subject_id),
+        "outcome": str(draft.outcome),
+        "changed_fields": sorted(set(draft.changed_fields)),
+        "request_id": draft.actor.request_id,
+        "client_addr": draft.actor.client_addr,
+    }
+
+
+def _insert(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> int:
+    """One Core INSERT in the session's transaction (no ORM object: audited reads are
+    the hottest path there is); returns the new entry's id."""
+    result = db.session.execute(_INSERT, _values(draft, occurred_at))
+    return int(result.inserted_primary_key[0])
 
 
 def record(
@@ -116,8 +127,10 @@ def record(
     subject_id: object = None,
     outcome: Outcome = Outcome.SUCCESS,
     changed_fields: Iterable[str] = (),
-) -> AuditEvent:
-    """Append an entry in the current unit of work (ids and field names only)."""
+    occurred_at: dt.datetime | None = None,
+) -> int:
+    """Append an entry in the current unit of work (ids and field names only); returns
+    its id. The entry is written at once, in the unit's transaction."""
     if not in_unit_of_work():
         raise RuntimeError("audit.record must run inside a unit of work")
     draft = AuditDraft(
@@ -128,10 +141,9 @@ def record(
         outcome,
         list(changed_fields),
     )
-    event = _row(draft)
-    db.session.add(event)
+    entry_id = _insert(draft, occurred_at)
     after_commit(seal_soon)
-    return event
+    return entry_id
 
 
 def persist_denial(draft: AuditDraft | None) -> None:
@@ -144,18 +156,19 @@ def persist_denial(draft: AuditDraft | None) -> None:
         return
     draft.written = True
     with unit_of_work():
-        db.session.add(_row(draft))
+        _insert(draft)
         after_commit(seal_soon)
 
 
 # --- sealing -------------------------------------------------------------------------
 
 
-def canonical(event: AuditEvent) -> str:
-    """The exact bytes the hash covers, besides the previous hash."""
+def canonical(event: Any, seq: int | None = None) -> str:
+    """The exact bytes the hash covers, besides the previous hash (`event`: an entry or
+    a row with its columns; `seq` given when sealing a row that has none yet)."""
     return json.dumps(
         {
-            "seq": event.seq,
+            "seq": event.seq if seq is None else seq,
             "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
             "actor_id": event.actor_id,
             "actor": event.actor,
@@ -173,49 +186,108 @@ def canonical(event: AuditEvent) -> str:
     )
 
 
-def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
+def compute_hash(prev_hash: str, event: Any, seq: int | None = None) -> str:
+    return hashlib.sha256((prev_hash + canonical(event, seq)).encode()).hexdigest()
 
 
-def _lock_chain(session: sa.orm.Session) -> None:
+def _lock_chain(session: sa.orm.Session | sa.Connection) -> None:
     """Serialise sealers. PostgreSQL: a transaction-scoped advisory lock. SQLite: take the
     database's write lock before reading the head (a write that touches no row does), so
     a second sealer waits on `busy_timeout` instead of failing with "database is locked"
     when it later tries to upgrade a read snapshot that has gone stale."""
-    dialect = session.get_bind().dialect.name
+    dialect = session.dialect.name if isinstance(session, sa.Connection) else _dialect(session)
     if dialect == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAL_LOCK_KEY)))
     elif dialect == "sqlite":
         session.execute(sa.text("UPDATE audit_events SET seq = seq WHERE 0 = 1"))
 
 
+_CONTENT = [
+    c for c in AuditEvent.__table__.c if c.name not in ("seq", "prev_hash", "hash", "sealed_at")
+]
+_SEAL = (
+    sa.update(AuditEvent.__table__)
+    .where(AuditEvent.__table__.c.id == sa.bindparam("entry_id"))
+    .values(
+        seq=sa.bindparam("seq"),
+        prev_hash=sa.bindparam("prev_hash"),
+        hash=sa.bindparam("hash"),
+        sealed_at=sa.bindparam("sealed_at"),
+    )
+)
+
+
+def _dialect(session: sa.orm.Session) -> str:
+    return session.get_bind().dialect.name
+
+
+_HEAD = (
+    sa.select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash)
+    .where(AuditEvent.__table__.c.seq.is_not(None))
+    .order_by(AuditEvent.__table__.c.seq.desc())
+    .limit(1)
+)
+
+
+def _chain_head(session: sa.orm.Session | sa.Connection) -> tuple[int, str]:
+    """(seq, hash) of the newest sealed entry; call it holding the chain lock."""
+    head = session.execute(_HEAD).first()
+    return (head[0], head[1]) if head else (0, GENESIS)
+
+
 def seal_pending(batch: int = 500) -> int:
-    """Give unsealed entries their chain position and hash. Returns how many."""
-    sealed = 0
+    """Give unsealed entries their chain position and hash. Returns how many.
+    Core statements (rows, one executemany UPDATE): cheap per entry."""
     with unit_of_work() as session:
         _lock_chain(session)
-        head = session.execute(
-            sa.select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.seq.is_not(None))
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev = (head[0], head[1]) if head else (0, GENESIS)
-        pending = session.scalars(
-            sa.select(AuditEvent)
+        seq, prev = _chain_head(session)
+        pending = session.execute(
+            sa.select(*_CONTENT)
             .where(AuditEvent.seq.is_(None))
             .order_by(AuditEvent.id)
             .limit(batch)
         ).all()
+        if not pending:
+            return 0
         now = utcnow()
-        for event in pending:
+        seals = []
+        for row in pending:
             seq += 1
-            event.seq = seq
-            event.prev_hash = prev
-            event.hash = prev = compute_hash(prev, event)
-            event.sealed_at = now
-            sealed += 1
-    return sealed
+            digest = compute_hash(prev, row, seq)
+            seals.append(
+                {
+                    "entry_id": row.id,
+                    "seq": seq,
+                    "prev_hash": prev,
+                    "hash": digest,
+                    "sealed_at": now,
+                }
+            )
+            prev = digest
+        session.execute(_SEAL, seals)
+    return len(seals)
+
+
+# --- reads: entries of their own ----------------------------------------------------
+
+
+def record_access(drafts: Iterable[AuditDraft]) -> None:
+    """Audit a read (or search). Inside a unit of work (a bundle's GET entries) the
+    entries join it like `record`. Outside one they are written before this returns, by
+    one INSERT that is its own transaction (no BEGIN/COMMIT round trips: on the hot read
+    path), and sealed like any entry (`seal_soon`). If that fails the error propagates:
+    the caller must not hand out what it read."""
+    rows = [_values(draft) for draft in drafts]
+    if in_unit_of_work():
+        for row in rows:
+            db.session.execute(_INSERT, row)
+    elif rows:
+        with autocommit() as conn:
+            if len(rows) == 1:
+                conn.execute(_INSERT, rows[0])
+            else:  # one statement, so one transaction, for every patient touched
+                conn.execute(_INSERT.values(rows))
+    after_commit(seal_soon)
 
 
 def seal_quietly() -> None:

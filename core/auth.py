@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,7 +17,7 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.audit import Outcome
-from core.db import db, unit_of_work, utcnow
+from core.db import after_unit, db, unit_of_work, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.models import ApiToken, User
 from core.permissions import Permission, Role
@@ -162,7 +164,7 @@ def _as(user: User, actor: Actor) -> Actor:
 
 
 def actor_for(
-    user: User, *, request_id: str | None = None, client_addr: str | None = None
+    user: User | TokenUser, *, request_id: str | None = None, client_addr: str | None = None
 ) -> Actor:
     return Actor(user.id, user.username, Role(user.role), user.facility_id, request_id, client_addr)
 
@@ -223,6 +225,7 @@ def revoke_token(*, actor: Actor, token: str) -> int:
         ).all()
         if not rows:
             raise NotFound("No active token matches.")
+        after_unit(forget_tokens)
         for row in rows:
             row.revoked_at = utcnow()
             audit.record(
@@ -235,15 +238,83 @@ def revoke_token(*, actor: Actor, token: str) -> int:
         return len(rows)
 
 
-def user_for_token(secret: str) -> User | None:
-    """Look a bearer token up by its SHA-256: one indexed query, no argon2."""
+@dataclass(frozen=True)
+class TokenUser:
+    """Who a bearer token speaks for (what an `Actor` needs, nothing more)."""
+
+    id: int
+    username: str
+    role: str
+    facility_id: int | None
+
+
+_TOKEN_QUERY = (
+    sa.select(User.id, User.username, User.role, User.facility_id, ApiToken.expires_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > sa.bindparam("now", type_=ApiToken.expires_at.type),
+        User.is_active.is_(True),
+    )
+)
+
+
+class _TokenCache:
+    """Recently checked tokens, per process: digest -> (valid until, user).
+
+    An API request pays for its token on every call; within `TOKEN_CACHE_SECONDS` (config,
+    default 5, 0 turns it off) a token seen valid is trusted without asking the database
+    again. Revoking a token or changing or deactivating its user empties this process's
+    cache at once; other worker processes notice within those seconds. Only valid tokens
+    are kept, at most `LIMIT` of them, so guessing cannot grow it."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, TokenUser]] = {}
+
+    def get(self, digest: str) -> TokenUser | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, user: TokenUser, seconds: float) -> None:
+        with self._lock:
+            if len(self._entries) >= self.LIMIT:
+                self._entries.clear()
+            self._entries[digest] = (time.monotonic() + seconds, user)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_token_cache = _TokenCache()
+
+
+def forget_tokens() -> None:
+    """Ask the database again for every token (after a revocation or a user change)."""
+    _token_cache.clear()
+
+
+def user_for_token(secret: str, *, cache_seconds: float = 0) -> TokenUser | None:
+    """Look a bearer token up by its SHA-256: one indexed Core query, no argon2, no ORM
+    objects (every API request pays for it); `cache_seconds` > 0 trusts a token seen
+    valid that recently (never past its expiry)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.execute(
-        sa.select(User, ApiToken.expires_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None or row[1] <= utcnow() or not row[0].is_active:
+    digest = _digest(secret)
+    if cache_seconds > 0 and (cached := _token_cache.get(digest)) is not None:
+        return cached
+    now = utcnow()
+    row = db.session.execute(_TOKEN_QUERY, {"digest": digest, "now": now}).first()
+    if row is None:
         return None
-    return row[0]
+    user = TokenUser(*row[:4])
+    if cache_seconds > 0:
+        left = (row.expires_at - now).total_seconds()
+        _token_cache.put(digest, user, min(cache_seconds, left))
+    return user

@@ -41,8 +41,10 @@ def is_sqlite(url: str) -> bool:
 # slower than the plan for the actual values (49 ms against 8 ms at 200,000
 # resources). Custom plans cost a little planning on every execution and keep
 # psycopg's saving on parsing.
+# No pool_pre_ping: it costs a round trip on every checkout, and the API checks out
+# a connection or two per request. core.db.ping_when_idle pings only a connection that
+# has been idle a while, after which a database restart may have closed it.
 POSTGRES_ENGINE_OPTIONS: dict[str, Any] = {
-    "pool_pre_ping": True,
     "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
 }
 
@@ -92,6 +94,9 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "LOCKOUT_THRESHOLD": 5,
         "LOCKOUT_WINDOW": dt.timedelta(minutes=15),
         "TOKEN_DEFAULT_DAYS": 30,
+        # A worker trusts a bearer token it saw valid this many seconds ago (0: ask the
+        # database on every request); revocations reach other workers within it.
+        "TOKEN_CACHE_SECONDS": float(environ.get("TOKEN_CACHE_SECONDS", "5")),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FHIR_BASE": environ.get("FHIR_BASE", "https://custodia.dev/fhir"),
         # Public locator: per client address, page and API together (core/ratelimit.py).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -94,6 +95,31 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+IDLE_PING_SECONDS = 10.0
+
+
+def ping_when_idle(engine: sa.Engine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    """Check a pooled connection before use only if it sat idle `idle_seconds` or more
+    (SQLAlchemy's pessimistic disconnect handling, without a round trip per checkout
+    under load). A dead one is replaced; the pool then reconnects transparently."""
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get("checked_in_at")
+        if last is not None and time.monotonic() - last < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:
+            raise sa.exc.DisconnectionError("connection lost while idle") from err
+        if not alive:
+            raise sa.exc.DisconnectionError("connection lost while idle")
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_begin(connection: sa.engine.Connection) -> None:
     if connection.dialect.name == "sqlite":
@@ -144,6 +170,44 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
             callback()
     for callback in on_commit:
         callback()
+
+
+@contextmanager
+def reading() -> Iterator[sa.Connection]:
+    """A connection for reads outside any unit of work (inside one: the unit's own, to
+    see what it wrote). On PostgreSQL it is in autocommit: each statement reads its own
+    snapshot and costs one round trip, with no BEGIN and ROLLBACK around it (the hot
+    read paths: one statement each)."""
+    bind = db.engine
+    if _in_unit.get() or not isinstance(bind, sa.Engine):  # (tests bind one connection)
+        yield db.session.connection()
+        return
+    conn = bind.connect()
+    try:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def autocommit() -> Iterator[sa.Connection]:
+    """A connection outside the session on which each statement is its own transaction
+    (PostgreSQL: autocommit, no BEGIN/COMMIT round trips; SQLite: committed on exit).
+    For one self-contained write outside any unit of work. (The tests bind one
+    connection for everything: there it is a unit of work.)"""
+    bind = db.engine
+    if not isinstance(bind, sa.Engine):
+        with unit_of_work() as session:
+            yield session.connection()
+        return
+    if bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+    else:
+        with bind.begin() as conn:
+            yield conn
 
 
 def _end_stale_read(scoped: Any) -> None:

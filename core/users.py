@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 from core import audit
 from core.access import authorize
 from core.actor import Actor
-from core.auth import hash_password, password_problems
-from core.db import db, unit_of_work, utcnow
+from core.auth import forget_tokens, hash_password, password_problems
+from core.db import after_commit, db, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import User
 from core.permissions import Permission, Role
@@ -121,6 +121,7 @@ def update_user(
                 "You cannot change your own role or deactivate yourself: ask another admin.",
                 field=field,
             )
+        after_commit(forget_tokens)  # a token must not outlive its user's old role
         audit.record(
             actor=actor,
             tag="core:user:update",

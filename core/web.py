@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import (
     Flask,
     Response,
+    current_app,
     flash,
     g,
     jsonify,
@@ -86,7 +87,8 @@ def _begin_request() -> None:
     if is_api_request():
         header = request.headers.get("Authorization", "")
         if header[:7].lower() == "bearer ":
-            user = user_for_token(header[7:].strip())
+            seconds = current_app.config["TOKEN_CACHE_SECONDS"]
+            user = user_for_token(header[7:].strip(), cache_seconds=seconds)
             if user is not None:
                 g.actor = actor_for(user, request_id=g.request_id, client_addr=addr)
         return
@@ -104,8 +106,6 @@ def _begin_request() -> None:
 
 
 def _idle_expired() -> bool:
-    from flask import current_app
-
     last_seen = session.get("last_seen")
     limit = current_app.config["IDLE_TIMEOUT"].total_seconds()
     return last_seen is None or time.time() - float(last_seen) > limit

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.access import authorize
 from core.actor import Actor
-from core.db import db, unit_of_work
+from core.db import reading
 from core.permissions import Permission
 from health.fhir import store
 from health.fhir.models import DateIndex, FhirResource, ReferenceIndex
@@ -45,24 +45,24 @@ def everything(
     offset: int = 0,
 ) -> tuple[list[Stored], int]:
     authorize(actor, Permission.HEALTH_READ, subject_type="Patient", subject_id=patient_id)
-    with unit_of_work():
-        patient = store.require_current("Patient", patient_id)
+    with reading() as connection:
+        patient = store.require_current("Patient", patient_id, connection=connection)
         _check_visible(actor, patient)
         where = _conditions(patient_id, start, end, since, types, store.can_see_restricted(actor))
-        total = db.session.scalar(
+        total = connection.scalar(
             sa.select(sa.func.count()).select_from(FhirResource).where(*where)
         )
-        rows = db.session.execute(
+        rows = connection.execute(
             sa.select(*store.CURRENT_COLUMNS)
             .where(*where)
             .order_by(FhirResource.resource_type, FhirResource.id)
             .offset(offset)
             .limit(count)
         ).all()
-        items = [store.stored_from_row(row) for row in rows]
-        for item in items:
-            item.patient_id = patient_id
-        audit_access(actor, "everything", [patient], default="Patient")
+    items = [store.stored_from_row(row) for row in rows]
+    for item in items:
+        item.patient_id = patient_id
+    audit_access(actor, "everything", [patient], default="Patient")
     return items, total or 0
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from core.access import authorize
 from core.actor import Actor
-from core.db import db, unit_of_work, utcnow
+from core.db import db, reading, utcnow
 from core.permissions import Permission
 from health.fhir import store
 from health.fhir.indexing import date_range, normalise, parse_reference
@@ -315,15 +315,18 @@ def _sort_key(query: Query, name: str) -> Any:
     )
 
 
-def run(query: Query, *, restricted_ok: bool) -> SearchResult:
+def run(
+    query: Query, *, restricted_ok: bool, connection: sa.Connection | None = None
+) -> SearchResult:
+    """One page (and its includes), in the unit of work or on `connection`."""
+    conn = connection or db.session
     where = _base(query, restricted_ok)
-    total = None
-    if query.total or query.summary_count:
-        total = db.session.scalar(
-            sa.select(sa.func.count()).select_from(FhirResource).where(*where)
-        )
+
+    def count() -> int:
+        return conn.scalar(sa.select(sa.func.count()).select_from(FhirResource).where(*where))
+
     if query.summary_count:
-        return SearchResult(query, [], [], total, False, False)
+        return SearchResult(query, [], [], count(), False, False)
     statement = sa.select(*store.CURRENT_COLUMNS).where(*where)
     has_previous = False
     if query.sort:
@@ -340,17 +343,21 @@ def run(query: Query, *, restricted_ok: bool) -> SearchResult:
             statement = statement.where(FhirResource.id > query.after)
             has_previous = True
         statement = statement.order_by(FhirResource.id)
-    rows = db.session.execute(statement.limit(query.count + 1)).all()
+    rows = conn.execute(statement.limit(query.count + 1)).all()
     matches = [store.stored_from_row(row) for row in rows[: query.count]]
     more = len(rows) > query.count
+    whole = not more and not has_previous and query.before is None
+    total = None
+    if query.total:  # a first page that holds every match counts itself
+        total = len(matches) if whole else count()
     if query.before is not None and not query.sort:
         matches.reverse()
         has_previous, more = more, True
-    included = _included(query, matches, restricted_ok) if matches else []
+    included = _included(query, matches, restricted_ok, conn) if matches else []
     return SearchResult(query, matches, included, total, more, has_previous)
 
 
-def _included(query: Query, matches: list[Stored], restricted_ok: bool) -> list[Stored]:
+def _included(query: Query, matches: list[Stored], restricted_ok: bool, conn: Any) -> list[Stored]:
     keys = [(m.resource_type, m.id) for m in matches]
     found: list[Stored] = []
     for spec in query.includes:
@@ -365,23 +372,23 @@ def _included(query: Query, matches: list[Stored], restricted_ok: bool) -> list[
         ]
         if target:
             conditions.append(ReferenceIndex.target_type == target)
-        targets = db.session.execute(
+        targets = conn.execute(
             sa.select(ReferenceIndex.target_type, ReferenceIndex.target_id).where(*conditions)
         ).all()
-        found.extend(store.current_many((t, i) for t, i in targets))
+        found.extend(store.current_many(((t, i) for t, i in targets), connection=conn))
     for spec in query.revincludes:
         source, _, rest = spec.partition(":")
         name, _, _target = rest.partition(":")
         if source not in RESOURCE_TYPES or not lookup(source, name):
             raise _bad(f"Cannot revinclude {spec!r}.", "_revinclude")
-        referrers = db.session.execute(
+        referrers = conn.execute(
             sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id).where(
                 ReferenceIndex.resource_type == source,
                 ReferenceIndex.param == name,
                 sa.tuple_(ReferenceIndex.target_type, ReferenceIndex.target_id).in_(keys),
             )
         ).all()
-        found.extend(store.current_many((t, i) for t, i in referrers))
+        found.extend(store.current_many(((t, i) for t, i in referrers), connection=conn))
     seen = set(keys)
     unique = []
     for item in found:
@@ -408,9 +415,9 @@ def search(
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type)
     check_type(resource_type)
     query = parse(resource_type, params, strict=strict)
-    with unit_of_work():
-        result = run(query, restricted_ok=store.can_see_restricted(actor))
-        audit_access(actor, "search", [*result.matches, *result.included], default=resource_type)
+    with reading() as connection:
+        result = run(query, restricted_ok=store.can_see_restricted(actor), connection=connection)
+    audit_access(actor, "search", [*result.matches, *result.included], default=resource_type)
     return result
 
 

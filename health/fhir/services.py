@@ -14,7 +14,7 @@ from typing import Any
 from core import audit
 from core.access import authorize
 from core.actor import Actor
-from core.db import unit_of_work, utcnow
+from core.db import reading, unit_of_work, utcnow
 from core.permissions import Permission
 from health.fhir import store
 from health.fhir.outcome import FhirError
@@ -33,21 +33,25 @@ def fhir_base() -> str:
 
 def audit_access(actor: Actor, interaction: str, items: Iterable[Stored], *, default: str) -> None:
     """One entry per patient whose data was touched (or per non-patient resource);
-    one entry with `default` as subject type when nothing was."""
+    one entry with `default` as subject type when nothing was. Inside a unit of work the
+    entries join it; a read outside one has them written (sealed) before it answers."""
     subjects: dict[tuple[str, str | None], list[str]] = {}
     for item in items:
         key = ("Patient", item.patient_id) if item.patient_id else (item.resource_type, item.id)
         subjects.setdefault(key, []).append(item.reference)
     if not subjects:
         subjects[(default, None)] = []
-    for (subject_type, subject_id), refs in subjects.items():
-        audit.record(
-            actor=actor,
+    audit.record_access(
+        audit.AuditDraft(
             tag=TAG + interaction,
+            actor=actor,
             subject_type=subject_type,
             subject_id=subject_id,
+            outcome=audit.Outcome.SUCCESS,
             changed_fields=refs[:50] if interaction not in ("search", "everything") else [],
         )
+        for (subject_type, subject_id), refs in subjects.items()
+    )
 
 
 def _check_visible(actor: Actor, stored: Stored) -> None:
@@ -59,29 +63,28 @@ def _check_visible(actor: Actor, stored: Stored) -> None:
 
 def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
-    with unit_of_work():
-        stored = store.require_current(resource_type, resource_id)
-        _check_visible(actor, stored)
-        audit_access(actor, "read", [stored], default=resource_type)
+    with reading() as connection:
+        stored = store.require_current(resource_type, resource_id, connection=connection)
+    _check_visible(actor, stored)
+    audit_access(actor, "read", [stored], default=resource_type)
     return stored
 
 
 def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -> Stored:
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
-    with unit_of_work():
-        head = store.current(resource_type, resource_id)
+    missing = FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
+    with reading() as connection:
+        head = store.current(resource_type, resource_id, connection=connection)
         if head is None or not version.isdigit():
-            raise FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
-        stored = store.version_of(resource_type, resource_id, int(version))
-        if stored is None:
-            raise FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
-        if stored.is_deleted:
-            raise FhirError(
-                410, f"Version {version} of {resource_type}/{resource_id} is a deletion."
-            )
-        stored.patient_id = head.patient_id
-        _check_visible(actor, stored)
-        audit_access(actor, "vread", [stored], default=resource_type)
+            raise missing
+        stored = store.version_of(resource_type, resource_id, int(version), connection=connection)
+    if stored is None:
+        raise missing
+    if stored.is_deleted:
+        raise FhirError(410, f"Version {version} of {resource_type}/{resource_id} is a deletion.")
+    stored.patient_id = head.patient_id
+    _check_visible(actor, stored)
+    audit_access(actor, "vread", [stored], default=resource_type)
     return stored
 
 
@@ -161,25 +164,24 @@ def history(
     """A page of versions, newest first, as of `at` (default now)."""
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
     at = at or utcnow()
-    with unit_of_work():
-        if resource_type and resource_id:
-            head = store.current(resource_type, resource_id)
-            if head is None:
-                raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
-            _check_visible(actor, head)
-        items, total = store.history(
-            resource_type=resource_type,
-            resource_id=resource_id,
-            since=since,
-            at=at,
-            count=count,
-            offset=offset,
-            restricted_ok=store.can_see_restricted(actor),
-        )
-        if resource_type and resource_id:
-            for item in items:
-                item.patient_id = head.patient_id
-        audit_access(actor, "history", items, default=resource_type or "system")
+    if resource_type and resource_id:
+        head = store.current(resource_type, resource_id)
+        if head is None:
+            raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
+        _check_visible(actor, head)
+    items, total = store.history(
+        resource_type=resource_type,
+        resource_id=resource_id,
+        since=since,
+        at=at,
+        count=count,
+        offset=offset,
+        restricted_ok=store.can_see_restricted(actor),
+    )
+    if resource_type and resource_id:
+        for item in items:
+            item.patient_id = head.patient_id
+    audit_access(actor, "history", items, default=resource_type or "system")
     return items, total, at
 
 

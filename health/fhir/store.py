@@ -88,33 +88,44 @@ def json_text(column: Any) -> Any:
     return sa.cast(column, sa.Text)
 
 
+_CURRENT = FhirResource.__table__.c
 CURRENT_COLUMNS = (
-    FhirResource.resource_type,
-    FhirResource.id,
-    FhirResource.version,
-    FhirResource.last_updated,
-    json_text(FhirResource.resource),
-    FhirResource.is_deleted,
-    FhirResource.is_restricted,
-    FhirResource.patient_id,
+    _CURRENT.resource_type,
+    _CURRENT.id,
+    _CURRENT.version,
+    _CURRENT.last_updated,
+    json_text(_CURRENT.resource),
+    _CURRENT.is_deleted,
+    _CURRENT.is_restricted,
+    _CURRENT.patient_id,
 )
+# built once (Core, bound parameters): a read is the hottest statement there is
+_BY_KEY = sa.select(*CURRENT_COLUMNS).where(
+    _CURRENT.resource_type == sa.bindparam("resource_type"),
+    _CURRENT.id == sa.bindparam("resource_id"),
+)
+_BY_KEY_FOR_UPDATE = _BY_KEY.with_for_update()
 
 
 def stored_from_row(row: Sequence[Any]) -> Stored:
     return Stored(*row)
 
 
-def current(resource_type: str, resource_id: str, *, for_update: bool = False) -> Stored | None:
-    query = sa.select(*CURRENT_COLUMNS).where(
-        FhirResource.resource_type == resource_type, FhirResource.id == resource_id
-    )
-    if for_update:
-        query = query.with_for_update()
-    row = db.session.execute(query).first()
+def current(
+    resource_type: str,
+    resource_id: str,
+    *,
+    for_update: bool = False,
+    connection: sa.Connection | None = None,
+) -> Stored | None:
+    """The current row (a tombstone too), in the unit of work or on `connection`."""
+    query = _BY_KEY_FOR_UPDATE if for_update else _BY_KEY
+    params = {"resource_type": resource_type, "resource_id": resource_id}
+    row = (connection or db.session).execute(query, params).first()
     return stored_from_row(row) if row else None
 
 
-def current_many(keys: Iterable[tuple[str, str]]) -> list[Stored]:
+def current_many(keys: Iterable[tuple[str, str]], *, connection: Any = None) -> list[Stored]:
     keys = list(dict.fromkeys(keys))
     found: list[Stored] = []
     for start in range(0, len(keys), 500):
@@ -123,7 +134,7 @@ def current_many(keys: Iterable[tuple[str, str]]) -> list[Stored]:
             sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(chunk),
             FhirResource.is_deleted.is_(False),
         )
-        found.extend(stored_from_row(row) for row in db.session.execute(query))
+        found.extend(stored_from_row(row) for row in (connection or db.session).execute(query))
     return found
 
 
@@ -147,28 +158,35 @@ def current_for_update(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
     return found
 
 
-def version_of(resource_type: str, resource_id: str, version: int) -> Stored | None:
-    row = db.session.execute(
-        sa.select(
-            FhirHistory.resource_type,
-            FhirHistory.id,
-            FhirHistory.version,
-            FhirHistory.last_updated,
-            json_text(FhirHistory.resource),
-            FhirHistory.resource.is_(None),
-            FhirHistory.is_restricted,
-        ).where(
-            FhirHistory.resource_type == resource_type,
-            FhirHistory.id == resource_id,
-            FhirHistory.version == version,
-        )
-    ).first()
+_HISTORY = FhirHistory.__table__.c
+_VERSION = sa.select(
+    _HISTORY.resource_type,
+    _HISTORY.id,
+    _HISTORY.version,
+    _HISTORY.last_updated,
+    json_text(_HISTORY.resource),
+    _HISTORY.resource.is_(None),
+    _HISTORY.is_restricted,
+).where(
+    _HISTORY.resource_type == sa.bindparam("resource_type"),
+    _HISTORY.id == sa.bindparam("resource_id"),
+    _HISTORY.version == sa.bindparam("version"),
+)
+
+
+def version_of(
+    resource_type: str, resource_id: str, version: int, *, connection: sa.Connection | None = None
+) -> Stored | None:
+    params = {"resource_type": resource_type, "resource_id": resource_id, "version": version}
+    row = (connection or db.session).execute(_VERSION, params).first()
     return Stored(*row) if row else None
 
 
-def require_current(resource_type: str, resource_id: str) -> Stored:
+def require_current(
+    resource_type: str, resource_id: str, *, connection: sa.Connection | None = None
+) -> Stored:
     check_type(resource_type)
-    stored = current(resource_type, resource_id)
+    stored = current(resource_type, resource_id, connection=connection)
     if stored is None:
         raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
     if stored.is_deleted:

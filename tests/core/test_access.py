@@ -65,13 +65,13 @@ def world(make):
         actor=Actor.system("test"), booking_id=booking.id, kind="administrative", reason="Matrix"
     )
     with unit_of_work():
-        event = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
+        event_id = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
     return {
         "code": facility.code,
         "unit_id": unit.id,
         "bed_id": bed.id,
         "user_id": other.id,
-        "event_id": event.id,
+        "event_id": event_id,
         "detainee_id": booking.detainee_id,
         "booking_id": booking.id,
         "placement_id": placement.id,

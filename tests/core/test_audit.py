@@ -384,7 +384,7 @@ def test_audit_table_has_no_room_for_content(app):
 def test_record_keeps_ids_and_field_names(make):
     actor = _actor(make)
     with unit_of_work():
-        event = audit.record(
+        event_id = audit.record(
             actor=actor,
             tag="core:user:update",
             subject_type="user",
@@ -392,7 +392,7 @@ def test_record_keeps_ids_and_field_names(make):
             changed_fields=["full_name", "role", "full_name"],
         )
     db.session.expire_all()
-    stored = db.session.get(AuditEvent, event.id)
+    stored = db.session.get(AuditEvent, event_id)
     assert stored.subject_id == "42" and isinstance(stored.subject_id, str)
     assert stored.changed_fields == ["full_name", "role"]
     assert (stored.actor_id, stored.actor) == (actor.user_id, actor.username)

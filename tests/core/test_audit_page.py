@@ -49,17 +49,16 @@ def _record(
     ids = []
     for i in range(n):
         with unit_of_work():
-            event = audit.record(
+            event_id = audit.record(
                 actor=actor or Actor.system("page-test"),
                 tag=tag,
                 subject_type=subject_type,
                 subject_id=i if subject_id is None else subject_id,
                 outcome=outcome,
                 changed_fields=["status"],
+                occurred_at=at,
             )
-            if at is not None:
-                event.occurred_at = at  # before the insert, so the hash covers it
-        ids.append(event.id)
+        ids.append(event_id)
     return ids
 
 

@@ -4,6 +4,7 @@ start-up, and log lines that carry a request id but never a query string."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -174,3 +175,26 @@ def test_werkzeug_request_lines_lose_their_query_string(app, caplog):
         )
     assert "GET /api/v1/detainees HTTP/1.1" in caplog.text
     assert "123456789" not in caplog.text
+
+
+def test_a_connection_that_died_while_idle_is_replaced_not_handed_out(app):
+    """No round trip per checkout (no pool_pre_ping), yet a database restart or a killed
+    backend does not fail the next request: an idle connection is pinged first."""
+    from core.db import db, ping_when_idle
+    from tests.conftest import is_postgres
+
+    if not is_postgres():
+        pytest.skip("SQLite has no server connection to lose")
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0)
+    ping_when_idle(engine, idle_seconds=0.2)
+    try:
+        with engine.connect() as conn:
+            victim = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+        with engine.connect() as conn:  # used again at once: not pinged, same backend
+            assert conn.scalar(sa.text("SELECT pg_backend_pid()")) == victim
+        assert db.session.scalar(sa.text("SELECT pg_terminate_backend(:p)"), {"p": victim})
+        time.sleep(0.3)
+        with engine.connect() as conn:  # idle: pinged, found dead, replaced
+            assert conn.scalar(sa.text("SELECT pg_backend_pid()")) != victim
+    finally:
+        engine.dispose()

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from core.audit import AuditEvent
+from core.auth import forget_tokens
 from core.cli import main
 from core.db import db, utcnow
 from core.models import ApiToken, User
+from core.users import update_user
 from tests.helpers import events, last_event
 
 API = "/api/v1/facilities"
+HEALTH_READ = "/fhir/Patient?_count=1"  # clinicians only
 
 
 @pytest.fixture
@@ -106,7 +110,40 @@ def test_expired_token_is_401(cli, client, make):
     assert client.get(API, headers=_bearer(token)).status_code == 200
     _row(token).expires_at = utcnow() - dt.timedelta(seconds=1)
     db.session.flush()
+    forget_tokens()  # a worker trusts a token it saw valid for TOKEN_CACHE_SECONDS
     assert client.get(API, headers=_bearer(token)).status_code == 401
+
+
+def test_a_trusted_token_is_not_trusted_past_its_expiry(cli, client, make):
+    token = _create(cli, make.user())
+    _row(token).expires_at = utcnow() + dt.timedelta(seconds=0.6)
+    db.session.flush()
+    assert client.get(API, headers=_bearer(token)).status_code == 200  # cached now
+    time.sleep(0.7)
+    assert client.get(API, headers=_bearer(token)).status_code == 401
+
+
+def test_role_change_and_deactivation_reach_cached_tokens(cli, client, make):
+    admin = make.actor("admin")
+    user = make.user("clinician")
+    token = _create(cli, user)
+    assert client.get(HEALTH_READ, headers=_bearer(token)).status_code == 200
+    update_user(actor=admin, user_id=user.id, role="records")
+    assert client.get(HEALTH_READ, headers=_bearer(token)).status_code == 403
+    update_user(actor=admin, user_id=user.id, is_active=False)
+    assert client.get(API, headers=_bearer(token)).status_code == 401
+
+
+def test_without_the_cache_every_request_asks_the_database(app, cli, client, make):
+    token = _create(cli, make.user())
+    app.config["TOKEN_CACHE_SECONDS"] = 0
+    try:
+        assert client.get(API, headers=_bearer(token)).status_code == 200
+        _row(token).expires_at = utcnow() - dt.timedelta(seconds=1)
+        db.session.flush()
+        assert client.get(API, headers=_bearer(token)).status_code == 401
+    finally:
+        app.config["TOKEN_CACHE_SECONDS"] = 5.0
 
 
 @pytest.mark.parametrize("by_prefix", [False, True])
@@ -127,8 +164,9 @@ def test_token_of_a_deactivated_user_is_401(cli, client, make):
     user = make.user()
     token = _create(cli, user)
     assert client.get(API, headers=_bearer(token)).status_code == 200
-    db.session.get(User, user.id).is_active = False
+    db.session.get(User, user.id).is_active = False  # behind the services' back:
     db.session.flush()
+    forget_tokens()  # as after TOKEN_CACHE_SECONDS (update_user forgets at once)
     assert client.get(API, headers=_bearer(token)).status_code == 401
 
 
