@@ -36,17 +36,11 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-# psycopg 3 prepares a statement on its 5th execution; PostgreSQL then tends to a
-# generic plan, which for FHIR searches (patient, code, date as parameters) was 6x
-# slower than the plan for the actual values (49 ms against 8 ms at 200,000
-# resources). Custom plans cost a little planning on every execution and keep
-# psycopg's saving on parsing.
 # No pool_pre_ping: it costs a round trip on every checkout, and the API checks out
 # a connection or two per request. core.db.ping_when_idle pings only a connection that
-# has been idle a while, after which a database restart may have closed it.
-POSTGRES_ENGINE_OPTIONS: dict[str, Any] = {
-    "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
-}
+# has been idle a while, after which a database restart may have closed it. (FHIR
+# searches are planned for their values: core.db.planned_for_values.)
+POSTGRES_ENGINE_OPTIONS: dict[str, Any] = {}
 
 
 def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:

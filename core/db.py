@@ -192,6 +192,32 @@ def reading() -> Iterator[sa.Connection]:
 
 
 @contextmanager
+def planned_for_values(connection: Any) -> Iterator[None]:
+    """Statements run in this block are planned for their actual values every time.
+
+    psycopg prepares a statement on its 5th execution, and PostgreSQL may then settle on
+    a generic plan; for FHIR searches (patient, code, date as parameters) a generic plan
+    was up to 6x slower (49 ms against 8 ms at 200,000 resources). Turning psycopg's
+    prepares off for the block (a client-side setting, no round trip) keeps every other
+    statement's cheap generic plans. `connection`: a Session or a Connection."""
+    raw = _driver_connection(connection)
+    if raw is None or not hasattr(raw, "prepare_threshold"):
+        yield
+        return
+    before = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = before
+
+
+def _driver_connection(connection: Any) -> Any:
+    conn = connection if isinstance(connection, sa.Connection) else connection.connection()
+    return conn.connection.driver_connection
+
+
+@contextmanager
 def autocommit() -> Iterator[sa.Connection]:
     """A connection outside the session on which each statement is its own transaction
     (PostgreSQL: autocommit, no BEGIN/COMMIT round trips; SQLite: committed on exit).

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.access import authorize
 from core.actor import Actor
-from core.db import reading
+from core.db import planned_for_values, reading
 from core.permissions import Permission
 from health.fhir import store
 from health.fhir.models import DateIndex, FhirResource, ReferenceIndex
@@ -45,7 +45,7 @@ def everything(
     offset: int = 0,
 ) -> tuple[list[Stored], int]:
     authorize(actor, Permission.HEALTH_READ, subject_type="Patient", subject_id=patient_id)
-    with reading() as connection:
+    with reading() as connection, planned_for_values(connection):
         patient = store.require_current("Patient", patient_id, connection=connection)
         _check_visible(actor, patient)
         where = _conditions(patient_id, start, end, since, types, store.can_see_restricted(actor))

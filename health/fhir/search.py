@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from core.access import authorize
 from core.actor import Actor
-from core.db import db, reading, utcnow
+from core.db import db, planned_for_values, reading, utcnow
 from core.permissions import Permission
 from health.fhir import store
 from health.fhir.indexing import date_range, normalise, parse_reference
@@ -323,7 +323,8 @@ def run(
     where = _base(query, restricted_ok)
 
     def count() -> int:
-        return conn.scalar(sa.select(sa.func.count()).select_from(FhirResource).where(*where))
+        with planned_for_values(conn):
+            return conn.scalar(sa.select(sa.func.count()).select_from(FhirResource).where(*where))
 
     if query.summary_count:
         return SearchResult(query, [], [], count(), False, False)
@@ -343,7 +344,8 @@ def run(
             statement = statement.where(FhirResource.id > query.after)
             has_previous = True
         statement = statement.order_by(FhirResource.id)
-    rows = conn.execute(statement.limit(query.count + 1)).all()
+    with planned_for_values(conn):
+        rows = conn.execute(statement.limit(query.count + 1)).all()
     matches = [store.stored_from_row(row) for row in rows[: query.count]]
     more = len(rows) > query.count
     whole = not more and not has_previous and query.before is None

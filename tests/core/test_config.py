@@ -59,14 +59,25 @@ def test_configuration_comes_from_the_environment(env, connections):
     assert connections == []
 
 
-def test_postgresql_sessions_plan_each_statement_for_its_values(app):
-    """psycopg's automatic prepares must not leave FHIR searches on a generic plan."""
-    from core.db import db
+def test_searches_are_planned_for_their_values_other_statements_may_be_prepared(app):
+    """psycopg prepares a statement on its 5th run (PostgreSQL may then pick a generic
+    plan); inside planned_for_values nothing is prepared, so each run is planned for its
+    values, and the connection prepares again afterwards."""
+    from core.db import db, planned_for_values
     from tests.conftest import is_postgres
 
     if not is_postgres():
-        pytest.skip("a PostgreSQL setting")
-    assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
+        pytest.skip("psycopg's prepared statements")
+    prepared = sa.text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :q")
+
+    def run(marker: str) -> int:
+        for _ in range(8):
+            db.session.execute(sa.text(f"SELECT 1 AS {marker} WHERE 1 = :one"), {"one": 1})
+        return db.session.scalar(prepared, {"q": f"%{marker}%"})
+
+    with planned_for_values(db.session):
+        assert run("inside_the_block") == 0
+    assert run("after_the_block") == 1
 
 
 def test_default_database_is_the_embedded_sqlite_file(env):
