@@ -44,6 +44,7 @@ from core.db import (
     db,
     in_unit_of_work,
     intpk,
+    is_autocommit,
     unit_of_work,
     utcnow,
 )
@@ -82,6 +83,8 @@ class AuditEvent(Base):
 
 
 _INSERT = sa.insert(AuditEvent.__table__)
+_INSERT_ONE = _INSERT.inline()  # without RETURNING id
+_INSERT_MANY = sa.insert(AuditEvent.__table__).inline()
 
 
 @dataclass
@@ -271,23 +274,30 @@ def seal_pending(batch: int = 500) -> int:
 # --- reads: entries of their own ----------------------------------------------------
 
 
-def record_access(drafts: Iterable[AuditDraft]) -> None:
+def record_access(drafts: Iterable[AuditDraft], *, connection: sa.Connection | None = None) -> None:
     """Audit a read (or search). Inside a unit of work (a bundle's GET entries) the
     entries join it like `record`. Outside one they are written before this returns, by
     one INSERT that is its own transaction (no BEGIN/COMMIT round trips: on the hot read
-    path), and sealed like any entry (`seal_soon`). If that fails the error propagates:
-    the caller must not hand out what it read."""
+    path), on `connection` when the read's own connection is in autocommit, and sealed
+    like any entry (`seal_soon`). If that fails the error propagates: the caller must
+    not hand out what it read."""
     rows = [_values(draft) for draft in drafts]
     if in_unit_of_work():
         for row in rows:
             db.session.execute(_INSERT, row)
     elif rows:
-        with autocommit() as conn:
-            if len(rows) == 1:
-                conn.execute(_INSERT, rows[0])
-            else:  # one statement, so one transaction, for every patient touched
-                conn.execute(_INSERT.values(rows))
+        if connection is not None and is_autocommit(connection):
+            _insert_rows(connection, rows)
+        else:
+            with autocommit() as conn:
+                _insert_rows(conn, rows)
     after_commit(seal_soon)
+
+
+def _insert_rows(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """One statement (so one transaction in autocommit) for every patient touched; no
+    RETURNING, nobody needs the ids."""
+    conn.execute(_INSERT_MANY.values(rows) if len(rows) > 1 else _INSERT_ONE, rows[0])
 
 
 def seal_quietly() -> None:

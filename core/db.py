@@ -191,6 +191,10 @@ def reading() -> Iterator[sa.Connection]:
         conn.close()
 
 
+def is_autocommit(connection: sa.Connection) -> bool:
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 @contextmanager
 def planned_for_values(connection: Any) -> Iterator[None]:
     """Statements run in this block are planned for their actual values every time.

@@ -59,10 +59,10 @@ def everything(
             .offset(offset)
             .limit(count)
         ).all()
+        audit_access(actor, "everything", [patient], default="Patient", connection=connection)
     items = [store.stored_from_row(row) for row in rows]
     for item in items:
         item.patient_id = patient_id
-    audit_access(actor, "everything", [patient], default="Patient")
     return items, total or 0
 
 

@@ -419,7 +419,8 @@ def search(
     query = parse(resource_type, params, strict=strict)
     with reading() as connection:
         result = run(query, restricted_ok=store.can_see_restricted(actor), connection=connection)
-    audit_access(actor, "search", [*result.matches, *result.included], default=resource_type)
+        touched = [*result.matches, *result.included]
+        audit_access(actor, "search", touched, default=resource_type, connection=connection)
     return result
 
 

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
+
 from core import audit
 from core.access import authorize
 from core.actor import Actor
@@ -31,7 +33,14 @@ def fhir_base() -> str:
     return current_app.config.get("FHIR_BASE", DEFAULT_BASE) if has_app_context() else DEFAULT_BASE
 
 
-def audit_access(actor: Actor, interaction: str, items: Iterable[Stored], *, default: str) -> None:
+def audit_access(
+    actor: Actor,
+    interaction: str,
+    items: Iterable[Stored],
+    *,
+    default: str,
+    connection: sa.Connection | None = None,
+) -> None:
     """One entry per patient whose data was touched (or per non-patient resource);
     one entry with `default` as subject type when nothing was. Inside a unit of work the
     entries join it; a read outside one has them written (sealed) before it answers."""
@@ -41,7 +50,7 @@ def audit_access(actor: Actor, interaction: str, items: Iterable[Stored], *, def
         subjects.setdefault(key, []).append(item.reference)
     if not subjects:
         subjects[(default, None)] = []
-    audit.record_access(
+    drafts = [
         audit.AuditDraft(
             tag=TAG + interaction,
             actor=actor,
@@ -51,7 +60,8 @@ def audit_access(actor: Actor, interaction: str, items: Iterable[Stored], *, def
             changed_fields=refs[:50] if interaction not in ("search", "everything") else [],
         )
         for (subject_type, subject_id), refs in subjects.items()
-    )
+    ]
+    audit.record_access(drafts, connection=connection)
 
 
 def _check_visible(actor: Actor, stored: Stored) -> None:
@@ -65,8 +75,8 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
     with reading() as connection:
         stored = store.require_current(resource_type, resource_id, connection=connection)
-    _check_visible(actor, stored)
-    audit_access(actor, "read", [stored], default=resource_type)
+        _check_visible(actor, stored)
+        audit_access(actor, "read", [stored], default=resource_type, connection=connection)
     return stored
 
 
@@ -78,13 +88,15 @@ def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -
         if head is None or not version.isdigit():
             raise missing
         stored = store.version_of(resource_type, resource_id, int(version), connection=connection)
-    if stored is None:
-        raise missing
-    if stored.is_deleted:
-        raise FhirError(410, f"Version {version} of {resource_type}/{resource_id} is a deletion.")
-    stored.patient_id = head.patient_id
-    _check_visible(actor, stored)
-    audit_access(actor, "vread", [stored], default=resource_type)
+        if stored is None:
+            raise missing
+        if stored.is_deleted:
+            raise FhirError(
+                410, f"Version {version} of {resource_type}/{resource_id} is a deletion."
+            )
+        stored.patient_id = head.patient_id
+        _check_visible(actor, stored)
+        audit_access(actor, "vread", [stored], default=resource_type, connection=connection)
     return stored
 
 
