@@ -66,6 +66,7 @@ class Query:
     after: str | None = None
     before: str | None = None
     offset: int = 0
+    patient_scoped: bool = False  # a `patient` condition: see _exists
 
 
 @dataclass
@@ -87,12 +88,20 @@ def _bad(message: str, name: str | None = None) -> FhirError:
 
 def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool = False) -> Query:
     query = Query(resource_type)
+    patient = lookup(resource_type, "patient")
+    query.patient_scoped = (
+        patient is not None
+        and patient.kind == "reference"
+        and any(raw_name == "patient" and value for raw_name, value in params)
+    )
     for raw_name, value in params:
         name, _, modifier = raw_name.partition(":")
         if name in RESULT_PARAMS:
             _result_param(query, name, raw_name, value)
             continue
-        condition = _condition(resource_type, name, modifier, value, strict=strict)
+        condition = _condition(
+            resource_type, name, modifier, value, strict=strict, fenced=query.patient_scoped
+        )
         if condition is not None:
             query.conditions.append(condition)
             query.used.append((raw_name, value))
@@ -131,7 +140,9 @@ def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
         query.used.append((raw_name, value))
 
 
-def _condition(resource_type: str, name: str, modifier: str, value: str, *, strict: bool) -> Any:
+def _condition(
+    resource_type: str, name: str, modifier: str, value: str, *, strict: bool, fenced: bool
+) -> Any:
     if name == "_id":
         return FhirResource.id.in_(value.split(","))
     if name == "_lastUpdated":
@@ -149,12 +160,13 @@ def _condition(resource_type: str, name: str, modifier: str, value: str, *, stri
     if modifier not in MODIFIERS[param.kind]:
         raise _bad(f"Modifier :{modifier} is not supported on {name!r}.", name)
     if param.kind in ("token", "uri") and modifier == "not":
-        return ~_exists(TokenIndex, param, sa.or_(*(_token(v) for v in value.split(","))))
+        return ~_exists(TokenIndex, param, sa.or_(*(_token(v) for v in value.split(","))), fenced)
     if param.kind == "reference" and name == "patient" and not modifier:
         ids = [parse_reference(v)[1] or v.rsplit("/", 1)[-1] for v in value.split(",")]
         return FhirResource.patient_id.in_(ids)
     if param.kind == "date":
-        return _exists(DateIndex, param, sa.or_(*(_date(v, name) for v in value.split(","))))
+        dates = sa.or_(*(_date(v, name) for v in value.split(",")))
+        return _exists(DateIndex, param, dates, fenced)
     model, builder = {
         "token": (TokenIndex, _token),
         "uri": (TokenIndex, lambda v: _uri(v, modifier)),
@@ -163,16 +175,25 @@ def _condition(resource_type: str, name: str, modifier: str, value: str, *, stri
         "quantity": (QuantityIndex, lambda v: _quantity(v, name)),
         "number": (QuantityIndex, lambda v: _quantity(v, name)),
     }[param.kind]
-    return _exists(model, param, sa.or_(*(builder(v) for v in value.split(","))))
+    return _exists(model, param, sa.or_(*(builder(v) for v in value.split(","))), fenced)
 
 
-def _exists(model: Any, param: SearchParam, clause: Any) -> Any:
-    return sa.exists().where(
+def _exists(model: Any, param: SearchParam, clause: Any, fenced: bool) -> Any:
+    """The resource has an index row of `param` matching `clause`.
+
+    `fenced` (a patient-scoped search): `OFFSET 0` keeps PostgreSQL from turning the
+    EXISTS into a join, so it probes each of the patient's resources through the index
+    per resource (a few dozen probes) whatever the code or date. The plan then no longer
+    depends on the values, and a prepared statement's generic plan is as good as one
+    planned for the values: no planning per search. (Unfenced, a generic plan merged the
+    patient's resources against every index row of the code, thousands of them.)"""
+    probe = sa.select(sa.literal(1)).where(
         model.resource_type == FhirResource.resource_type,
         model.resource_id == FhirResource.id,
         model.param == param.name,
         clause,
     )
+    return sa.exists(probe.offset(0) if fenced else probe)
 
 
 def _token(value: str) -> Any:
@@ -344,8 +365,11 @@ def run(
             statement = statement.where(FhirResource.id > query.after)
             has_previous = True
         statement = statement.order_by(FhirResource.id)
-    with planned_for_values(conn):
+    if query.patient_scoped:  # the plan is fixed by _exists's fences: prepare it
         rows = conn.execute(statement.limit(query.count + 1)).all()
+    else:
+        with planned_for_values(conn):
+            rows = conn.execute(statement.limit(query.count + 1)).all()
     matches = [store.stored_from_row(row) for row in rows[: query.count]]
     more = len(rows) > query.count
     whole = not more and not has_previous and query.before is None

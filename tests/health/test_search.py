@@ -206,3 +206,36 @@ def test_every_contract_type_is_searchable(fhir):
         response = fhir.get(f"{rtype}?_id=none&_lastUpdated=gt2000")
         assert response.status_code == 200, (rtype, response.text)
         assert response.json["total"] == 0
+
+
+def test_patient_scoped_search_keeps_one_plan_for_every_value(app, fhir, world):
+    """Patient-scoped searches probe each of the patient's resources (the EXISTS are
+    fenced), so their plan does not depend on the code or date and PostgreSQL can reuse
+    a generic plan instead of planning each search; results stay exact."""
+    import sqlalchemy as sa
+
+    from core.db import db
+    from health.fhir.search import parse, run
+    from tests.conftest import is_postgres
+
+    alex = world["alex"]
+    for code, expected in (("8867-4", 2), ("2708-6", 1), ("0000-0", 0)) * 4:
+        query = parse(
+            "Observation",
+            [("patient", alex), ("code", f"http://loinc.org|{code}"), ("date", "ge2026")],
+        )
+        assert query.patient_scoped
+        assert len(run(query, restricted_ok=True).matches) == expected
+    assert not parse("Observation", [("code", "http://loinc.org|8867-4")]).patient_scoped
+    if is_postgres():
+        plans = (
+            db.session.execute(
+                sa.text(
+                    "SELECT generic_plans FROM pg_prepared_statements "
+                    "WHERE statement LIKE '%fhir_idx_token%' AND statement LIKE '%OFFSET%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert plans and max(plans) > 0
