@@ -83,8 +83,7 @@ class AuditEvent(Base):
 
 
 _INSERT = sa.insert(AuditEvent.__table__)
-_INSERT_ONE = _INSERT.inline()  # without RETURNING id
-_INSERT_MANY = sa.insert(AuditEvent.__table__).inline()
+_INSERT_INLINE = _INSERT.inline()  # without RETURNING id
 
 
 @dataclass
@@ -297,7 +296,10 @@ def record_access(drafts: Iterable[AuditDraft], *, connection: sa.Connection | N
 def _insert_rows(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     """One statement (so one transaction in autocommit) for every patient touched; no
     RETURNING, nobody needs the ids."""
-    conn.execute(_INSERT_MANY.values(rows) if len(rows) > 1 else _INSERT_ONE, rows[0])
+    if len(rows) == 1:
+        conn.execute(_INSERT_INLINE, rows[0])
+    else:
+        conn.execute(_INSERT_INLINE.values(rows))
 
 
 def seal_quietly() -> None:

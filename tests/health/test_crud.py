@@ -185,3 +185,16 @@ def test_every_interaction_is_audited_without_content(fhir):
     for event in events():
         text = json.dumps([event.tag, event.subject_type, event.subject_id, event.changed_fields])
         assert "Testperson" not in text and "8867" not in text
+
+
+def test_a_search_touching_two_patients_audits_each_once(fhir):
+    first, second = (fhir.create(patient())["id"] for _ in range(2))
+    for pid in (first, second):
+        fhir.create(observation(pid))
+    before = len(events("health:fhir:search"))
+    assert fhir.get("Observation?code=http://loinc.org|8867-4").status_code == 200
+    written = events("health:fhir:search")[before:]
+    assert sorted(e.subject_id for e in written) == sorted([first, second])
+    assert {e.subject_type for e in written} == {"Patient"}
+    assert len({e.request_id for e in written}) == 1  # one request, one statement
+    assert all(e.changed_fields == [] for e in written)  # searches name patients only
