@@ -23,6 +23,7 @@ from custody.forms_restrictive import (
     ReviewForm,
 )
 from custody.models import ALERT_LABELS, AlertKind, Facility, RestrictivePlacement
+from custody.services import clocks
 from custody.services import restrictive as svc
 from custody.services.facilities import get_facility
 
@@ -75,7 +76,7 @@ def facility(code: str) -> Any:
 def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
     intervals = svc.check_intervals(placement)
     after = {i.start: i for i in intervals}  # interval that starts at each check
-    clocks = svc.placement_clocks(placement)
+    series = svc.placement_clocks(placement)
     return render_form_page(
         forms.pop("template", "custody/restrictive/placement.html"),
         **_context(
@@ -86,9 +87,9 @@ def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
             intervals=intervals,
             after=after,
             gaps=[i for i in intervals if i.flagged],
-            open_clocks={c.rule: c for c in clocks if c.met_at is None},
-            clocks=clocks,
-            state=svc.clocks.state,
+            open_clocks={c.rule: c for c in series if c.met_at is None},
+            clocks=series,
+            state=clocks.state,
             names=svc.staff_names(placement),
             **forms,
         ),
