@@ -192,12 +192,12 @@ def compute_hash(prev_hash: str, event: Any, seq: int | None = None) -> str:
     return hashlib.sha256((prev_hash + canonical(event, seq)).encode()).hexdigest()
 
 
-def _lock_chain(session: sa.orm.Session | sa.Connection) -> None:
+def _lock_chain(session: sa.orm.Session) -> None:
     """Serialise sealers. PostgreSQL: a transaction-scoped advisory lock. SQLite: take the
     database's write lock before reading the head (a write that touches no row does), so
     a second sealer waits on `busy_timeout` instead of failing with "database is locked"
     when it later tries to upgrade a read snapshot that has gone stale."""
-    dialect = session.dialect.name if isinstance(session, sa.Connection) else _dialect(session)
+    dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAL_LOCK_KEY)))
     elif dialect == "sqlite":
@@ -219,10 +219,6 @@ _SEAL = (
 )
 
 
-def _dialect(session: sa.orm.Session) -> str:
-    return session.get_bind().dialect.name
-
-
 _HEAD = (
     sa.select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash)
     .where(AuditEvent.__table__.c.seq.is_not(None))
@@ -231,7 +227,7 @@ _HEAD = (
 )
 
 
-def _chain_head(session: sa.orm.Session | sa.Connection) -> tuple[int, str]:
+def _chain_head(session: sa.orm.Session) -> tuple[int, str]:
     """(seq, hash) of the newest sealed entry; call it holding the chain lock."""
     head = session.execute(_HEAD).first()
     return (head[0], head[1]) if head else (0, GENESIS)
@@ -281,15 +277,15 @@ def record_access(drafts: Iterable[AuditDraft], *, connection: sa.Connection | N
     like any entry (`seal_soon`). If that fails the error propagates: the caller must
     not hand out what it read."""
     rows = [_values(draft) for draft in drafts]
+    if not rows:
+        return
     if in_unit_of_work():
-        for row in rows:
-            db.session.execute(_INSERT, row)
-    elif rows:
-        if connection is not None and is_autocommit(connection):
-            _insert_rows(connection, rows)
-        else:
-            with autocommit() as conn:
-                _insert_rows(conn, rows)
+        _insert_rows(db.session.connection(), rows)
+    elif connection is not None and is_autocommit(connection):
+        _insert_rows(connection, rows)
+    else:
+        with autocommit() as conn:
+            _insert_rows(conn, rows)
     after_commit(seal_soon)
 
 

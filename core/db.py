@@ -182,13 +182,16 @@ def reading() -> Iterator[sa.Connection]:
     if _in_unit.get() or not isinstance(bind, sa.Engine):  # (tests bind one connection)
         yield db.session.connection()
         return
-    conn = bind.connect()
-    try:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    with _connect(bind) as conn:
         yield conn
-    finally:
-        conn.close()
+
+
+def _connect(engine: sa.Engine) -> sa.Connection:
+    """A pooled connection, in autocommit on PostgreSQL."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
 
 
 def is_autocommit(connection: sa.Connection) -> bool:
@@ -205,7 +208,7 @@ def planned_for_values(connection: Any) -> Iterator[None]:
     prepares off for the block (a client-side setting, no round trip) keeps every other
     statement's cheap generic plans. `connection`: a Session or a Connection."""
     raw = _driver_connection(connection)
-    if raw is None or not hasattr(raw, "prepare_threshold"):
+    if not hasattr(raw, "prepare_threshold"):  # not psycopg (SQLite)
         yield
         return
     before = raw.prepare_threshold
@@ -232,12 +235,9 @@ def autocommit() -> Iterator[sa.Connection]:
         with unit_of_work() as session:
             yield session.connection()
         return
-    if bind.dialect.name == "postgresql":
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            yield conn
-    else:
-        with bind.begin() as conn:
-            yield conn
+    with _connect(bind) as conn:
+        yield conn
+        conn.commit()  # SQLite (in autocommit there is nothing left to commit)
 
 
 def _end_stale_read(scoped: Any) -> None:
