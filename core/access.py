@@ -14,7 +14,7 @@ from flask import g, request
 
 from core.actor import Actor
 from core.audit import AuditDraft, persist_denial
-from core.errors import Forbidden, Unauthenticated
+from core.errors import Forbidden, NotFound, Unauthenticated
 from core.permissions import Permission
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +49,35 @@ def authorize(
         raise denial(actor, permission, subject_type, subject_id)
     if check_facility and not actor.can_reach_facility(facility_id):
         raise denial(actor, permission, subject_type, subject_id)
+
+
+R = TypeVar("R")
+
+
+def authorize_found(
+    actor: Actor,
+    permission: Permission,
+    record: R | None,
+    *,
+    facility_of: Callable[[R], int | None],
+    subject_type: str,
+    subject_id: object,
+    missing: str,
+) -> R:
+    """A record looked up for `actor`: permission first (403 whatever exists), then the
+    record (404 with `missing`), then its facility (403 for a user limited to another)."""
+    if record is None:
+        authorize(actor, permission, subject_type=subject_type, subject_id=subject_id)
+        raise NotFound(missing)
+    authorize(
+        actor,
+        permission,
+        facility_id=facility_of(record),
+        check_facility=True,
+        subject_type=subject_type,
+        subject_id=subject_id,
+    )
+    return record
 
 
 def current_actor() -> Actor:

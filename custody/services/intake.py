@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from core import audit
-from core.access import authorize
+from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.permissions import Permission
 from custody import reference
 from custody.models import (
@@ -45,18 +45,15 @@ def get_booking(*, actor: Actor, booking_id: int) -> Booking:
         )
         .where(Booking.id == booking_id)
     )
-    if booking is None:
-        authorize(actor, Permission.DETAINEE_READ, subject_type="booking", subject_id=booking_id)
-        raise NotFound(f"No booking {booking_id}.")
-    authorize(
+    return authorize_found(
         actor,
         Permission.DETAINEE_READ,
-        facility_id=booking.facility_id,
-        check_facility=True,
+        booking,
+        facility_of=lambda b: b.facility_id,
         subject_type="booking",
         subject_id=booking_id,
+        missing=f"No booking {booking_id}.",
     )
-    return booking
 
 
 def active_booking(detainee_id: int) -> Booking | None:

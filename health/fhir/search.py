@@ -448,10 +448,9 @@ def search(
     return result
 
 
-def matching(
-    actor: Actor, resource_type: str, params: Sequence[tuple[str, str]], *, limit: int
-) -> list[Stored]:
-    """Resources matching a condition (conditional create and references); strict."""
+def matching(resource_type: str, params: Sequence[tuple[str, str]], *, limit: int) -> list[Stored]:
+    """Resources matching a condition (conditional create and references), restricted
+    ones included (the caller checks what it hands out); strict."""
     check_type(resource_type)
     query = parse(resource_type, params, strict=True)
     if not query.conditions:

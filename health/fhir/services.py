@@ -118,16 +118,21 @@ def create(
 
 
 def conditional_match(actor: Actor, resource_type: str, query: str) -> Stored | None:
-    """The one resource matching `query` (None when none); 412 when several."""
+    """The one resource matching `query` (None when none); 412 when several; 403 when
+    it carries a restricted label the actor may not see (its content would be returned
+    by a conditional create)."""
     from urllib.parse import parse_qsl
 
     from health.fhir.search import matching
 
     params = parse_qsl(query.split("?", 1)[-1], keep_blank_values=True)
-    matches = matching(actor, resource_type, params, limit=2)
+    matches = matching(resource_type, params, limit=2)
     if len(matches) > 1:
         raise FhirError(412, f"The condition {query!r} matches more than one {resource_type}.")
-    return matches[0] if matches else None
+    if not matches:
+        return None
+    _check_visible(actor, matches[0])
+    return matches[0]
 
 
 def update(

@@ -68,3 +68,32 @@ def test_restricted_label_hidden_without_permission(fhir, record, monkeypatch):
     history = fhir.get("Observation/_history?_count=100").json
     assert all(e["fullUrl"].split("/")[-1] != note for e in history["entry"])
     assert_outcome(fhir.put(f"Observation/{note}", observation(pid, id=note)), 403)
+
+
+def test_conditional_create_does_not_hand_out_a_restricted_match(fhir, record, monkeypatch):
+    pid = record["pid"]
+    tagged = {"system": "urn:synthetic:note", "value": "n-1"}
+    fhir.create(observation(pid, meta={"security": [PSY]}, identifier=[tagged]))
+    without = ROLE_PERMISSIONS[Role.CLINICIAN] - {Permission.HEALTH_RESTRICTED_READ}
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.CLINICIAN, without)
+    condition = {"If-None-Exist": "identifier=urn:synthetic:note|n-1"}
+    response = fhir.post("Observation", observation(pid), **condition)
+    assert_outcome(response, 403)
+    assert "valueQuantity" not in response.text
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": observation(pid),
+                "request": {
+                    "method": "POST",
+                    "url": "Observation",
+                    "ifNoneExist": "identifier=urn:synthetic:note|n-1",
+                },
+            }
+        ],
+    }
+    answer = fhir.post("", bundle)
+    assert_outcome(answer, 403)
+    assert "valueQuantity" not in answer.text

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from core.access import authorize
+from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, utcnow
-from core.errors import NotFound
 from core.models import User
 from core.permissions import Permission
 from custody.models import (
@@ -56,18 +55,15 @@ def get_placement(*, actor: Actor, placement_id: int) -> RestrictivePlacement:
         )
         .where(RestrictivePlacement.id == placement_id)
     )
-    if placement is None:
-        authorize(actor, Permission.DETAINEE_READ, subject_type=SUBJECT, subject_id=placement_id)
-        raise NotFound(f"No restrictive-housing placement {placement_id}.")
-    authorize(
+    return authorize_found(
         actor,
         Permission.DETAINEE_READ,
-        facility_id=placement.booking.facility_id,
-        check_facility=True,
+        placement,
+        facility_of=lambda p: p.booking.facility_id,
         subject_type=SUBJECT,
         subject_id=placement_id,
+        missing=f"No restrictive-housing placement {placement_id}.",
     )
-    return placement
 
 
 def placement_clocks(placement: RestrictivePlacement) -> list[ComplianceClock]:
