@@ -338,7 +338,6 @@ class BoardFilterForm(FlaskForm):
         choices=choices([("", "Any"), ("male", "Male"), ("female", "Female")]),
         validators=[Optional()],
     )
-    booking = HiddenField()
 
 
 class ReleaseForm(FlaskForm):

@@ -231,12 +231,16 @@ class BedSlot:
 
 @dataclass
 class UnitBoard:
+    """One unit: `slots` are the beds shown (after the filters) and `free` counts them;
+    `occupied` and the levels present count every bed of the unit."""
+
     unit: HousingUnit
     slots: list[BedSlot]
+    every_slot: list[BedSlot]
 
     @property
     def occupied(self) -> int:
-        return sum(1 for s in self.slots if s.booking_id is not None)
+        return sum(1 for s in self.every_slot if s.booking_id is not None)
 
     @property
     def free(self) -> int:
@@ -244,7 +248,7 @@ class UnitBoard:
 
     @property
     def levels_present(self) -> list[int]:
-        return sorted({s.level for s in self.slots if s.level is not None})
+        return sorted({s.level for s in self.every_slot if s.level is not None})
 
 
 def housing_board(
@@ -286,7 +290,7 @@ def housing_board(
             continue
         if sex and unit.sex_housed not in (sex, "any"):
             continue
-        slots = by_unit[unit.id]
+        every_slot = slots = by_unit[unit.id]
         if free_only or needs_lower_bunk or needs_accessible:
             slots = [
                 s
@@ -295,15 +299,11 @@ def housing_board(
                 and (s.bed.is_lower_bunk or not needs_lower_bunk)
                 and (s.bed.is_accessible or not needs_accessible)
             ]
-        board = UnitBoard(unit, slots)
-        if level is not None and {level, *board_levels(by_unit[unit.id])} >= {1, 3}:
+        board = UnitBoard(unit, slots, every_slot)
+        if level is not None and {level, *board.levels_present} >= {1, 3}:
             continue  # L1 with L3: never offered
         boards.append(board)
     return boards
-
-
-def board_levels(slots: list[BedSlot]) -> set[int]:
-    return {s.level for s in slots if s.level is not None}
 
 
 def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, BedSlot]:

@@ -109,7 +109,11 @@ def search_detainees(
     """By A-number (any accepted spelling) or by name (any order, accents ignored, aliases
     included)."""
     authorize(actor, Permission.DETAINEE_READ, subject_type="detainee")
-    query = sa.select(Detainee).options(selectinload(Detainee.languages))
+    query = sa.select(Detainee).options(
+        selectinload(Detainee.languages),
+        selectinload(Detainee.aliases),
+        selectinload(Detainee.alerts),  # what the API dumps per person: no query per row
+    )
     if a_number:
         normal = normalize_a_number(a_number)
         if normal is None:

@@ -420,15 +420,15 @@ def release(booking_id: int) -> Any:
 def board(code: str) -> Any:
     facility = facilities.get_facility(actor=current_actor(), code=code)
     form = forms.BoardFilterForm(request.args)
-    form.validate()
+    valid = form.validate()  # a filter that is not one of the choices is shown as an error
     boards = housing.housing_board(
         actor=current_actor(),
         facility_code=code,
         free_only=bool(form.free_only.data),
         needs_lower_bunk=bool(form.needs_lower_bunk.data),
         needs_accessible=bool(form.needs_accessible.data),
-        level=int(form.level.data) if form.level.data else None,
-        sex=form.sex.data or None,
+        level=int(form.level.data) if valid and form.level.data else None,
+        sex=(form.sex.data or None) if valid else None,
     )
     return render_template("custody/board.html", facility=facility, boards=boards, form=form)
 

@@ -126,6 +126,8 @@ def test_classify_screen_house_and_release_through_the_pages(client, make, offic
     assert booking.assignment.bed_id == bed.id
     board = client.get(f"/facilities/{officer['facility'].code}/board")
     assert booking.detainee.full_name in board.text
+    odd = client.get(f"/facilities/{officer['facility'].code}/board?level=abc&sex=x")
+    assert odd.status_code == 200 and booking.detainee.full_name in odd.text  # not a 500
     response = post(client, f"/bookings/{booking.id}/release", {"reason": ""})
     assert response.status_code == 422
     assert (
