@@ -16,8 +16,7 @@ from typing import Any
 
 from core.actor import Actor
 from custody.models import Booking, Facility
-from health.fhir import services
-from health.fhir.outcome import FhirError
+from health.fhir import services, store
 
 GENDER = {"male": "male", "female": "female", "unknown": "unknown"}
 
@@ -31,16 +30,15 @@ def facility_id(facility: Facility) -> str:
     return f"facility-{facility.code.lower()}"
 
 
-def _current(actor: Actor, resource_type: str, resource_id: str) -> dict[str, Any] | None:
-    try:
-        stored = services.read(actor=actor, resource_type=resource_type, resource_id=resource_id)
-    except FhirError:
-        return None  # unknown, or deleted: written again below
-    return json.loads(stored.text) if stored.text else None
+def _current(resource_type: str, resource_id: str) -> dict[str, Any] | None:
+    """The stored document, to compare with (not a read anyone audits: nobody sees it);
+    None when unknown or deleted (written again)."""
+    stored = store.current(resource_type, resource_id)
+    return json.loads(stored.text) if stored is not None and stored.text else None
 
 
 def _put_if_changed(actor: Actor, document: dict[str, Any]) -> None:
-    current = _current(actor, document["resourceType"], document["id"])
+    current = _current(document["resourceType"], document["id"])
     if current is not None:
         current.pop("meta", None)
         if current == document:
@@ -102,7 +100,7 @@ def link_booking(*, actor: Actor, booking: Booking) -> str:
     linker = dataclasses.replace(actor, is_system=True)
     organization = ensure_facility(actor=linker, facility=booking.facility)
     person = booking.detainee
-    patient_id = services.ensure_patient(
+    return services.ensure_patient(
         actor=linker,
         a_number=person.a_number,
         family_name=person.family_name,
@@ -111,14 +109,3 @@ def link_booking(*, actor: Actor, booking: Booking) -> str:
         gender=GENDER.get(person.sex, "unknown"),
         organization_ref=organization,
     )
-    current = _current(linker, "Patient", patient_id)
-    if (
-        current is not None
-        and current.get("managingOrganization", {}).get("reference") != organization
-    ):
-        current["managingOrganization"] = {"reference": organization}
-        current.pop("meta", None)
-        services.update(
-            actor=linker, resource_type="Patient", resource_id=patient_id, document=current
-        )
-    return patient_id

@@ -8,6 +8,7 @@ compartment); `changed_fields` holds resource references only, never content.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -211,26 +212,34 @@ def ensure_patient(
     birth_date: str,
     gender: str,
     organization_ref: str | None = None,
-    base: str | None = None,
 ) -> str:
-    """The id of the Patient whose identifier is this A-number; created when missing.
-    For bookings: call it inside the booking's unit of work (it joins it). The identifier
+    """The id of the Patient whose identifier is this A-number; created when missing, and
+    its managing organization set to `organization_ref` when given and different. For
+    bookings: call it inside the booking's unit of work (it joins it). The identifier
     system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default custodia.dev)."""
-    system = f"{base or fhir_base()}/sid/a-number"
+    system = f"{fhir_base()}/sid/a-number"
     authorize(actor, Permission.HEALTH_WRITE, subject_type="Patient")
+    managing = {"reference": organization_ref} if organization_ref else None
     with unit_of_work():
         found = conditional_match(actor, "Patient", f"identifier={system}|{a_number}")
         if found is not None:
+            document = json.loads(found.text or "{}")
+            if managing is not None and document.get("managingOrganization") != managing:
+                document["managingOrganization"] = managing  # the person moved facility
+                document.pop("meta", None)
+                update(
+                    actor=actor, resource_type="Patient", resource_id=found.id, document=document
+                )
             return found.id
-        document: dict[str, Any] = {
+        document = {
             "resourceType": "Patient",
             "identifier": [{"system": system, "value": a_number}],
             "name": [{"family": family_name, "given": [given_name]}],
             "birthDate": birth_date,
             "gender": gender,
         }
-        if organization_ref:
-            document["managingOrganization"] = {"reference": organization_ref}
+        if managing:
+            document["managingOrganization"] = managing
         (stored,) = store.write_many([store.pending_create("Patient", document)])
         audit_access(actor, "create", [stored], default="Patient")
     return stored.id

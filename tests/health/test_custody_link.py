@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from custody.services.intake import release_booking
 from health.patients import facility_id
+from tests.helpers import events
 
 FHIR_JSON = "application/fhir+json"
 
@@ -42,6 +43,8 @@ def test_rebooking_elsewhere_links_the_same_patient(client, make):
     release_booking(actor=make.actor("officer"), booking_id=first.id, reason="Transferred out")
     other = make.facility()
     make.booking(facility=other, detainee=person)
+    make.booking(facility=other)  # the facility's resources exist: compared, not re-read
+    assert events("health:fhir:read") == []  # linking is no clinical read
     headers = make.headers("clinician")
     patients = _search(client, headers, "identifier=912345679")
     assert len(patients) == 1
