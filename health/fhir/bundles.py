@@ -12,6 +12,13 @@ from urllib.parse import urlencode
 from health.fhir.store import Stored, instant
 
 
+def base_url() -> str:
+    """This server's FHIR base as the client reached it ("" outside a request)."""
+    from flask import has_request_context, request
+
+    return request.url_root.rstrip("/") + "/fhir" if has_request_context() else ""
+
+
 def http_date(stored: Stored) -> str:
     return format_datetime(stored.last_updated, usegmt=True)
 

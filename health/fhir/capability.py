@@ -76,7 +76,8 @@ def _resource(resource_type: str) -> dict[str, object]:
 
 
 @lru_cache(maxsize=4)
-def _statement(base: str) -> str:
+def capability_statement(base: str) -> str:
+    """The CapabilityStatement as JSON text, built once per base URL."""
     statement = {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -104,7 +105,3 @@ def _statement(base: str) -> str:
         ],
     }
     return json.dumps(statement, separators=(",", ":"))
-
-
-def capability_statement(base: str) -> str:
-    return _statement(base)

@@ -61,8 +61,6 @@ def everything(
         ).all()
         audit_access(actor, "everything", [patient], default="Patient", connection=connection)
     items = [store.stored_from_row(row) for row in rows]
-    for item in items:
-        item.patient_id = patient_id
     return items, total or 0
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, request
 
 from core.access import current_actor, public, requires
 from core.permissions import Permission
 from core.web import csrf, register_error_renderer
 from health.fhir import bundles, search, services
+from health.fhir.bundles import base_url
 from health.fhir.outcome import FHIR_JSON, FhirError, outcome_response
 from health.fhir.store import Stored, instant, parse_body
 
@@ -17,10 +18,6 @@ bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 ACCEPTED = ("application/fhir+json", "application/json", "*/*", "application/*", "")
 FORMATS = ("json", "application/json", "application/fhir+json")
 READ, WRITE = Permission.HEALTH_READ, Permission.HEALTH_WRITE
-
-
-def base_url() -> str:
-    return request.url_root.rstrip("/") + "/fhir"
 
 
 @bp.before_request
@@ -237,9 +234,6 @@ def history_system() -> Response:
 @bp.get("/<resource_type>/_history")
 @requires(READ)
 def history_type(resource_type: str) -> Response:
-    from health.fhir.validation import check_type
-
-    check_type(resource_type)
     return _history(f"{resource_type}/_history", resource_type, None)
 
 
@@ -308,7 +302,3 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
     register_error_renderer("/fhir", outcome_response)
-    app.config.setdefault("FHIR_BASE", "https://custodia.dev/fhir")
-
-
-__all__ = ["bp", "current_app", "g", "init_app"]

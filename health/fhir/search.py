@@ -35,7 +35,6 @@ from health.fhir.searchparams import RESULT_PARAMS, SearchParam, lookup
 from health.fhir.store import Stored
 from health.fhir.validation import RESOURCE_TYPES, check_type
 
-PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 MODIFIERS = {
     "token": {"", "not"},
     "uri": {"", "not", "below"},
@@ -418,10 +417,9 @@ def _included(query: Query, matches: list[Stored], restricted_ok: bool, conn: An
     seen = set(keys)
     unique = []
     for item in found:
-        if item.reference not in {f"{t}/{i}" for t, i in seen} and (
-            restricted_ok or not item.is_restricted
-        ):
-            seen.add((item.resource_type, item.id))
+        key = (item.resource_type, item.id)
+        if key not in seen and (restricted_ok or not item.is_restricted):
+            seen.add(key)
             unique.append(item)
     return unique
 

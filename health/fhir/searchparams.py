@@ -318,7 +318,6 @@ RESULT_PARAMS = frozenset(
         "_at",
     }
 )
-SPECIAL = ("_id", "_lastUpdated")
 
 
 def params_for(resource_type: str) -> dict[str, SearchParam]:

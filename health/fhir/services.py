@@ -22,6 +22,7 @@ from core.permissions import Permission
 from health.fhir import store
 from health.fhir.outcome import FhirError
 from health.fhir.store import Stored
+from health.fhir.validation import check_type
 
 TAG = "health:fhir:"
 DEFAULT_BASE = "https://custodia.dev/fhir"
@@ -181,6 +182,8 @@ def history(
 ) -> tuple[list[Stored], int, dt.datetime]:
     """A page of versions, newest first, as of `at` (default now)."""
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
+    if resource_type is not None:
+        check_type(resource_type)
     at = at or utcnow()
     if resource_type and resource_id:
         head = store.current(resource_type, resource_id)

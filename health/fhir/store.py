@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,7 +61,6 @@ class Pending:
     document: dict[str, Any] | None  # None: delete
     method: str
     current: Stored | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def new_id() -> str:

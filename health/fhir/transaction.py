@@ -20,7 +20,7 @@ from core.actor import Actor
 from core.db import unit_of_work
 from core.permissions import Permission
 from health.fhir import store
-from health.fhir.outcome import FhirError, operation_outcome
+from health.fhir.outcome import FhirError, issue_for, operation_outcome
 from health.fhir.services import audit_access, conditional_match
 from health.fhir.store import Pending, Stored, instant
 from health.fhir.validation import RESOURCE_TYPES
@@ -242,19 +242,10 @@ def _get(actor: Actor, entry: Entry) -> dict[str, Any]:
         return {"status": "200 OK", "etag": stored.etag, "_resource": stored.text}
     params = parse_qsl(query or "", keep_blank_values=True)
     result = search.search(actor=actor, resource_type=rtype, params=params)
-    from flask import has_request_context
+    from health.fhir.bundles import base_url, bundle, search_entry
 
-    from health.fhir.bundles import bundle, search_entry
-
-    base = "" if not has_request_context() else _base()
-    entries = [search_entry(base, m, "match") for m in result.matches]
+    entries = [search_entry(base_url(), m, "match") for m in result.matches]
     return {"status": "200 OK", "_resource": bundle("searchset", entries, total=result.total)}
-
-
-def _base() -> str:
-    from flask import request
-
-    return request.url_root.rstrip("/") + "/fhir"
 
 
 def _error_response(err: FhirError) -> dict[str, Any]:
@@ -278,15 +269,9 @@ def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
             status = getattr(err, "status", 500)
             message = getattr(err, "message", "The entry failed.")
             out.append(
-                {"status": str(status), "outcome": operation_outcome([_issue(status, message)])}
+                {"status": str(status), "outcome": operation_outcome([issue_for(status, message)])}
             )
     return out
-
-
-def _issue(status: int, message: str) -> dict[str, Any]:
-    from health.fhir.outcome import issue_for
-
-    return issue_for(status, message)
 
 
 def process(*, actor: Actor, bundle: Any) -> str:
