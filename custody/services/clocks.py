@@ -98,6 +98,8 @@ def close_clocks(
             ComplianceClock.subject_id == str(subject_id),
         )
     closed = list(db.session.scalars(query).all())
+    if not closed:
+        return closed
     definition = _rule(booking, rule)
     for clock in closed:
         clock.met_at, clock.met_by = met_at, met_by

@@ -247,7 +247,17 @@ def update_intake(*, actor: Actor, booking_id: int, data: Mapping[str, Any]) -> 
 
 
 def writable_booking(actor: Actor, booking_id: int) -> Booking:
-    booking = get_booking(actor=actor, booking_id=booking_id)
+    """The booking a write will change: checked as `get_booking` does, without its eager
+    loads (the write locks and refreshes the row anyway)."""
+    booking = authorize_found(
+        actor,
+        Permission.DETAINEE_READ,
+        db.session.get(Booking, booking_id),
+        facility_of=lambda b: b.facility_id,
+        subject_type="booking",
+        subject_id=booking_id,
+        missing=f"No booking {booking_id}.",
+    )
     authorize(
         actor,
         Permission.DETAINEE_WRITE,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.access import authorize
+from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
@@ -40,9 +40,6 @@ from custody.services.restrictive.base import (
     RULES,
     SUBJECT,
     Tag,
-)
-from custody.services.restrictive.reading import (
-    get_placement,
 )
 
 # --- validation ----------------------------------------------------------------------
@@ -86,9 +83,18 @@ def _raise(errors: dict[str, list[str]]) -> None:
 
 def _writable(actor: Actor, placement_id: int, permission: Permission) -> RestrictivePlacement:
     """Permission first (403 whatever exists), then the placement (404), then its
-    facility (403 for a user limited to another facility)."""
+    facility (403 for a user limited to another facility). Checked as `get_placement`
+    does, without its eager loads (the write locks and refreshes the row anyway)."""
     authorize(actor, permission, subject_type=SUBJECT, subject_id=placement_id)
-    placement = get_placement(actor=actor, placement_id=placement_id)
+    placement = authorize_found(
+        actor,
+        Permission.DETAINEE_READ,
+        db.session.get(RestrictivePlacement, placement_id),
+        facility_of=lambda p: p.booking.facility_id,
+        subject_type=SUBJECT,
+        subject_id=placement_id,
+        missing=f"No restrictive-housing placement {placement_id}.",
+    )
     authorize(
         actor,
         permission,
