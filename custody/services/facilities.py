@@ -27,6 +27,7 @@ from custody.models import (
     UnitKind,
 )
 from custody.services.common import apply_changes, clean
+from custody.services.rules import may_manage_rules
 
 FACILITY_CODE = re.compile(r"^[A-Z0-9]{3,16}$")
 PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
@@ -286,14 +287,7 @@ def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Faci
             )
             if values["standards_set"] not in (None, facility.standards_set):
                 # The rule set decides the facility's deadlines: as `assign_rule_set`.
-                authorize(
-                    actor,
-                    Permission.RULES_MANAGE,
-                    facility_id=-1 if actor.facility_id else None,
-                    check_facility=True,
-                    subject_type="facility",
-                    subject_id=facility.id,
-                )
+                may_manage_rules(actor, "facility", facility.id)
         if errors:
             raise ValidationFailed(errors)
         changed = apply_changes(facility, values)

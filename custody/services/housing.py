@@ -37,7 +37,7 @@ from custody.models import (
     RiskScreening,
 )
 from custody.services import housing_rules
-from custody.services.facilities import get_facility
+from custody.services.facilities import get_facility, unit_bed_counts
 from custody.services.housing_rules import Occupant, Violation
 from custody.services.intake import writable_booking
 
@@ -378,19 +378,6 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
             ).all()
         )
     )
-    beds = {
-        unit_id: (total, in_service)
-        for unit_id, total, in_service in db.session.execute(
-            sa.select(
-                Bed.unit_id,
-                sa.func.count(),
-                sa.func.count().filter(Bed.is_in_service.is_(True)),
-            )
-            .join(HousingUnit)
-            .where(HousingUnit.facility_id == facility.id)
-            .group_by(Bed.unit_id)
-        )
-    }
     by_unit: dict[int, Counter[str]] = {}
     for unit_id, lvl, count in housed:
         by_unit.setdefault(unit_id, Counter())[str(lvl) if lvl else "unclassified"] += count
@@ -399,6 +386,7 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
         .where(HousingUnit.facility_id == facility.id)
         .order_by(HousingUnit.name)
     ).all()
+    beds = unit_bed_counts(unit_ids=[unit.id for unit in units])
     items = []
     for unit in units:
         counts = by_unit.get(unit.id, Counter())

@@ -30,6 +30,7 @@ from custody.models import (
     DetaineeSex,
     GenderIdentity,
 )
+from custody.services.common import apply_changes
 
 _A_NUMBER = re.compile(r"^A?(\d{8,9})$")
 NAME_MAX = 100
@@ -315,13 +316,8 @@ def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) 
     if errors:
         raise ValidationFailed(errors)
     with unit_of_work():
-        changed = [
-            k
-            for k, v in clean.items()
-            if k not in ("languages", "aliases", "a_number") and getattr(person, k) != v
-        ]
-        for name in changed:
-            setattr(person, name, clean[name])
+        skip = ("languages", "aliases", "a_number")
+        changed = apply_changes(person, {k: v for k, v in clean.items() if k not in skip})
         person.name_key = name_key(person.family_name, person.given_name)
         if "languages" in data:
             _set_languages(person, clean["languages"])

@@ -27,7 +27,7 @@ from custody.models import (
     PropertyItem,
 )
 from custody.services import clocks
-from custody.services.common import checked_time
+from custody.services.common import apply_changes, checked_time
 from health.patients import link_booking
 
 MAX_PROPERTY_LINES = 100
@@ -226,11 +226,8 @@ def update_intake(*, actor: Actor, booking_id: int, data: Mapping[str, Any]) -> 
     if errors:
         raise ValidationFailed(errors)
     with unit_of_work():
-        changed = []
-        for name in ("orientation_at", "handbook_language", "arresting_agency", "program"):
-            if getattr(booking, name) != clean[name]:
-                setattr(booking, name, clean[name])
-                changed.append(name)
+        fields = ("orientation_at", "handbook_language", "arresting_agency", "program")
+        changed = apply_changes(booking, {name: clean[name] for name in fields})
         if "property" in data:
             booking.property_items.clear()
             db.session.flush()

@@ -76,7 +76,7 @@ def _may_read(actor: Actor, subject_type: str, subject_id: object = None) -> Non
         raise denial(actor, Permission.FACILITY_READ, subject_type, subject_id)
 
 
-def _may_manage(actor: Actor, subject_type: str, subject_id: object = None) -> None:
+def may_manage_rules(actor: Actor, subject_type: str, subject_id: object = None) -> None:
     """Rule sets are shared by facilities: an administrator limited to one facility may
     not change them (facility None is out of reach for a scoped actor)."""
     authorize(
@@ -91,7 +91,7 @@ def _may_manage(actor: Actor, subject_type: str, subject_id: object = None) -> N
 
 def authorize_manage(*, actor: Actor) -> None:
     """Refuse (403) before showing a form that only a rule-set administrator may send."""
-    _may_manage(actor, "rule_set")
+    may_manage_rules(actor, "rule_set")
 
 
 # --- reads ---------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def create_rule_set(
     *, actor: Actor, code: str, name: str, copy_from: str | None = None
 ) -> StandardsSet:
     """A new rule set, empty or holding a copy of the rules of `copy_from`."""
-    _may_manage(actor, "rule_set")
+    may_manage_rules(actor, "rule_set")
     code = (code or "").strip().upper()
     errors: Errors = {}
     if not SET_CODE.match(code):
@@ -266,7 +266,7 @@ def create_rule_set(
 def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> ComplianceRule:
     """Change a rule's title, limit, repeat, citation or flags. Clocks already open keep
     their due times; clocks opened from now on use the new values."""
-    _may_manage(actor, "compliance_rule", rule_id)
+    may_manage_rules(actor, "compliance_rule", rule_id)
     values = {k: clean(v) for k, v in data.items()}
     with unit_of_work() as session:
         rule = session.get(ComplianceRule, rule_id)
@@ -290,7 +290,7 @@ def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> Compl
 
 def add_rule(*, actor: Actor, set_code: str, data: Mapping[str, Any]) -> ComplianceRule:
     """Add a rule to a set; its id (a slug) must be new in that set."""
-    _may_manage(actor, "compliance_rule")
+    may_manage_rules(actor, "compliance_rule")
     values = {k: clean(v) for k, v in data.items()}
     with unit_of_work() as session:
         rule_set = _set_by_code(set_code)
@@ -329,7 +329,7 @@ def assign_rule_set(*, actor: Actor, facility_code: str, set_code: str) -> Facil
     """Point a facility at a rule set. Needs RULES_MANAGE and reach of every facility: the
     set decides a facility's deadlines, so a facility's own administrator may not choose
     it. Clocks already open keep their due times."""
-    _may_manage(actor, "facility", facility_code)
+    may_manage_rules(actor, "facility", facility_code)
     with unit_of_work() as session:
         facility = session.scalar(sa.select(Facility).where(Facility.code == facility_code.upper()))
         if facility is None:
