@@ -277,7 +277,3 @@ class BookingOut(Schema):
     clocks = fields.List(fields.Nested(ClockOut))
     alerts = fields.Function(lambda b: ALERTS_OUT.dump(alerts_of(b.detainee)))
     property = fields.List(fields.Nested(PropertyOut), attribute="property_items")
-
-
-class BookingListOut(Schema):
-    items = fields.List(fields.Nested(BookingOut(exclude=("clocks", "property"))))

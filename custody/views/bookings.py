@@ -21,9 +21,11 @@ from custody.services import classification, clocks, facilities, housing, identi
 bp = Blueprint("bookings", __name__)
 
 
-def _facility_choices(form: forms.IntakeForm) -> None:
+def _facility_choices(form: forms.IntakeForm) -> dict[str, str]:
+    """Fill the facility select; returns each facility's time zone by code."""
     found = facilities.list_facilities(actor=current_actor())
     form.facility.choices = choices([(f.code, f"{f.code} · {f.name}") for f in found])
+    return {f.code: f.time_zone for f in found}
 
 
 # --- people --------------------------------------------------------------------------
@@ -169,7 +171,7 @@ def intake_page() -> Any:
         else None
     )
     form = forms.BookExistingForm() if person else forms.IntakeForm()
-    _facility_choices(form)
+    zones = _facility_choices(form)
     if request.method == "GET" and current_actor().facility_id:
         form.facility.data = next(
             (c.value for c in form.facility.choices),
@@ -177,7 +179,8 @@ def intake_page() -> Any:
         )
     duplicates: list[Any] = []
     if form.validate_on_submit():
-        booked = _submit_intake(form, person, duplicates)
+        zone = zones.get(form.facility.data, "UTC")
+        booked = _submit_intake(form, person, duplicates, zone)
         if booked is not None:
             flash(
                 f"Booked {booked.detainee.full_name} into {booked.facility.code}: receipt "
@@ -188,16 +191,10 @@ def intake_page() -> Any:
     return render_form_page("custody/intake.html", form=form, person=person, duplicates=duplicates)
 
 
-def _submit_intake(form: forms.IntakeForm, person: Any, duplicates: list[Any]) -> Booking | None:
-    facility = next(
-        (
-            f
-            for f in facilities.list_facilities(actor=current_actor())
-            if f.code == form.facility.data
-        ),
-        None,
-    )
-    data = _booking_data(form, facility.time_zone if facility else "UTC")
+def _submit_intake(
+    form: forms.IntakeForm, person: Any, duplicates: list[Any], zone: str
+) -> Booking | None:
+    data = _booking_data(form, zone)
     actor = current_actor()
     if person is not None:
         return call_service(
@@ -241,7 +238,6 @@ def receipt(booking_id: int) -> Any:
     return render_template(
         "custody/receipt.html",
         booking=found,
-        property_text=forms.property_text,
         local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
     )
 

@@ -22,7 +22,7 @@ from custody.forms_restrictive import (
     ReleaseForm,
     ReviewForm,
 )
-from custody.models import ALERT_LABELS, AlertKind, Facility, RestrictivePlacement
+from custody.models import ALERT_LABELS, Facility, RestrictivePlacement
 from custody.services import clocks
 from custody.services import restrictive as svc
 from custody.services.facilities import get_facility
@@ -53,7 +53,6 @@ def _context(facility: Facility, **extra: Any) -> dict[str, Any]:
         "observations": svc.OBSERVATIONS,
         "methods": svc.METHODS,
         "decisions": svc.DECISIONS,
-        "AlertKind": AlertKind,
         **extra,
     }
 
@@ -75,7 +74,6 @@ def facility(code: str) -> Any:
 
 def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
     intervals = svc.check_intervals(placement)
-    after = {i.start: i for i in intervals}  # interval that starts at each check
     series = svc.placement_clocks(placement)
     return render_form_page(
         forms.pop("template", "custody/restrictive/placement.html"),
@@ -85,7 +83,6 @@ def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
             booking=placement.booking,
             person=placement.booking.detainee,
             intervals=intervals,
-            after=after,
             gaps=[i for i in intervals if i.flagged],
             open_clocks={c.rule: c for c in series if c.met_at is None},
             clocks=series,
