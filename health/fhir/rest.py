@@ -192,36 +192,46 @@ def search_post(resource_type: str) -> Response:
 # --- history -------------------------------------------------------------------------
 
 
-def _history(path: str, resource_type: str | None, resource_id: str | None) -> Response:
-    args = request.args
-    count = args.get("_count", "20")
-    offset = args.get("_offset", "0")
+def _paging(default_count: str) -> tuple[int, int]:
+    """(`_count` capped at MAX_COUNT, `_offset`) of an offset-paged interaction."""
+    count = request.args.get("_count", default_count)
+    offset = request.args.get("_offset", "0")
     if not count.isdigit() or not offset.isdigit():
         raise FhirError(400, "_count and _offset are whole numbers.", expression=["_count"])
-    since = search.as_of(args.get("_since"))
-    at = search.as_of(args.get("_at"))
+    return min(int(count), search.MAX_COUNT), int(offset)
+
+
+def _offset_links(
+    path: str, keep: list[tuple[str, str]], count: int, offset: int, shown: int, total: int
+) -> list[tuple[str, str]]:
+    """self, and next / previous when there are more, for offset paging."""
+    base = base_url()
+    links = [("self", bundles.link(base, path, [*keep, ("_offset", str(offset))]))]
+    if offset + shown < total:
+        links.append(("next", bundles.link(base, path, [*keep, ("_offset", str(offset + count))])))
+    if offset > 0:
+        previous = str(max(offset - count, 0))
+        links.append(("previous", bundles.link(base, path, [*keep, ("_offset", previous)])))
+    return links
+
+
+def _history(path: str, resource_type: str | None, resource_id: str | None) -> Response:
+    args = request.args
+    count, offset = _paging("20")
     items, total, at = services.history(
         actor=current_actor(),
         resource_type=resource_type,
         resource_id=resource_id,
-        since=since,
-        at=at,
-        count=min(int(count), search.MAX_COUNT),
-        offset=int(offset),
+        since=search.as_of(args.get("_since")),
+        at=search.as_of(args.get("_at")),
+        count=count,
+        offset=offset,
     )
-    base = base_url()
-    keep = [("_count", str(min(int(count), search.MAX_COUNT))), ("_at", instant(at))]
+    keep = [("_count", str(count)), ("_at", instant(at))]
     if args.get("_since"):
         keep.insert(0, ("_since", args["_since"]))
-    links = [("self", bundles.link(base, path, [*keep, ("_offset", offset)]))]
-    if int(offset) + len(items) < total:
-        links.append(
-            ("next", bundles.link(base, path, [*keep, ("_offset", str(int(offset) + int(count)))]))
-        )
-    if int(offset) > 0:
-        prev = str(max(int(offset) - int(count), 0))
-        links.append(("previous", bundles.link(base, path, [*keep, ("_offset", prev)])))
-    entries = [bundles.history_entry(base, item) for item in items]
+    links = _offset_links(path, keep, count, offset, len(items), total)
+    entries = [bundles.history_entry(base_url(), item) for item in items]
     return respond(bundles.bundle("history", entries, total=total, links=links))
 
 
@@ -258,44 +268,23 @@ def everything(resource_id: str) -> Response:
     from health.fhir.everything import everything as run
 
     args = request.args
-    count, offset = args.get("_count", "50"), args.get("_offset", "0")
-    if not count.isdigit() or not offset.isdigit():
-        raise FhirError(400, "_count and _offset are whole numbers.", expression=["_count"])
-    count_n = min(int(count), search.MAX_COUNT)
-    types = [t for t in args.get("_type", "").split(",") if t]
+    count, offset = _paging("50")
     items, total = run(
         actor=current_actor(),
         patient_id=resource_id,
-        start=search.as_of(args.get("start")),
-        end=_end(args.get("end")),
-        since=search.as_of(args.get("_since")),
-        types=types,
-        count=count_n,
-        offset=int(offset),
+        start=search.as_of(args.get("start"), name="start"),
+        end=search.as_of(args.get("end"), end=True, name="end"),
+        since=search.as_of(args.get("_since"), name="_since"),
+        types=[t for t in args.get("_type", "").split(",") if t],
+        count=count,
+        offset=offset,
     )
-    base, path = base_url(), f"Patient/{resource_id}/$everything"
+    path = f"Patient/{resource_id}/$everything"
     keep = [(k, args[k]) for k in ("start", "end", "_since", "_type") if args.get(k)]
-    keep.append(("_count", str(count_n)))
-    links = [("self", bundles.link(base, path, [*keep, ("_offset", offset)]))]
-    if int(offset) + len(items) < total:
-        nxt = str(int(offset) + count_n)
-        links.append(("next", bundles.link(base, path, [*keep, ("_offset", nxt)])))
-    if int(offset) > 0:
-        prev = str(max(int(offset) - count_n, 0))
-        links.append(("previous", bundles.link(base, path, [*keep, ("_offset", prev)])))
-    entries = [bundles.search_entry(base, item, "match") for item in items]
+    keep.append(("_count", str(count)))
+    links = _offset_links(path, keep, count, offset, len(items), total)
+    entries = [bundles.search_entry(base_url(), item, "match") for item in items]
     return respond(bundles.bundle("searchset", entries, total=total, links=links))
-
-
-def _end(value: str | None) -> Any:
-    from health.fhir.indexing import date_range
-
-    if not value:
-        return None
-    found = date_range(value)
-    if found is None:
-        raise FhirError(400, f"{value!r} is not a FHIR date.", expression=["end"])
-    return found[1]
 
 
 def init_app(app: Flask) -> None:

@@ -457,10 +457,12 @@ def matching(resource_type: str, params: Sequence[tuple[str, str]], *, limit: in
     return run(query, restricted_ok=True).matches
 
 
-def as_of(value: str | None) -> dt.datetime | None:
+def as_of(value: str | None, *, end: bool = False, name: str | None = None) -> dt.datetime | None:
+    """The start of the date or instant `value` (its end with `end`: `end=2021` is the
+    last moment of 2021); None when empty; 400 naming `name` when it is no date."""
     if not value:
         return None
     found = date_range(value)
     if found is None:
-        raise _bad(f"{value!r} is not a FHIR instant.")
-    return found[0]
+        raise _bad(f"{value!r} is not a FHIR date.", name)
+    return found[1] if end else found[0]

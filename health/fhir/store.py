@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,41 +124,38 @@ def current(
     return stored_from_row(row) if row else None
 
 
-def current_many(keys: Iterable[tuple[str, str]], *, connection: Any = None) -> list[Stored]:
-    keys = list(dict.fromkeys(keys))
-    found: list[Stored] = []
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+def chunks(keys: Iterable[tuple[str, str]], size: int = 500) -> Iterator[list[tuple[str, str]]]:
+    """Distinct keys in lists of `size` (one `IN` list per statement)."""
+    distinct = list(dict.fromkeys(keys))
+    for start in range(0, len(distinct), size):
+        yield distinct[start : start + size]
+
+
+def _current_rows(
+    keys: Iterable[tuple[str, str]], *where: Any, connection: Any = None, for_update: bool = False
+) -> Iterator[Stored]:
+    for chunk in chunks(keys):
         query = sa.select(*CURRENT_COLUMNS).where(
-            sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(chunk),
-            FhirResource.is_deleted.is_(False),
+            sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(chunk), *where
         )
-        found.extend(stored_from_row(row) for row in (connection or db.session).execute(query))
-    return found
+        if for_update:
+            query = query.with_for_update()
+        yield from map(stored_from_row, (connection or db.session).execute(query))
+
+
+def current_many(keys: Iterable[tuple[str, str]], *, connection: Any = None) -> list[Stored]:
+    """The live current rows of many resources, in one query per 500."""
+    return list(_current_rows(keys, FhirResource.is_deleted.is_(False), connection=connection))
 
 
 def current_for_update(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
     """The current rows (tombstones too) of many resources, locked, in one query per 500:
     a bundle's PUTs check existence once, not once per entry."""
-    keys = list(dict.fromkeys(keys))
-    found: dict[tuple[str, str], Stored] = {}
-    for start in range(0, len(keys), 500):
-        query = (
-            sa.select(*CURRENT_COLUMNS)
-            .where(
-                sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(
-                    keys[start : start + 500]
-                )
-            )
-            .with_for_update()
-        )
-        for row in db.session.execute(query):
-            found[(row[0], row[1])] = stored_from_row(row)
-    return found
+    return {(s.resource_type, s.id): s for s in _current_rows(keys, for_update=True)}
 
 
 _HISTORY = FhirHistory.__table__.c
-_VERSION = sa.select(
+HISTORY_COLUMNS = (  # a version as `Stored` (is_deleted: no document)
     _HISTORY.resource_type,
     _HISTORY.id,
     _HISTORY.version,
@@ -166,7 +163,8 @@ _VERSION = sa.select(
     json_text(_HISTORY.resource),
     _HISTORY.resource.is_(None),
     _HISTORY.is_restricted,
-).where(
+)
+_VERSION = sa.select(*HISTORY_COLUMNS).where(
     _HISTORY.resource_type == sa.bindparam("resource_type"),
     _HISTORY.id == sa.bindparam("resource_id"),
     _HISTORY.version == sa.bindparam("version"),
@@ -324,10 +322,10 @@ def _update_current(rows: Sequence[dict[str, Any]]) -> None:
     connection.execute(statement, params)
     keys = [(r["resource_type"], r["id"]) for r in rows]
     for model in INDEX_MODELS:
-        for start in range(0, len(keys), 500):
+        for chunk in chunks(keys):
             connection.execute(
                 sa.delete(model.__table__).where(
-                    sa.tuple_(model.resource_type, model.resource_id).in_(keys[start : start + 500])
+                    sa.tuple_(model.resource_type, model.resource_id).in_(chunk)
                 )
             )
 
@@ -443,17 +441,7 @@ def history(
         sa.select(sa.func.count()).select_from(FhirHistory).where(*conditions)
     )
     rows = db.session.execute(
-        sa.select(
-            FhirHistory.resource_type,
-            FhirHistory.id,
-            FhirHistory.version,
-            FhirHistory.last_updated,
-            json_text(FhirHistory.resource),
-            FhirHistory.resource.is_(None),
-            FhirHistory.is_restricted,
-            sa.null(),
-            FhirHistory.method,
-        )
+        sa.select(*HISTORY_COLUMNS, sa.null(), FhirHistory.method)
         .where(*conditions)
         .order_by(
             FhirHistory.last_updated.desc(),
