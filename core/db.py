@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -52,6 +53,11 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def one_of(column: str, enum: type[StrEnum]) -> str:
+    """CHECK constraint text: `column` holds one of the enum's values."""
+    return f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
 
 
 def utcnow() -> dt.datetime:

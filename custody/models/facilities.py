@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, created_at, intpk
+from core.db import Base, created_at, intpk, one_of
 
 if TYPE_CHECKING:
     from custody.models.rules import ComplianceRule
@@ -38,10 +38,6 @@ class UnitKind(StrEnum):
     INTAKE = "intake_holding"
 
 
-def _in(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
-
-
 class FieldOffice(Base):
     __tablename__ = "field_offices"
 
@@ -66,7 +62,7 @@ class StandardsSet(Base):
 
 class Facility(Base):
     __tablename__ = "facilities"
-    __table_args__ = (sa.CheckConstraint(_in("facility_type", FacilityType), name="type_known"),)
+    __table_args__ = (sa.CheckConstraint(one_of("facility_type", FacilityType), name="type_known"),)
 
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -94,8 +90,8 @@ class HousingUnit(Base):
     __tablename__ = "housing_units"
     __table_args__ = (
         sa.UniqueConstraint("facility_id", "name"),
-        sa.CheckConstraint(_in("sex_housed", Sex), name="sex_known"),
-        sa.CheckConstraint(_in("kind", UnitKind), name="kind_known"),
+        sa.CheckConstraint(one_of("sex_housed", Sex), name="sex_known"),
+        sa.CheckConstraint(one_of("kind", UnitKind), name="kind_known"),
         sa.CheckConstraint("allows_level_1 OR allows_level_2 OR allows_level_3", name="some_level"),
     )
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, created_at, intpk, timestamp
+from core.db import Base, created_at, intpk, one_of, timestamp
 
 
 class DetaineeSex(StrEnum):
@@ -52,17 +52,13 @@ ALERT_LABELS = {
 }
 
 
-def _in(column: str, enum: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(m.value) for m in enum)})"
-
-
 class Detainee(Base):
     __tablename__ = "detainees"
     __table_args__ = (
         sa.CheckConstraint("length(a_number) = 9", name="a_number_nine_digits"),
         sa.CheckConstraint("sex IN ('male','female','unknown')", name="sex_known"),
         sa.CheckConstraint(
-            f"gender_identity IS NULL OR {_in('gender_identity', GenderIdentity)}",
+            f"gender_identity IS NULL OR {one_of('gender_identity', GenderIdentity)}",
             name="gender_identity_known",
         ),
         sa.Index("ix_detainees_dob_country", "date_of_birth", "country_of_birth"),
@@ -147,7 +143,7 @@ class DetaineeLanguage(Base):
 class Alert(Base):
     __tablename__ = "detainee_alerts"
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", AlertKind), name="kind_known"),
+        sa.CheckConstraint(one_of("kind", AlertKind), name="kind_known"),
         sa.Index(
             "uq_detainee_alerts_active",
             "detainee_id",
