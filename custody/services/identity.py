@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from core import audit
-from core.access import authorize
+from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -87,21 +87,12 @@ def get_detainee(*, actor: Actor, detainee_id: int) -> Detainee:
 
 
 def _check_reach(actor: Actor, person: Detainee) -> None:
-    """A facility-scoped user reads people booked (now or last) at their facility."""
+    """A facility-scoped user reads people booked (now or before) at their facility, or
+    never booked anywhere."""
     if actor.is_system or actor.facility_id is None:
         return
-    facility_ids = db.session.scalars(
-        sa.select(Booking.facility_id).where(Booking.detainee_id == person.id)
-    ).all()
-    if facility_ids and actor.facility_id not in facility_ids:
-        authorize(
-            actor,
-            Permission.DETAINEE_READ,
-            facility_id=facility_ids[-1],
-            check_facility=True,
-            subject_type="detainee",
-            subject_id=person.id,
-        )
+    if person.id not in _reachable_ids(actor, [person.id]):
+        raise denial(actor, Permission.DETAINEE_READ, "detainee", person.id)
 
 
 def search_detainees(
