@@ -125,6 +125,14 @@ def _last_check_at(placement_id: int) -> dt.datetime | None:
     )
 
 
+def _not_before_last_check(placement_id: int, when: dt.datetime, name: str, message: str) -> None:
+    """422 on `name` when `when` lies before the placement's last check (`message` is
+    formatted with that check's time)."""
+    last = _last_check_at(placement_id)
+    if last is not None and when < last:
+        raise ValidationFailed({name: [message.format(last)]})
+
+
 def _open_placement(booking_id: int) -> RestrictivePlacement | None:
     return db.session.scalar(
         sa.select(RestrictivePlacement).where(
@@ -232,25 +240,38 @@ def record_check(
     _raise(errors)
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
-        last = _last_check_at(placement.id)
-        if last is not None and when < last:
-            raise ValidationFailed(
-                {"checked_at": [f"A later check ({last:%Y-%m-%d %H:%M} UTC) is recorded."]}
-            )
+        _not_before_last_check(
+            placement.id, when, "checked_at", "A later check ({:%Y-%m-%d %H:%M} UTC) is recorded."
+        )
         check = ObservationCheck(
             placement=placement, checked_at=when, officer_id=actor.user_id, observation=observation
         )
-        session.add(check)
-        session.flush()
-        _close(placement, CHECK_RULE, when, f"check:{check.id}")
-        audit.record(
-            actor=actor,
-            tag=Tag.CHECK,
-            subject_type=SUBJECT,
-            subject_id=placement.id,
-            changed_fields=["checked_at", "observation"],
-        )
+        _log(actor, placement, check, when, "check", Tag.CHECK, ["checked_at", "observation"])
         return check
+
+
+_RULE_OF = {"check": CHECK_RULE, "review": REVIEW_RULE, "notification": NOTIFY_RULE}
+
+
+def _log(
+    actor: Actor,
+    placement: RestrictivePlacement,
+    row: ObservationCheck | PlacementReview | FieldOfficeNotification,
+    when: dt.datetime,
+    what: str,
+    tag: Tag,
+    fields: list[str],
+    *,
+    repeat: bool = True,
+) -> None:
+    """Store a check, review or notification (`what`): it closes the open clock of its
+    rule, met by `<what>:<id>`, which opens the next unless `repeat` is False; audited."""
+    db.session.add(row)
+    db.session.flush()
+    _close(placement, _RULE_OF[what], when, f"{what}:{row.id}", repeat=repeat)
+    audit.record(
+        actor=actor, tag=tag, subject_type=SUBJECT, subject_id=placement.id, changed_fields=fields
+    )
 
 
 def _close(
@@ -293,15 +314,16 @@ def record_review(
             decision=decision,
             note=note,
         )
-        session.add(review)
-        session.flush()
-        _close(placement, REVIEW_RULE, when, f"review:{review.id}", repeat=decision == "continue")
-        audit.record(
-            actor=actor,
-            tag=Tag.REVIEW,
-            subject_type=SUBJECT,
-            subject_id=placement.id,
-            changed_fields=["decision", "note", "reviewed_at"],
+        fields = ["decision", "note", "reviewed_at"]
+        _log(
+            actor,
+            placement,
+            review,
+            when,
+            "review",
+            Tag.REVIEW,
+            fields,
+            repeat=decision == "continue",
         )
         if decision == "release":
             end_placement(actor, placement, when, note)
@@ -336,16 +358,8 @@ def record_notification(
             recipient=recipient,
             method=method,
         )
-        session.add(notification)
-        session.flush()
-        _close(placement, NOTIFY_RULE, when, f"notification:{notification.id}")
-        audit.record(
-            actor=actor,
-            tag=Tag.NOTIFY,
-            subject_type=SUBJECT,
-            subject_id=placement.id,
-            changed_fields=["notified_at", "recipient", "method"],
-        )
+        fields = ["notified_at", "recipient", "method"]
+        _log(actor, placement, notification, when, "notification", Tag.NOTIFY, fields)
         return notification
 
 
@@ -367,11 +381,12 @@ def release_from_restrictive_housing(
     _raise(errors)
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
-        last = _last_check_at(placement.id)
-        if last is not None and when < last:
-            raise ValidationFailed(
-                {"released_at": [f"A check at {last:%Y-%m-%d %H:%M} UTC comes after this time."]}
-            )
+        _not_before_last_check(
+            placement.id,
+            when,
+            "released_at",
+            "A check at {:%Y-%m-%d %H:%M} UTC comes after this time.",
+        )
         end_placement(actor, placement, when, note)
         return placement
 
