@@ -21,7 +21,15 @@ from core.errors import Conflict
 from core.models import User
 from core.permissions import Role
 from core.users import UserIn, create_user
-from custody.models import AlertKind, BedAssignment, Detainee, Facility, HousingUnit, UnitKind
+from custody.models import (
+    AlertKind,
+    BedAssignment,
+    Booking,
+    Detainee,
+    Facility,
+    HousingUnit,
+    UnitKind,
+)
 from custody.services import classification, housing, identity, intake, restrictive
 from custody.services import facilities as svc
 
@@ -181,8 +189,6 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
 
 
 def _in_custody() -> tuple[int, int]:
-    from custody.models import Booking
-
     active = sa.select(sa.func.count()).select_from(Booking).where(Booking.status != "released")
     housed = (
         sa.select(sa.func.count())
@@ -387,14 +393,17 @@ def _seed_restrictive(actor: Actor, rng: random.Random, booking: Any, now: dt.da
     """A placement some hours or days ago, with checks every 15–40 minutes over its last
     few hours (so some gaps are flagged) and, for older ones, a review."""
     fitting = {"restrictive_without_placement"}  # the placement itself answers it
-    free = [
-        bed.id
-        for unit in booking.facility.units
-        if unit.kind == UnitKind.RESTRICTIVE
-        for bed in unit.beds
-        if {v.rule for v in housing.evaluate(booking, bed)} <= fitting
-    ]
-    if not free:
+    bed_id = next(
+        (
+            bed.id
+            for unit in booking.facility.units
+            if unit.kind == UnitKind.RESTRICTIVE
+            for bed in unit.beds
+            if {v.rule for v in housing.evaluate(booking, bed)} <= fitting
+        ),
+        None,
+    )  # the first that fits: the rules cost queries per bed
+    if bed_id is None:
         return
     placed = max(booking.booked_at, now - dt.timedelta(hours=rng.randrange(3, 24 * 20)))
     placement = restrictive.place_in_restrictive_housing(
@@ -403,7 +412,7 @@ def _seed_restrictive(actor: Actor, rng: random.Random, booking: Any, now: dt.da
         kind=rng.choice(("administrative", "disciplinary")),
         reason=rng.choice(PLACEMENT_REASONS),
         placed_at=placed,
-        bed_id=free[0],
+        bed_id=bed_id,
     )
     checked = max(placed, now - dt.timedelta(hours=3))
     while True:

@@ -401,8 +401,8 @@ def create_beds(
 ) -> list[Bed]:
     """Add one or more beds to a unit (labels must be new in that unit)."""
     authorize(actor, Permission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id)
-    clean = [label.strip() for label in labels if label and label.strip()]
-    if not clean or any(len(label) > 32 for label in clean) or len(set(clean)) != len(clean):
+    wanted = [label.strip() for label in labels if label and label.strip()]
+    if not wanted or any(len(label) > 32 for label in wanted) or len(set(wanted)) != len(wanted):
         raise ValidationFailed(
             {"labels": ["Give one or more distinct bed labels (≤ 32 characters)."]}
         )
@@ -413,7 +413,7 @@ def create_beds(
         _may_manage(actor, unit.facility_id, "housing_unit", unit_id)
         taken = set(
             session.scalars(
-                sa.select(Bed.label).where(Bed.unit_id == unit_id, Bed.label.in_(clean))
+                sa.select(Bed.label).where(Bed.unit_id == unit_id, Bed.label.in_(wanted))
             )
         )
         if taken:
@@ -428,7 +428,7 @@ def create_beds(
                 is_accessible=is_accessible,
                 is_in_service=True,
             )
-            for label in clean
+            for label in wanted
         ]
         session.add_all(beds)
         session.flush()

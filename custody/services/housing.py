@@ -39,7 +39,7 @@ from custody.models import (
 from custody.services import housing_rules
 from custody.services.facilities import get_facility, unit_bed_counts
 from custody.services.housing_rules import Occupant, Violation
-from custody.services.intake import writable_booking
+from custody.services.intake import get_booking, writable_booking
 
 
 class HousingRefused(Conflict):
@@ -98,17 +98,13 @@ def _bed_taken(bed_id: int, booking_id: int) -> bool:
     )
 
 
-def _has_placement(booking_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(RestrictivePlacement)
-            .where(
-                RestrictivePlacement.booking_id == booking_id,
-                RestrictivePlacement.released_at.is_(None),
-            )
+def open_placement(booking_id: int) -> RestrictivePlacement | None:
+    """The booking's restrictive-housing placement not yet released, if any."""
+    return db.session.scalar(
+        sa.select(RestrictivePlacement).where(
+            RestrictivePlacement.booking_id == booking_id,
+            RestrictivePlacement.released_at.is_(None),
         )
-        > 0
     )
 
 
@@ -118,7 +114,7 @@ def evaluate(booking: Booking, bed: Bed) -> list[Violation]:
         bed,
         bed_taken=_bed_taken(bed.id, booking.id),
         occupants=_occupants(bed.unit_id, booking.id),
-        has_placement=_has_placement(booking.id),
+        has_placement=open_placement(booking.id) is not None,
     )
 
 
@@ -201,8 +197,6 @@ def assign_bed(
 
 
 def bed_history(*, actor: Actor, booking_id: int) -> Sequence[BedAssignment]:
-    from custody.services.intake import get_booking
-
     booking = get_booking(actor=actor, booking_id=booking_id)
     return db.session.scalars(
         sa.select(BedAssignment)

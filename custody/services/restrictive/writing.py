@@ -133,15 +133,6 @@ def _not_before_last_check(placement_id: int, when: dt.datetime, name: str, mess
         raise ValidationFailed({name: [message.format(last)]})
 
 
-def _open_placement(booking_id: int) -> RestrictivePlacement | None:
-    return db.session.scalar(
-        sa.select(RestrictivePlacement).where(
-            RestrictivePlacement.booking_id == booking_id,
-            RestrictivePlacement.released_at.is_(None),
-        )
-    )
-
-
 def _restrictive_bed(bed_id: Any, booking: Booking, errors: dict[str, list[str]]) -> int | None:
     if bed_id in (None, ""):
         return None
@@ -186,7 +177,7 @@ def place_in_restrictive_housing(
         session.refresh(booking)
         if booking.status not in (BookingStatus.BOOKED, BookingStatus.HOUSED):
             raise Conflict(f"The booking is {booking.status}.", rule="booking_not_active")
-        if (current := _open_placement(booking.id)) is not None:
+        if (current := housing.open_placement(booking.id)) is not None:
             raise Conflict(
                 f"The person is already in restrictive housing (placement {current.id}).",
                 existing_id=str(current.id),
