@@ -372,20 +372,24 @@ def set_alert(*, actor: Actor, detainee_id: int, kind: str, active: bool) -> Det
         raise ValidationFailed({"kind": [f"Unknown alert {kind!r}."]})
     person = get_detainee(actor=actor, detainee_id=detainee_id)
     with unit_of_work():
-        current = [a for a in person.active_alerts() if a.kind == kind]
-        if active and not current:
-            person.alerts.append(Alert(kind=kind, started_at=utcnow(), set_by_id=actor.user_id))
-        elif not active:
-            for alert in current:
-                alert.ended_at = utcnow()
-        audit.record(
-            actor=actor,
-            tag="custody:alert:start" if active else "custody:alert:end",
-            subject_type="detainee",
-            subject_id=person.id,
-            changed_fields=[kind],
-        )
+        _toggle_alert(actor, person, kind, active)
         return person
+
+
+def _toggle_alert(actor: Actor, person: Detainee, kind: str, active: bool) -> None:
+    current = [a for a in person.active_alerts() if a.kind == kind]
+    if active and not current:
+        person.alerts.append(Alert(kind=kind, started_at=utcnow(), set_by_id=actor.user_id))
+    elif not active:
+        for alert in current:
+            alert.ended_at = utcnow()
+    audit.record(
+        actor=actor,
+        tag="custody:alert:start" if active else "custody:alert:end",
+        subject_type="detainee",
+        subject_id=person.id,
+        changed_fields=[kind],
+    )
 
 
 def set_alerts(*, actor: Actor, detainee_id: int, kinds: Iterable[str]) -> Detainee:
@@ -399,5 +403,5 @@ def set_alerts(*, actor: Actor, detainee_id: int, kinds: Iterable[str]) -> Detai
     active = {a.kind for a in person.active_alerts()}
     with unit_of_work():
         for kind in sorted(wanted ^ active):
-            set_alert(actor=actor, detainee_id=detainee_id, kind=kind, active=kind in wanted)
+            _toggle_alert(actor, person, kind, kind in wanted)
         return person
