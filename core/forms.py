@@ -7,7 +7,7 @@ form's fields so the page is rendered again with what was typed and what to fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from flask import render_template, request
@@ -29,26 +29,32 @@ def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def attach_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:
-    """Show service errors on the matching fields; the rest as form-level errors."""
+def attach_errors(
+    form: FlaskForm, errors: dict[str, list[str]], aliases: Mapping[str, str] | None = None
+) -> None:
+    """Show service errors on the matching fields (service names renamed by `aliases`
+    over ALIASES); the rest as form-level errors."""
+    renamed = {**ALIASES, **(aliases or {})}
     for name, messages in errors.items():
-        field = getattr(form, ALIASES.get(name, name), None)
+        field = getattr(form, renamed.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, *messages]
         else:
             form.form_errors.extend(messages)
 
 
-def call_service(form: FlaskForm, service: Callable[[], T]) -> T | None:
+def call_service(
+    form: FlaskForm, service: Callable[[], T], aliases: Mapping[str, str] | None = None
+) -> T | None:
     """Run `service`; on refused input attach the messages to `form` and return None.
     Permission errors and missing records propagate (403/404 pages)."""
     try:
         return service()
     except ValidationFailed as err:
-        attach_errors(form, err.errors)
+        attach_errors(form, err.errors, aliases)
     except Conflict as err:
         field = err.details.get("field")
-        attach_errors(form, {field or "__form__": [err.message]})
+        attach_errors(form, {field or "__form__": [err.message]}, aliases)
     return None
 
 

@@ -103,7 +103,7 @@ def edit_detainee(detainee_id: int) -> Any:
                 actor=current_actor(), detainee_id=detainee_id, data=data
             )
         except ValidationFailed as err:
-            attach_errors(form, _intake_fields(err.errors))
+            attach_errors(form, err.errors, INTAKE_FIELDS)
         if changed is not None:
             flash("Identity saved.", "success")
             return redirect(url_for("bookings.detainee", detainee_id=detainee_id))
@@ -213,18 +213,12 @@ def _submit_intake(
     except Conflict as err:
         attach_errors(form, {err.details.get("field") or "__form__": [err.message]})
     except ValidationFailed as err:
-        attach_errors(form, _intake_fields(err.errors))
+        attach_errors(form, err.errors, INTAKE_FIELDS)
     return None
 
 
-def _intake_fields(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Service field names → the intake form's."""
-    renamed = {
-        "languages": "other_languages",
-        "facility_code": "facility",
-        "orientation_at": "orientation_given",
-    }
-    return {renamed.get(name, name): messages for name, messages in errors.items()}
+# Service field names → the intake and person forms' (ALIASES covers facility_code).
+INTAKE_FIELDS = {"languages": "other_languages", "orientation_at": "orientation_given"}
 
 
 # --- the booking ---------------------------------------------------------------------

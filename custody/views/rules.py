@@ -4,13 +4,11 @@ POST validates its form and calls one service in custody.services.rules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
-from core.errors import ValidationFailed
 from core.forms import call_service, choices, render_form_page
 from core.permissions import Permission
 from custody.forms_rules import (
@@ -60,17 +58,6 @@ def show(set_code: str) -> Any:
 # --- managing ------------------------------------------------------------------------
 
 
-def _renamed(service: Callable[[], T]) -> Callable[[], T]:
-    def run() -> T:
-        try:
-            return service()
-        except ValidationFailed as err:
-            err.errors = {FIELD_FOR.get(k, k): v for k, v in err.errors.items()}
-            raise
-
-    return run
-
-
 @admin_bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.RULES_MANAGE)
 def new_rule_set() -> Any:
@@ -110,7 +97,7 @@ def new_rule(set_code: str) -> Any:
     if form.validate_on_submit():
         data = form.rule_data()
         added = call_service(
-            form, _renamed(lambda: svc.add_rule(actor=actor, set_code=set_code, data=data))
+            form, lambda: svc.add_rule(actor=actor, set_code=set_code, data=data), FIELD_FOR
         )
         if added is not None:
             flash(f"Rule {added.rule} added.", "success")
@@ -132,7 +119,7 @@ def edit_rule(rule_id: int) -> Any:
     if form.validate_on_submit():
         data = form.rule_data()
         changed = call_service(
-            form, _renamed(lambda: svc.update_rule(actor=actor, rule_id=rule_id, data=data))
+            form, lambda: svc.update_rule(actor=actor, rule_id=rule_id, data=data), FIELD_FOR
         )
         if changed is not None:
             flash(f"Rule {changed.rule} saved. Clocks opened from now on use it.", "success")
