@@ -14,7 +14,7 @@ from core.db import planned_for_values, reading
 from core.permissions import Permission
 from health.fhir import store
 from health.fhir.models import DateIndex, FhirResource, ReferenceIndex
-from health.fhir.services import _check_visible, audit_access
+from health.fhir.services import audit_access, check_visible
 from health.fhir.store import Stored
 
 # The clinical date of each type (the `date`-like parameter start/end filter on).
@@ -47,7 +47,7 @@ def everything(
     authorize(actor, Permission.HEALTH_READ, subject_type="Patient", subject_id=patient_id)
     with reading() as connection, planned_for_values(connection):
         patient = store.require_current("Patient", patient_id, connection=connection)
-        _check_visible(actor, patient)
+        check_visible(actor, patient)
         where = _conditions(patient_id, start, end, since, types, store.can_see_restricted(actor))
         total = connection.scalar(
             sa.select(sa.func.count()).select_from(FhirResource).where(*where)

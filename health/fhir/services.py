@@ -66,7 +66,7 @@ def audit_access(
     audit.record_access(drafts, connection=connection)
 
 
-def _check_visible(actor: Actor, stored: Stored) -> None:
+def check_visible(actor: Actor, stored: Stored) -> None:
     if not store.visible(actor, stored):
         from core.access import denial
 
@@ -77,7 +77,7 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
     with reading() as connection:
         stored = store.require_current(resource_type, resource_id, connection=connection)
-        _check_visible(actor, stored)
+        check_visible(actor, stored)
         audit_access(actor, "read", [stored], default=resource_type, connection=connection)
     return stored
 
@@ -85,10 +85,9 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
 def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -> Stored:
     authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
     missing = FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
+    if not version.isdigit():
+        raise missing
     with reading() as connection:
-        head = store.current(resource_type, resource_id, connection=connection)
-        if head is None or not version.isdigit():
-            raise missing
         stored = store.version_of(resource_type, resource_id, int(version), connection=connection)
         if stored is None:
             raise missing
@@ -96,8 +95,7 @@ def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -
             raise FhirError(
                 410, f"Version {version} of {resource_type}/{resource_id} is a deletion."
             )
-        stored.patient_id = head.patient_id
-        _check_visible(actor, stored)
+        check_visible(actor, stored)
         audit_access(actor, "vread", [stored], default=resource_type, connection=connection)
     return stored
 
@@ -133,7 +131,7 @@ def conditional_match(actor: Actor, resource_type: str, query: str) -> Stored | 
         raise FhirError(412, f"The condition {query!r} matches more than one {resource_type}.")
     if not matches:
         return None
-    _check_visible(actor, matches[0])
+    check_visible(actor, matches[0])
     return matches[0]
 
 
@@ -150,7 +148,7 @@ def update(
     with unit_of_work():
         pending = store.pending_update(resource_type, resource_id, document, if_match)
         if pending.current is not None:
-            _check_visible(actor, pending.current)
+            check_visible(actor, pending.current)
         (stored,) = store.write_many([pending])
         created = pending.current is None or pending.current.is_deleted
         audit_access(actor, "create" if created else "update", [stored], default=resource_type)
@@ -164,7 +162,7 @@ def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | No
         if pending is None:
             return None
         assert pending.current is not None
-        _check_visible(actor, pending.current)
+        check_visible(actor, pending.current)
         (stored,) = store.write_many([pending])
         audit_access(actor, "delete", [stored], default=resource_type)
     return stored
@@ -189,7 +187,7 @@ def history(
         head = store.current(resource_type, resource_id)
         if head is None:
             raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
-        _check_visible(actor, head)
+        check_visible(actor, head)
     items, total = store.history(
         resource_type=resource_type,
         resource_id=resource_id,

@@ -164,16 +164,26 @@ HISTORY_COLUMNS = (  # a version as `Stored` (is_deleted: no document)
     _HISTORY.resource.is_(None),
     _HISTORY.is_restricted,
 )
-_VERSION = sa.select(*HISTORY_COLUMNS).where(
-    _HISTORY.resource_type == sa.bindparam("resource_type"),
-    _HISTORY.id == sa.bindparam("resource_id"),
-    _HISTORY.version == sa.bindparam("version"),
+# one version, with the patient of the current row (every version has one: tombstones stay)
+_VERSION = (
+    sa.select(*HISTORY_COLUMNS, _CURRENT.patient_id)
+    .join_from(
+        FhirHistory.__table__,
+        FhirResource.__table__,
+        sa.and_(_CURRENT.resource_type == _HISTORY.resource_type, _CURRENT.id == _HISTORY.id),
+    )
+    .where(
+        _HISTORY.resource_type == sa.bindparam("resource_type"),
+        _HISTORY.id == sa.bindparam("resource_id"),
+        _HISTORY.version == sa.bindparam("version"),
+    )
 )
 
 
 def version_of(
     resource_type: str, resource_id: str, version: int, *, connection: sa.Connection | None = None
 ) -> Stored | None:
+    """One version (patient_id: the resource's current one), in one query."""
     params = {"resource_type": resource_type, "resource_id": resource_id, "version": version}
     row = (connection or db.session).execute(_VERSION, params).first()
     return Stored(*row) if row else None
