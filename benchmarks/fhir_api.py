@@ -7,7 +7,8 @@ On the PostgreSQL server of --database-url it (re)creates the database
 `custodia_bench_fhir` and imports the 25 Synthea bundles again and again (each import
 gives every resource a new server id) until there are at least --resources resources:
 --jobs worker processes (default: one per core) each import whole bundles through the
-importer's own path (`import_bundle`: validation, one transaction per bundle, audit).
+importer's own path (`import_files`, as `custodia fhir import`: validation, one
+transaction per bundle, audit).
 `--reuse` keeps an existing benchmark database that already holds enough resources.
 Then VACUUM ANALYZE, pg_prewarm of the FHIR tables and their indexes (printed, with
 `shared_buffers` and the sizes), gunicorn (`-k gthread --threads 4 -w 2`) and, with 16
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing
 import os
 import random
 import statistics
@@ -74,30 +74,6 @@ def count_resources(url: str) -> int:
 
 # --- loading ---------------------------------------------------------------------------
 
-_LOADER: dict = {}
-
-
-def _start_loader(url: str) -> None:
-    from core import create_app
-    from core.actor import Actor
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
-    context = app.app_context()
-    context.push()
-    _LOADER.update(
-        context=context,
-        actor=Actor.system("bench-import"),
-        bundles=[p.read_bytes() for p in SYNTHEA],
-    )
-
-
-def _load_one(index: int) -> int:
-    from health.fhir.importer import import_bundle
-    from health.fhir.store import parse_body
-
-    bundle = parse_body(_LOADER["bundles"][index])  # a fresh copy: the import mutates it
-    return import_bundle(actor=_LOADER["actor"], bundle=bundle).total
-
 
 def upgrade(url: str) -> None:
     from core import create_app, migrate
@@ -108,20 +84,27 @@ def upgrade(url: str) -> None:
 
 
 def load(url: str, target: int, jobs: int) -> float:
-    """Import bundles until `target` resources; returns resources/s."""
+    """Import bundles until `target` resources, through `custodia fhir import`'s own
+    `import_files` (`jobs` processes); returns resources/s."""
+    from core import create_app
+    from core.actor import Actor
+    from health.fhir.importer import import_files
+
     upgrade(url)
     sizes = [len(json.loads(p.read_bytes()).get("entry") or []) for p in SYNTHEA]
     plan, planned = [], 0
     while planned < target:
         index = len(plan) % len(SYNTHEA)
-        plan.append(index)
+        plan.append(str(SYNTHEA[index]))
         planned += sizes[index]
     print(f"importing {planned} resources ({len(plan)} bundles) with {jobs} processes")
-    context = multiprocessing.get_context("fork")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
     loaded, started, shown = 0, time.perf_counter(), 0
-    with context.Pool(jobs, initializer=_start_loader, initargs=(url,)) as pool:
-        for count in pool.imap_unordered(_load_one, plan):
-            loaded += count
+    with app.app_context():
+        for outcome in import_files(actor=Actor.system("bench-import"), paths=plan, jobs=jobs):
+            if outcome.result is None:
+                raise SystemExit(f"{outcome.path}: {outcome.failure}")
+            loaded += outcome.result.total
             if loaded - shown >= 20_000:
                 shown = loaded
                 rate = loaded / (time.perf_counter() - started)
