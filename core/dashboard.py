@@ -14,6 +14,7 @@ from core.audit import AuditEvent
 from core.db import db, utcnow
 from core.models import User
 from core.permissions import Permission, Role
+from custody.permissions import CustodyPermission
 
 
 @dataclass
@@ -36,8 +37,8 @@ INTROS = {
 }
 LINKS = {
     Permission.USER_MANAGE: ("Manage users", "admin.users"),
-    Permission.FACILITY_MANAGE: ("Manage facilities", "facilities.index"),
-    Permission.FACILITY_READ: ("Facilities", "facilities.index"),
+    CustodyPermission.FACILITY_MANAGE: ("Manage facilities", "facilities.index"),
+    CustodyPermission.FACILITY_READ: ("Facilities", "facilities.index"),
     Permission.AUDIT_READ: ("Audit log", "audit.events"),
 }
 

@@ -1,11 +1,14 @@
 """Roles and permissions: the one mechanism that pages, the API and the CLI all use.
 
-A permission is `scope:resource:action`. Each role is granted a fixed set; code asks
-for a permission, never for a role.
+A permission is a `StrEnum` member whose value is `scope:resource:action`. Core defines
+its own; each feature package defines its permissions in its `permissions.py` and
+grants them to roles with `grant()` when it registers (`core.features`). Code asks for
+a permission, never for a role.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 
@@ -19,73 +22,41 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
-    # core
+    """Core's own permissions (features add theirs)."""
+
     USER_MANAGE = "core:user:manage"
     TOKEN_MANAGE = "core:token:manage"
     AUDIT_READ = "core:audit:read"
     DASHBOARD_VIEW = "core:dashboard:view"
-    # reference data
-    FACILITY_READ = "custody:facility:read"
-    FACILITY_MANAGE = "custody:facility:manage"
-    # custody records
-    DETAINEE_READ = "custody:detainee:read"
-    DETAINEE_WRITE = "custody:detainee:write"
-    ALERT_READ = "custody:alert:read"
-    ALERT_WRITE = "custody:alert:write"  # clinicians set the alerts officers act on
-    CUSTODY_SUPERVISE = "custody:supervision:approve"  # overrides, restrictive housing
-    RULES_MANAGE = "custody:rules:manage"  # detention-standards rule sets
-    # health
-    HEALTH_READ = "health:record:read"
-    HEALTH_WRITE = "health:record:write"
-    HEALTH_EXPORT = "health:record:export"
-    # resources whose meta.security marks them restricted (e.g. psychotherapy notes)
-    HEALTH_RESTRICTED_READ = "health:restricted:read"
-    # compliance
-    COMPLIANCE_READ = "compliance:report:read"
 
 
-P = Permission
+# Any feature's permission enum member.
+AnyPermission = StrEnum
 
-_OFFICER = {
-    P.DASHBOARD_VIEW,
-    P.FACILITY_READ,
-    P.DETAINEE_READ,
-    P.DETAINEE_WRITE,
-    P.ALERT_READ,
-}
-
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(
-        {
-            P.DASHBOARD_VIEW,
-            P.USER_MANAGE,
-            P.TOKEN_MANAGE,
-            P.FACILITY_READ,
-            P.FACILITY_MANAGE,
-            P.RULES_MANAGE,
-        }
-    ),
-    Role.OFFICER: frozenset(_OFFICER),
-    Role.SUPERVISOR: frozenset(_OFFICER | {P.COMPLIANCE_READ, P.CUSTODY_SUPERVISE}),
-    Role.CLINICIAN: frozenset(
-        {
-            P.DASHBOARD_VIEW,
-            P.FACILITY_READ,
-            P.DETAINEE_READ,
-            P.ALERT_READ,
-            P.ALERT_WRITE,
-            P.HEALTH_READ,
-            P.HEALTH_WRITE,
-            P.HEALTH_EXPORT,
-            P.HEALTH_RESTRICTED_READ,
-        }
-    ),
-    Role.RECORDS: frozenset({P.DASHBOARD_VIEW, P.FACILITY_READ, P.DETAINEE_READ, P.HEALTH_EXPORT}),
-    Role.AUDITOR: frozenset(
-        {P.DASHBOARD_VIEW, P.FACILITY_READ, P.DETAINEE_READ, P.AUDIT_READ, P.COMPLIANCE_READ}
-    ),
-}
+ROLE_PERMISSIONS: dict[Role, frozenset[StrEnum]] = {role: frozenset() for role in Role}
 
 
-def role_has(role: Role | str, permission: Permission) -> bool:
+def grant(grants: Mapping[Role, Iterable[StrEnum]]) -> None:
+    """Add permissions to roles (idempotent: registering a feature twice changes nothing)."""
+    for role, permissions in grants.items():
+        ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS[role] | frozenset(permissions)
+
+
+def role_has(role: Role | str, permission: StrEnum) -> bool:
     return permission in ROLE_PERMISSIONS[Role(role)]
+
+
+grant(
+    {
+        Role.ADMIN: {
+            Permission.DASHBOARD_VIEW,
+            Permission.USER_MANAGE,
+            Permission.TOKEN_MANAGE,
+        },
+        Role.SUPERVISOR: {Permission.DASHBOARD_VIEW},
+        Role.OFFICER: {Permission.DASHBOARD_VIEW},
+        Role.CLINICIAN: {Permission.DASHBOARD_VIEW},
+        Role.RECORDS: {Permission.DASHBOARD_VIEW},
+        Role.AUDITOR: {Permission.DASHBOARD_VIEW, Permission.AUDIT_READ},
+    }
+)

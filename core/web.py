@@ -36,6 +36,7 @@ from core.errors import DomainError, Forbidden, Unauthenticated, ValidationFaile
 from core.logs import configure_logging
 from core.models import User
 from core.permissions import Permission
+from custody.permissions import CustodyPermission
 
 log = logging.getLogger("custodia.http")
 csrf = CSRFProtect()
@@ -60,9 +61,9 @@ SECURITY_HEADERS = {
 
 NAV_ITEMS = (
     ("Dashboard", "home.dashboard", Permission.DASHBOARD_VIEW),
-    ("People", "bookings.detainees", Permission.DETAINEE_READ),
-    ("Facilities", "facilities.index", Permission.FACILITY_READ),
-    ("Rule sets", "rules.index", Permission.FACILITY_READ),
+    ("People", "bookings.detainees", CustodyPermission.DETAINEE_READ),
+    ("Facilities", "facilities.index", CustodyPermission.FACILITY_READ),
+    ("Rule sets", "rules.index", CustodyPermission.FACILITY_READ),
     ("Users", "admin.users", Permission.USER_MANAGE),
     ("Audit log", "audit.events", Permission.AUDIT_READ),
 )

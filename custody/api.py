@@ -7,8 +7,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
-from core.permissions import Permission
 from custody import schemas
+from custody.permissions import CustodyPermission
 from custody.services import facilities as svc
 from custody.services import housing
 
@@ -24,14 +24,14 @@ blueprints = (facilities_bp, units_bp)
 
 
 @facilities_bp.get("")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 @facilities_bp.response(200, schemas.FacilityListOut)
 def list_facilities() -> Any:
     return {"items": svc.list_facilities(actor=current_actor())}
 
 
 @facilities_bp.post("")
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 @facilities_bp.arguments(schemas.FacilityIn)
 @facilities_bp.response(201, schemas.FacilityOut)
 def create_facility(data: dict[str, Any]) -> Any:
@@ -39,14 +39,14 @@ def create_facility(data: dict[str, Any]) -> Any:
 
 
 @facilities_bp.get("/<code>")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 @facilities_bp.response(200, schemas.FacilityOut)
 def get_facility(code: str) -> Any:
     return svc.get_facility(actor=current_actor(), code=code)
 
 
 @facilities_bp.patch("/<code>")
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 @facilities_bp.arguments(schemas.FacilityPatchIn)
 @facilities_bp.response(200, schemas.FacilityOut)
 def update_facility(data: dict[str, Any], code: str) -> Any:
@@ -54,14 +54,14 @@ def update_facility(data: dict[str, Any], code: str) -> Any:
 
 
 @facilities_bp.get("/<code>/units")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 @facilities_bp.response(200, schemas.UnitOut(many=True))
 def list_units(code: str) -> Any:
     return svc.get_facility(actor=current_actor(), code=code).units
 
 
 @facilities_bp.post("/<code>/units")
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 @facilities_bp.arguments(schemas.UnitIn)
 @facilities_bp.response(201, schemas.UnitOut)
 def create_unit(data: dict[str, Any], code: str) -> Any:
@@ -69,7 +69,7 @@ def create_unit(data: dict[str, Any], code: str) -> Any:
 
 
 @facilities_bp.get("/<code>/beds")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 @facilities_bp.arguments(schemas.BedsQuery, location="query")
 @facilities_bp.response(200, schemas.BedListOut)
 def list_beds(query: dict[str, Any], code: str) -> Any:
@@ -84,14 +84,14 @@ def list_beds(query: dict[str, Any], code: str) -> Any:
 
 
 @facilities_bp.get("/<code>/census")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def census(code: str) -> Any:
     """Current population by unit and classification level."""
     return housing.census(actor=current_actor(), facility_code=code)
 
 
 @units_bp.patch("/units/<int:unit_id>")
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 @units_bp.arguments(schemas.UnitPatchIn)
 @units_bp.response(200, schemas.UnitOut)
 def update_unit(data: dict[str, Any], unit_id: int) -> Any:
@@ -99,7 +99,7 @@ def update_unit(data: dict[str, Any], unit_id: int) -> Any:
 
 
 @units_bp.post("/units/<int:unit_id>/beds")
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 @units_bp.arguments(schemas.BedsIn)
 @units_bp.response(201, schemas.BedOut(many=True))
 def create_beds(data: dict[str, Any], unit_id: int) -> Any:
@@ -107,7 +107,7 @@ def create_beds(data: dict[str, Any], unit_id: int) -> Any:
 
 
 @units_bp.patch("/beds/<int:bed_id>")
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 @units_bp.arguments(schemas.BedPatchIn)
 @units_bp.response(200, schemas.BedOut)
 def update_bed(data: dict[str, Any], bed_id: int) -> Any:

@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
 from core.errors import ValidationFailed
-from core.permissions import Permission
 from custody import schemas_people as schemas
+from custody.permissions import CustodyPermission
 from custody.services import classification, housing, identity, intake
 
 detainees_bp = Blueprint(
@@ -32,7 +32,7 @@ def _id(value: Any, field: str) -> int:
 
 
 @detainees_bp.post("")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @detainees_bp.arguments(schemas.DetaineeIn)
 @detainees_bp.response(201, schemas.DetaineeCreatedOut)
 def create_detainee(data: dict[str, Any]) -> Any:
@@ -49,7 +49,7 @@ def create_detainee(data: dict[str, Any]) -> Any:
 
 
 @detainees_bp.get("")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 @detainees_bp.arguments(schemas.DetaineeQuery, location="query")
 @detainees_bp.response(200, schemas.DetaineeListOut)
 def search_detainees(query: dict[str, Any]) -> Any:
@@ -60,14 +60,14 @@ def search_detainees(query: dict[str, Any]) -> Any:
 
 
 @detainees_bp.get("/<int:detainee_id>")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 @detainees_bp.response(200, schemas.DetaineeOut)
 def get_detainee(detainee_id: int) -> Any:
     return identity.get_detainee(actor=current_actor(), detainee_id=detainee_id)
 
 
 @detainees_bp.patch("/<int:detainee_id>")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @detainees_bp.arguments(schemas.DetaineePatchIn)
 @detainees_bp.response(200, schemas.DetaineeOut)
 def update_detainee(data: dict[str, Any], detainee_id: int) -> Any:
@@ -75,7 +75,7 @@ def update_detainee(data: dict[str, Any], detainee_id: int) -> Any:
 
 
 @detainees_bp.post("/<int:detainee_id>/alerts")
-@requires(Permission.ALERT_WRITE)
+@requires(CustodyPermission.ALERT_WRITE)
 @detainees_bp.arguments(schemas.AlertIn)
 @detainees_bp.response(200, schemas.DetaineeOut)
 def set_alert(data: dict[str, Any], detainee_id: int) -> Any:
@@ -84,7 +84,7 @@ def set_alert(data: dict[str, Any], detainee_id: int) -> Any:
 
 
 @bookings_bp.post("")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @bookings_bp.arguments(schemas.BookingIn)
 @bookings_bp.response(201, schemas.BookingOut)
 def create_booking(data: dict[str, Any]) -> Any:
@@ -93,14 +93,14 @@ def create_booking(data: dict[str, Any]) -> Any:
 
 
 @bookings_bp.get("/<int:booking_id>")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 @bookings_bp.response(200, schemas.BookingOut)
 def get_booking(booking_id: int) -> Any:
     return intake.get_booking(actor=current_actor(), booking_id=booking_id)
 
 
 @bookings_bp.patch("/<int:booking_id>")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @bookings_bp.arguments(schemas.IntakePatchIn)
 @bookings_bp.response(200, schemas.BookingOut)
 def update_intake(data: dict[str, Any], booking_id: int) -> Any:
@@ -108,7 +108,7 @@ def update_intake(data: dict[str, Any], booking_id: int) -> Any:
 
 
 @bookings_bp.post("/<int:booking_id>/classification")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @bookings_bp.arguments(schemas.ClassificationIn)
 @bookings_bp.response(201, schemas.ClassificationOut)
 def classify(data: dict[str, Any], booking_id: int) -> Any:
@@ -116,14 +116,14 @@ def classify(data: dict[str, Any], booking_id: int) -> Any:
 
 
 @bookings_bp.get("/<int:booking_id>/classifications")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 @bookings_bp.response(200, schemas.ClassificationOut(many=True))
 def classification_history(booking_id: int) -> Any:
     return intake.get_booking(actor=current_actor(), booking_id=booking_id).classifications
 
 
 @bookings_bp.post("/<int:booking_id>/screening")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @bookings_bp.arguments(schemas.ScreeningIn)
 @bookings_bp.response(201, schemas.ScreeningOut)
 def screening(data: dict[str, Any], booking_id: int) -> Any:
@@ -131,7 +131,7 @@ def screening(data: dict[str, Any], booking_id: int) -> Any:
 
 
 @bookings_bp.post("/<int:booking_id>/housing")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @bookings_bp.arguments(schemas.HousingIn)
 @bookings_bp.response(201, schemas.AssignmentOut)
 def assign_bed(data: dict[str, Any], booking_id: int) -> Any:
@@ -152,14 +152,14 @@ def _from_bed(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bookings_bp.get("/<int:booking_id>/housing")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 @bookings_bp.response(200, schemas.AssignmentOut(many=True))
 def bed_history(booking_id: int) -> Any:
     return housing.bed_history(actor=current_actor(), booking_id=booking_id)
 
 
 @bookings_bp.post("/<int:booking_id>/release")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @bookings_bp.arguments(schemas.ReleaseIn)
 @bookings_bp.response(200, schemas.BookingOut)
 def release(data: dict[str, Any], booking_id: int) -> Any:

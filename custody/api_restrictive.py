@@ -8,8 +8,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
-from core.permissions import Permission
 from custody import schemas_restrictive as schemas
+from custody.permissions import CustodyPermission
 from custody.services import restrictive as svc
 
 restrictive_bp = Blueprint(
@@ -23,7 +23,7 @@ PLACEMENT = "/restrictive-housing/<int:placement_id>"
 
 
 @restrictive_bp.post("/bookings/<int:booking_id>/restrictive-housing")
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 @restrictive_bp.arguments(schemas.PlacementIn)
 @restrictive_bp.response(201, schemas.PlacementOut)
 def place(data: dict[str, Any], booking_id: int) -> Any:
@@ -32,14 +32,14 @@ def place(data: dict[str, Any], booking_id: int) -> Any:
 
 
 @restrictive_bp.get(PLACEMENT)
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 @restrictive_bp.response(200, schemas.PlacementOut)
 def get_placement(placement_id: int) -> Any:
     return svc.get_placement(actor=current_actor(), placement_id=placement_id)
 
 
 @restrictive_bp.post(PLACEMENT + "/checks")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 @restrictive_bp.arguments(schemas.CheckIn)
 @restrictive_bp.response(201, schemas.CheckOut)
 def record_check(data: dict[str, Any], placement_id: int) -> Any:
@@ -47,7 +47,7 @@ def record_check(data: dict[str, Any], placement_id: int) -> Any:
 
 
 @restrictive_bp.post(PLACEMENT + "/reviews")
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 @restrictive_bp.arguments(schemas.ReviewIn)
 @restrictive_bp.response(201, schemas.ReviewOut)
 def record_review(data: dict[str, Any], placement_id: int) -> Any:
@@ -55,7 +55,7 @@ def record_review(data: dict[str, Any], placement_id: int) -> Any:
 
 
 @restrictive_bp.post(PLACEMENT + "/notifications")
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 @restrictive_bp.arguments(schemas.NotificationIn)
 @restrictive_bp.response(201, schemas.NotificationOut)
 def record_notification(data: dict[str, Any], placement_id: int) -> Any:
@@ -63,7 +63,7 @@ def record_notification(data: dict[str, Any], placement_id: int) -> Any:
 
 
 @restrictive_bp.post(PLACEMENT + "/release")
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 @restrictive_bp.arguments(schemas.PlacementReleaseIn)
 @restrictive_bp.response(200, schemas.PlacementOut)
 def release(data: dict[str, Any], placement_id: int) -> Any:
@@ -73,7 +73,7 @@ def release(data: dict[str, Any], placement_id: int) -> Any:
 
 
 @restrictive_bp.get("/facilities/<code>/restrictive-housing")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 @restrictive_bp.response(200, schemas.OverviewOut)
 def overview(code: str) -> Any:
     """Open placements, those with an overdue check, review or notification first."""

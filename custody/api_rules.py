@@ -9,8 +9,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
-from core.permissions import Permission
 from custody import schemas_rules as schemas
+from custody.permissions import CustodyPermission
 from custody.services import rules as svc
 
 rule_sets_bp = Blueprint(
@@ -24,14 +24,14 @@ blueprints = (rule_sets_bp,)
 
 
 @rule_sets_bp.get("/rule-sets")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 @rule_sets_bp.response(200, schemas.RuleSetListOut)
 def list_rule_sets() -> Any:
     return {"items": svc.list_rule_sets(actor=current_actor())}
 
 
 @rule_sets_bp.post("/rule-sets")
-@requires(Permission.RULES_MANAGE)
+@requires(CustodyPermission.RULES_MANAGE)
 @rule_sets_bp.arguments(schemas.RuleSetIn)
 @rule_sets_bp.response(201, schemas.RuleSetOut)
 def create_rule_set(data: dict[str, Any]) -> Any:
@@ -41,14 +41,14 @@ def create_rule_set(data: dict[str, Any]) -> Any:
 
 
 @rule_sets_bp.get("/rule-sets/<set_code>")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 @rule_sets_bp.response(200, schemas.RuleSetOut)
 def get_rule_set(set_code: str) -> Any:
     return svc.get_rule_set(actor=current_actor(), code=set_code)
 
 
 @rule_sets_bp.post("/rule-sets/<set_code>/rules")
-@requires(Permission.RULES_MANAGE)
+@requires(CustodyPermission.RULES_MANAGE)
 @rule_sets_bp.arguments(schemas.RuleIn)
 @rule_sets_bp.response(201, schemas.RuleOut)
 def add_rule(data: dict[str, Any], set_code: str) -> Any:
@@ -56,7 +56,7 @@ def add_rule(data: dict[str, Any], set_code: str) -> Any:
 
 
 @rule_sets_bp.patch("/rules/<int:rule_id>")
-@requires(Permission.RULES_MANAGE)
+@requires(CustodyPermission.RULES_MANAGE)
 @rule_sets_bp.arguments(schemas.RulePatchIn)
 @rule_sets_bp.response(200, schemas.RuleOut)
 def update_rule(data: dict[str, Any], rule_id: int) -> Any:
@@ -64,7 +64,7 @@ def update_rule(data: dict[str, Any], rule_id: int) -> Any:
 
 
 @rule_sets_bp.put("/facilities/<code>/rule-set")
-@requires(Permission.RULES_MANAGE)
+@requires(CustodyPermission.RULES_MANAGE)
 @rule_sets_bp.arguments(schemas.AssignRuleSetIn)
 @rule_sets_bp.response(200, schemas.AssignedOut)
 def assign_rule_set(data: dict[str, Any], code: str) -> Any:

@@ -18,8 +18,8 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
-from core.permissions import Permission
 from custody.models import Booking, BookingStatus, Classification, ClockStart, RiskScreening
+from custody.permissions import CustodyPermission
 from custody.services import clocks
 from custody.services.intake import writable_booking
 
@@ -117,7 +117,7 @@ def classify(
     if final != scored:
         authorize(
             actor,
-            Permission.CUSTODY_SUPERVISE,
+            CustodyPermission.CUSTODY_SUPERVISE,
             subject_type="booking",
             subject_id=booking_id,
         )

@@ -15,7 +15,6 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, unit_of_work
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.permissions import Permission
 from custody.models import (
     Bed,
     Facility,
@@ -26,6 +25,7 @@ from custody.models import (
     StandardsSet,
     UnitKind,
 )
+from custody.permissions import CustodyPermission
 from custody.services.common import apply_changes, clean
 from custody.services.rules import may_manage_rules
 
@@ -59,7 +59,7 @@ def list_standards_sets() -> Sequence[StandardsSet]:
 
 def list_facilities(*, actor: Actor, include_inactive: bool = False) -> Sequence[Facility]:
     """Facilities the actor may see (a facility-scoped user sees only theirs)."""
-    authorize(actor, Permission.FACILITY_READ, subject_type="facility")
+    authorize(actor, CustodyPermission.FACILITY_READ, subject_type="facility")
     query = sa.select(Facility).options(
         selectinload(Facility.field_office), selectinload(Facility.standards_set)
     )
@@ -77,11 +77,11 @@ def get_facility(*, actor: Actor, code: str) -> Facility:
         .where(Facility.code == code.upper())
     )
     if facility is None:
-        authorize(actor, Permission.FACILITY_READ, subject_type="facility", subject_id=code)
+        authorize(actor, CustodyPermission.FACILITY_READ, subject_type="facility", subject_id=code)
         raise NotFound(f"No facility with code {code!r}.")
     authorize(
         actor,
-        Permission.FACILITY_READ,
+        CustodyPermission.FACILITY_READ,
         facility_id=facility.id,
         check_facility=True,
         subject_type="facility",
@@ -96,7 +96,7 @@ def get_unit(*, actor: Actor, unit_id: int) -> HousingUnit:
         raise NotFound(f"No housing unit {unit_id}.")
     authorize(
         actor,
-        Permission.FACILITY_READ,
+        CustodyPermission.FACILITY_READ,
         facility_id=unit.facility_id,
         check_facility=True,
         subject_type="housing_unit",
@@ -111,7 +111,7 @@ def get_bed(*, actor: Actor, bed_id: int) -> Bed:
         raise NotFound(f"No bed {bed_id}.")
     authorize(
         actor,
-        Permission.FACILITY_READ,
+        CustodyPermission.FACILITY_READ,
         facility_id=bed.unit.facility_id,
         check_facility=True,
         subject_type="bed",
@@ -225,7 +225,7 @@ def _may_manage(
     creating a facility needs an administrator not limited to one facility."""
     authorize(
         actor,
-        Permission.FACILITY_MANAGE,
+        CustodyPermission.FACILITY_MANAGE,
         facility_id=facility_id,
         check_facility=True,
         subject_type=subject_type,
@@ -269,7 +269,7 @@ def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
 
 
 def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Facility:
-    authorize(actor, Permission.FACILITY_MANAGE, subject_type="facility", subject_id=code)
+    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="facility", subject_id=code)
     errors = _check_facility(data, creating=False)
     with unit_of_work() as session:
         facility = session.scalar(sa.select(Facility).where(Facility.code == code.upper()))
@@ -332,7 +332,7 @@ def _check_levels(values: Mapping[str, Any], unit: HousingUnit | None) -> dict[s
 
 
 def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) -> HousingUnit:
-    authorize(actor, Permission.FACILITY_MANAGE, subject_type="housing_unit")
+    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit")
     errors = _check_unit(data, creating=True)
     values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, None)
     errors |= _check_levels(values, None)
@@ -369,7 +369,9 @@ def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) ->
 
 
 def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> HousingUnit:
-    authorize(actor, Permission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id)
+    authorize(
+        actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id
+    )
     errors = _check_unit(data, creating=False)
     with unit_of_work() as session:
         unit = session.get(HousingUnit, unit_id)
@@ -400,7 +402,9 @@ def create_beds(
     is_accessible: bool = False,
 ) -> list[Bed]:
     """Add one or more beds to a unit (labels must be new in that unit)."""
-    authorize(actor, Permission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id)
+    authorize(
+        actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id
+    )
     wanted = [label.strip() for label in labels if label and label.strip()]
     if not wanted or any(len(label) > 32 for label in wanted) or len(set(wanted)) != len(wanted):
         raise ValidationFailed(
@@ -444,7 +448,7 @@ def create_beds(
 
 
 def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
-    authorize(actor, Permission.FACILITY_MANAGE, subject_type="bed", subject_id=bed_id)
+    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="bed", subject_id=bed_id)
     with unit_of_work() as session:
         bed = session.get(Bed, bed_id)
         if bed is None:

@@ -21,7 +21,6 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.permissions import Permission
 from custody.models import (
     Alert,
     AlertKind,
@@ -36,6 +35,7 @@ from custody.models import (
     RestrictivePlacement,
     RiskScreening,
 )
+from custody.permissions import CustodyPermission
 from custody.services import housing_rules
 from custody.services.facilities import get_facility, unit_bed_counts
 from custody.services.housing_rules import Occupant, Violation
@@ -141,7 +141,10 @@ def assign_bed(
         raise ValidationFailed({"override_reason": ["Use at most 1000 characters."]})
     if override_reason:  # only a supervisor may override, whatever the rules turn out to be
         authorize(
-            actor, Permission.CUSTODY_SUPERVISE, subject_type="booking", subject_id=booking_id
+            actor,
+            CustodyPermission.CUSTODY_SUPERVISE,
+            subject_type="booking",
+            subject_id=booking_id,
         )
     with unit_of_work() as session:
         lock_for_update(session, Booking, [booking_id])  # first: before any read
@@ -272,7 +275,7 @@ def housing_board(
         .where(HousingUnit.facility_id == facility.id)
         .order_by(Bed.unit_id, Bed.label)
     ).all()
-    occupants = _occupancy(facility, with_people=actor.can(Permission.DETAINEE_READ))
+    occupants = _occupancy(facility, with_people=actor.can(CustodyPermission.DETAINEE_READ))
     by_unit: dict[int, list[BedSlot]] = {u.id: [] for u in units}
     for bed in beds:
         slot = occupants.get(bed.id) or BedSlot(bed)
@@ -348,7 +351,9 @@ def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, BedSlot]:
 def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
     """Current population by unit and classification level, counted in the database."""
     facility = get_facility(actor=actor, code=facility_code)
-    authorize(actor, Permission.DETAINEE_READ, subject_type="facility", subject_id=facility.id)
+    authorize(
+        actor, CustodyPermission.DETAINEE_READ, subject_type="facility", subject_id=facility.id
+    )
     level = (
         sa.select(Classification.level)
         .where(Classification.booking_id == Booking.id, Classification.superseded_at.is_(None))

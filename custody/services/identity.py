@@ -18,7 +18,6 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.permissions import Permission
 from custody import reference
 from custody.models import (
     Alert,
@@ -30,6 +29,7 @@ from custody.models import (
     DetaineeSex,
     GenderIdentity,
 )
+from custody.permissions import CustodyPermission
 from custody.services.common import apply_changes
 
 _A_NUMBER = re.compile(r"^A?(\d{8,9})$")
@@ -78,7 +78,9 @@ def names_match(a: str, b: str) -> bool:
 
 
 def get_detainee(*, actor: Actor, detainee_id: int) -> Detainee:
-    authorize(actor, Permission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id)
+    authorize(
+        actor, CustodyPermission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id
+    )
     person = db.session.get(Detainee, detainee_id)
     if person is None:
         raise NotFound(f"No detainee {detainee_id}.")
@@ -92,7 +94,7 @@ def _check_reach(actor: Actor, person: Detainee) -> None:
     if actor.is_system or actor.facility_id is None:
         return
     if person.id not in _reachable_ids(actor, [person.id]):
-        raise denial(actor, Permission.DETAINEE_READ, "detainee", person.id)
+        raise denial(actor, CustodyPermission.DETAINEE_READ, "detainee", person.id)
 
 
 def search_detainees(
@@ -100,7 +102,7 @@ def search_detainees(
 ) -> Sequence[Detainee]:
     """By A-number (any accepted spelling) or by name (any order, accents ignored, aliases
     included)."""
-    authorize(actor, Permission.DETAINEE_READ, subject_type="detainee")
+    authorize(actor, CustodyPermission.DETAINEE_READ, subject_type="detainee")
     query = sa.select(Detainee).options(
         selectinload(Detainee.languages),
         selectinload(Detainee.aliases),
@@ -268,7 +270,7 @@ def _check_aliases(items: Sequence[Any], errors: dict[str, list[str]]) -> list[d
 def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
     """Record a person. 422 names the invalid fields; 409 names the existing record when
     the A-number is already known."""
-    authorize(actor, Permission.DETAINEE_WRITE, subject_type="detainee")
+    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="detainee")
     clean, errors = check_person(data)
     if errors:
         raise ValidationFailed(errors)
@@ -301,7 +303,9 @@ def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
 def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) -> Detainee:
     """Correct identity fields (everything but the A-number), aliases and languages."""
     person = get_detainee(actor=actor, detainee_id=detainee_id)
-    authorize(actor, Permission.DETAINEE_WRITE, subject_type="detainee", subject_id=detainee_id)
+    authorize(
+        actor, CustodyPermission.DETAINEE_WRITE, subject_type="detainee", subject_id=detainee_id
+    )
     merged = {**_as_data(person), **data, "a_number": person.a_number}
     clean, errors = check_person(merged)
     if errors:
@@ -367,7 +371,7 @@ def _set_aliases(person: Detainee, aliases: list[dict[str, str]]) -> None:
 
 def set_alert(*, actor: Actor, detainee_id: int, kind: str, active: bool) -> Detainee:
     """A clinician starts or ends an alert custody staff act on (no clinical reason)."""
-    authorize(actor, Permission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
+    authorize(actor, CustodyPermission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
     if kind not in set(AlertKind):
         raise ValidationFailed({"kind": [f"Unknown alert {kind!r}."]})
     person = get_detainee(actor=actor, detainee_id=detainee_id)
@@ -398,7 +402,7 @@ def set_alerts(*, actor: Actor, detainee_id: int, kinds: Iterable[str]) -> Detai
     wanted = set(kinds)
     if unknown := wanted - set(AlertKind):
         raise ValidationFailed({"kinds": [f"Unknown alert {', '.join(sorted(unknown))}."]})
-    authorize(actor, Permission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
+    authorize(actor, CustodyPermission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
     person = get_detainee(actor=actor, detainee_id=detainee_id)
     active = {a.kind for a in person.active_alerts()}
     with unit_of_work():

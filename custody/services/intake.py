@@ -15,7 +15,6 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
-from core.permissions import Permission
 from custody import reference
 from custody.models import (
     BedAssignment,
@@ -26,6 +25,7 @@ from custody.models import (
     Facility,
     PropertyItem,
 )
+from custody.permissions import CustodyPermission
 from custody.services import clocks
 from custody.services.common import apply_changes, checked_time
 from health.patients import link_booking
@@ -47,7 +47,7 @@ def get_booking(*, actor: Actor, booking_id: int) -> Booking:
     )
     return authorize_found(
         actor,
-        Permission.DETAINEE_READ,
+        CustodyPermission.DETAINEE_READ,
         booking,
         facility_of=lambda b: b.facility_id,
         subject_type="booking",
@@ -82,7 +82,7 @@ def list_bookings(
     from custody.services.facilities import get_facility
 
     facility = get_facility(actor=actor, code=facility_code)
-    authorize(actor, Permission.DETAINEE_READ, subject_type="booking")
+    authorize(actor, CustodyPermission.DETAINEE_READ, subject_type="booking")
     query = (
         sa.select(Booking)
         .join(Detainee)
@@ -150,7 +150,7 @@ def _check_booking(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, l
 def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
     """Book a person into a facility: 409 if they already have an active booking. Opens
     the compliance clocks of the facility's rule set that arrival starts."""
-    authorize(actor, Permission.DETAINEE_WRITE, subject_type="booking")
+    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="booking")
     clean, errors = _check_booking(data)
     facility = db.session.scalar(
         sa.select(Facility).where(Facility.code == str(data.get("facility_code") or "").upper())
@@ -163,7 +163,7 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
     assert facility is not None and person is not None
     authorize(
         actor,
-        Permission.DETAINEE_WRITE,
+        CustodyPermission.DETAINEE_WRITE,
         facility_id=facility.id,
         check_facility=True,
         subject_type="booking",
@@ -248,7 +248,7 @@ def writable_booking(actor: Actor, booking_id: int) -> Booking:
     loads (the write locks and refreshes the row anyway)."""
     booking = authorize_found(
         actor,
-        Permission.DETAINEE_READ,
+        CustodyPermission.DETAINEE_READ,
         db.session.get(Booking, booking_id),
         facility_of=lambda b: b.facility_id,
         subject_type="booking",
@@ -257,7 +257,7 @@ def writable_booking(actor: Actor, booking_id: int) -> Booking:
     )
     authorize(
         actor,
-        Permission.DETAINEE_WRITE,
+        CustodyPermission.DETAINEE_WRITE,
         facility_id=booking.facility_id,
         check_facility=True,
         subject_type="booking",
@@ -340,7 +340,7 @@ def intake_new_person(
     (similar name, same date and country of birth) stops the intake until confirmed."""
     from custody.services import identity
 
-    authorize(actor, Permission.DETAINEE_WRITE, subject_type="booking")
+    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="booking")
     _, errors = identity.check_person(person)
     _, booking_errors = _check_booking(booking)
     errors.update(booking_errors)
@@ -363,7 +363,9 @@ def intake_new_person(
 
 def bookings_of(*, actor: Actor, detainee_id: int) -> Sequence[Booking]:
     """A person's bookings, newest first (those at facilities the actor reaches)."""
-    authorize(actor, Permission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id)
+    authorize(
+        actor, CustodyPermission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id
+    )
     query = (
         sa.select(Booking)
         .options(selectinload(Booking.facility))

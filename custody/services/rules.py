@@ -25,8 +25,8 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db, unit_of_work
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.permissions import Permission
 from custody.models import ClockStart, ComplianceRule, Facility, RepeatAnchor, StandardsSet
+from custody.permissions import CustodyPermission
 from custody.services.common import apply_changes, clean
 
 MAX_MINUTES = 365 * 24 * 60  # a limit or a repeat interval of at most a year
@@ -72,8 +72,10 @@ class RuleSetSummary:
 
 def _may_read(actor: Actor, subject_type: str, subject_id: object = None) -> None:
     """Anyone who reads facilities or compliance reports may read the rules."""
-    if not (actor.can(Permission.FACILITY_READ) or actor.can(Permission.COMPLIANCE_READ)):
-        raise denial(actor, Permission.FACILITY_READ, subject_type, subject_id)
+    if not (
+        actor.can(CustodyPermission.FACILITY_READ) or actor.can(CustodyPermission.COMPLIANCE_READ)
+    ):
+        raise denial(actor, CustodyPermission.FACILITY_READ, subject_type, subject_id)
 
 
 def may_manage_rules(actor: Actor, subject_type: str, subject_id: object = None) -> None:
@@ -81,7 +83,7 @@ def may_manage_rules(actor: Actor, subject_type: str, subject_id: object = None)
     not change them (facility None is out of reach for a scoped actor)."""
     authorize(
         actor,
-        Permission.RULES_MANAGE,
+        CustodyPermission.RULES_MANAGE,
         facility_id=None,
         check_facility=True,
         subject_type=subject_type,

@@ -13,9 +13,9 @@ from core.access import current_actor, requires
 from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.forms import attach_errors, call_service, choices, render_form_page
-from core.permissions import Permission
 from custody import forms_intake as forms
 from custody.models import ALERT_LABELS, Booking
+from custody.permissions import CustodyPermission
 from custody.services import classification, clocks, facilities, housing, identity, intake
 
 bp = Blueprint("bookings", __name__)
@@ -32,7 +32,7 @@ def _facility_choices(form: forms.IntakeForm) -> dict[str, str]:
 
 
 @bp.get("/detainees")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def detainees() -> Any:
     form = forms.SearchForm(request.args)
     people: list[Any] = []
@@ -53,7 +53,7 @@ def detainees() -> Any:
 
 
 @bp.get("/detainees/<int:detainee_id>")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def detainee(detainee_id: int, alerts_form: forms.AlertsForm | None = None) -> Any:
     person = identity.get_detainee(actor=current_actor(), detainee_id=detainee_id)
     bookings = intake.bookings_of(actor=current_actor(), detainee_id=person.id)
@@ -88,7 +88,7 @@ def _person_form_data(person: Any) -> dict[str, Any]:
 
 
 @bp.route("/detainees/<int:detainee_id>/edit", methods=["GET", "POST"])
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 def edit_detainee(detainee_id: int) -> Any:
     person = identity.get_detainee(actor=current_actor(), detainee_id=detainee_id)
     if request.method == "GET":
@@ -111,7 +111,7 @@ def edit_detainee(detainee_id: int) -> Any:
 
 
 @bp.post("/detainees/<int:detainee_id>/alerts")
-@requires(Permission.ALERT_WRITE)
+@requires(CustodyPermission.ALERT_WRITE)
 def alerts(detainee_id: int) -> Any:
     form = forms.AlertsForm()
     if form.validate_on_submit():
@@ -162,7 +162,7 @@ def _person_data(form: forms.IntakeForm) -> dict[str, Any]:
 
 
 @bp.route("/intake", methods=["GET", "POST"])
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 def intake_page() -> Any:
     existing_id = request.values.get("detainee_id", type=int)
     person = (
@@ -225,7 +225,7 @@ INTAKE_FIELDS = {"languages": "other_languages", "orientation_at": "orientation_
 
 
 @bp.get("/bookings/<int:booking_id>/receipt")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def receipt(booking_id: int) -> Any:
     """The itemised property receipt (PBNDS 2.5), to print and sign."""
     found = intake.get_booking(actor=current_actor(), booking_id=booking_id)
@@ -237,7 +237,7 @@ def receipt(booking_id: int) -> Any:
 
 
 @bp.get("/bookings/<int:booking_id>")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def booking(booking_id: int) -> Any:
     found = intake.get_booking(actor=current_actor(), booking_id=booking_id)
     history = housing.bed_history(actor=current_actor(), booking_id=booking_id)
@@ -252,7 +252,7 @@ def booking(booking_id: int) -> Any:
 
 
 def _worksheet(booking: Booking, data: Any = None) -> Any:
-    supervisor = current_actor().can(Permission.CUSTODY_SUPERVISE)
+    supervisor = current_actor().can(CustodyPermission.CUSTODY_SUPERVISE)
     form_class = forms.worksheet_form(supervisor)
     if data is None and booking.classification is not None:
         return form_class(formdata=None, data=booking.classification.inputs)
@@ -260,7 +260,7 @@ def _worksheet(booking: Booking, data: Any = None) -> Any:
 
 
 @bp.route("/bookings/<int:booking_id>/classification", methods=["GET", "POST"])
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 def classify(booking_id: int) -> Any:
     found = intake.get_booking(actor=current_actor(), booking_id=booking_id)
     form = _worksheet(found, request.form if request.method == "POST" else None)
@@ -294,7 +294,7 @@ def classify(booking_id: int) -> Any:
 
 
 @bp.post("/bookings/<int:booking_id>/screening")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 def screening(booking_id: int) -> Any:
     found = intake.get_booking(actor=current_actor(), booking_id=booking_id)
     form = forms.ScreeningForm()
@@ -322,7 +322,7 @@ def screening(booking_id: int) -> Any:
 
 
 @bp.route("/bookings/<int:booking_id>/housing", methods=["GET", "POST"])
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 def house(booking_id: int) -> Any:
     found = intake.get_booking(actor=current_actor(), booking_id=booking_id)
     needs = housing.needs_of(found)
@@ -379,7 +379,7 @@ def _assign(form: forms.HousingForm, booking_id: int, refusal: list[dict[str, An
 
 
 @bp.route("/bookings/<int:booking_id>/release", methods=["GET", "POST"])
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 def release(booking_id: int) -> Any:
     found = intake.get_booking(actor=current_actor(), booking_id=booking_id)
     form = forms.ReleaseForm()
@@ -406,7 +406,7 @@ def release(booking_id: int) -> Any:
 
 
 @bp.get("/facilities/<code>/board")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def board(code: str) -> Any:
     facility = facilities.get_facility(actor=current_actor(), code=code)
     form = forms.BoardFilterForm(request.args)
@@ -424,7 +424,7 @@ def board(code: str) -> Any:
 
 
 @bp.get("/facilities/<code>/population")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def population(code: str) -> Any:
     facility = facilities.get_facility(actor=current_actor(), code=code)
     bookings = intake.list_bookings(actor=current_actor(), facility_code=code)

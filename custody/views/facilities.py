@@ -10,9 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
 from core.forms import attach_errors, call_service, choices, form_data, render_form_page
-from core.permissions import Permission
 from custody.forms import BedForm, BedsForm, FacilityForm, UnitForm, expand_labels
 from custody.models import Facility, HousingUnit
+from custody.permissions import CustodyPermission
 from custody.services import facilities as svc
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
@@ -23,7 +23,7 @@ admin_bp = Blueprint("admin_facilities", __name__, url_prefix="/admin/facilities
 
 
 @bp.get("")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 def index() -> Any:
     facilities = svc.list_facilities(actor=current_actor(), include_inactive=True)
     counts = svc.bed_counts(facility_ids=[f.id for f in facilities])
@@ -31,7 +31,7 @@ def index() -> Any:
 
 
 @bp.get("/<code>")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 def show(code: str) -> Any:
     facility = svc.get_facility(actor=current_actor(), code=code)
     counts = svc.unit_bed_counts(unit_ids=[u.id for u in facility.units])
@@ -39,7 +39,7 @@ def show(code: str) -> Any:
 
 
 @bp.get("/units/<int:unit_id>")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 def unit(unit_id: int) -> Any:
     found = svc.get_unit(actor=current_actor(), unit_id=unit_id)
     return render_template("custody/unit.html", unit=found, facility=found.facility)
@@ -65,7 +65,7 @@ def _facility_form(facility: Facility | None = None) -> FacilityForm:
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 def new_facility() -> Any:
     form = _facility_form()
     if form.validate_on_submit():
@@ -78,7 +78,7 @@ def new_facility() -> Any:
 
 
 @admin_bp.route("/<code>", methods=["GET", "POST"])
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 def edit_facility(code: str) -> Any:
     facility = svc.get_facility(actor=current_actor(), code=code)
     form = _facility_form(facility)
@@ -102,7 +102,7 @@ def _unit_data(form: UnitForm) -> dict[str, Any]:
 
 
 @admin_bp.route("/<code>/units/new", methods=["GET", "POST"])
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 def new_unit(code: str) -> Any:
     facility = svc.get_facility(actor=current_actor(), code=code)
     form = UnitForm()
@@ -133,7 +133,7 @@ def _unit_page(found: HousingUnit, **forms: Any) -> Any:
 
 
 @admin_bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 def edit_unit(unit_id: int) -> Any:
     found = svc.get_unit(actor=current_actor(), unit_id=unit_id)
     if request.method == "GET":
@@ -151,7 +151,7 @@ def edit_unit(unit_id: int) -> Any:
 
 
 @admin_bp.post("/units/<int:unit_id>/beds")
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 def add_beds(unit_id: int) -> Any:
     found = svc.get_unit(actor=current_actor(), unit_id=unit_id)
     form = BedsForm()
@@ -178,7 +178,7 @@ def add_beds(unit_id: int) -> Any:
 
 
 @admin_bp.route("/beds/<int:bed_id>", methods=["GET", "POST"])
-@requires(Permission.FACILITY_MANAGE)
+@requires(CustodyPermission.FACILITY_MANAGE)
 def edit_bed(bed_id: int) -> Any:
     bed = svc.get_bed(actor=current_actor(), bed_id=bed_id)
     form = BedForm(obj=bed) if request.method == "GET" else BedForm()

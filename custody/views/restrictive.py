@@ -14,7 +14,6 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from core.access import current_actor, requires
 from core.forms import call_service, choices, render_form_page
-from core.permissions import Permission
 from custody.forms_restrictive import (
     CheckForm,
     NotificationForm,
@@ -23,6 +22,7 @@ from custody.forms_restrictive import (
     ReviewForm,
 )
 from custody.models import ALERT_LABELS, Facility, RestrictivePlacement
+from custody.permissions import CustodyPermission
 from custody.services import clocks
 from custody.services import restrictive as svc
 from custody.services.facilities import get_facility
@@ -61,7 +61,7 @@ def _context(facility: Facility, **extra: Any) -> dict[str, Any]:
 
 
 @bp.get("/facilities/<code>/restrictive-housing")
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def facility(code: str) -> Any:
     actor = current_actor()
     found = get_facility(actor=actor, code=code)
@@ -94,7 +94,7 @@ def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
 
 
 @bp.get(PLACEMENT)
-@requires(Permission.DETAINEE_READ)
+@requires(CustodyPermission.DETAINEE_READ)
 def placement(placement_id: int) -> Any:
     return _placement_page(svc.get_placement(actor=current_actor(), placement_id=placement_id))
 
@@ -103,7 +103,7 @@ def placement(placement_id: int) -> Any:
 
 
 @bp.post(PLACEMENT + "/checks")
-@requires(Permission.DETAINEE_WRITE)
+@requires(CustodyPermission.DETAINEE_WRITE)
 def record_check(placement_id: int) -> Any:
     """One tap, no JavaScript: record a check now and go back where the officer was."""
     form = CheckForm()
@@ -130,7 +130,7 @@ def record_check(placement_id: int) -> Any:
 
 
 @bp.route("/facilities/<code>/restrictive-housing/new", methods=["GET", "POST"])
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 def place(code: str) -> Any:
     actor = current_actor()
     found = get_facility(actor=actor, code=code)
@@ -171,7 +171,7 @@ def _supervisor_form(
 
 
 @bp.route(PLACEMENT + "/review", methods=["GET", "POST"])
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 def review(placement_id: int) -> Any:
     form = ReviewForm()
     return _supervisor_form(
@@ -188,7 +188,7 @@ def review(placement_id: int) -> Any:
 
 
 @bp.route(PLACEMENT + "/notification", methods=["GET", "POST"])
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 def notification(placement_id: int) -> Any:
     form = NotificationForm()
     return _supervisor_form(
@@ -205,7 +205,7 @@ def notification(placement_id: int) -> Any:
 
 
 @bp.route(PLACEMENT + "/release", methods=["GET", "POST"])
-@requires(Permission.CUSTODY_SUPERVISE)
+@requires(CustodyPermission.CUSTODY_SUPERVISE)
 def release(placement_id: int) -> Any:
     form = ReleaseForm()
     return _supervisor_form(

@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
 from core.forms import call_service, choices, render_form_page
-from core.permissions import Permission
 from custody.forms_rules import (
     FIELD_FOR,
     STARTS,
@@ -20,6 +19,7 @@ from custody.forms_rules import (
     duration_text,
     repeat_text,
 )
+from custody.permissions import CustodyPermission
 from custody.services import rules as svc
 
 T = TypeVar("T")
@@ -42,14 +42,14 @@ def _repeat(minutes: int | None, anchor: str) -> str:
 
 
 @bp.get("")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 def index() -> Any:
     sets = svc.list_rule_sets(actor=current_actor())
     return render_template("custody/rules/rule_sets.html", rule_sets=sets)
 
 
 @bp.get("/<set_code>")
-@requires(Permission.FACILITY_READ)
+@requires(CustodyPermission.FACILITY_READ)
 def show(set_code: str) -> Any:
     found = svc.get_rule_set(actor=current_actor(), code=set_code)
     return render_template("custody/rules/rule_set.html", rule_set=found, starts=STARTS)
@@ -59,7 +59,7 @@ def show(set_code: str) -> Any:
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
-@requires(Permission.RULES_MANAGE)
+@requires(CustodyPermission.RULES_MANAGE)
 def new_rule_set() -> Any:
     actor = current_actor()
     svc.authorize_manage(actor=actor)
@@ -85,7 +85,7 @@ def new_rule_set() -> Any:
 
 
 @admin_bp.route("/<set_code>/rules/new", methods=["GET", "POST"])
-@requires(Permission.RULES_MANAGE)
+@requires(CustodyPermission.RULES_MANAGE)
 def new_rule(set_code: str) -> Any:
     actor = current_actor()
     svc.authorize_manage(actor=actor)
@@ -106,7 +106,7 @@ def new_rule(set_code: str) -> Any:
 
 
 @admin_bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
-@requires(Permission.RULES_MANAGE)
+@requires(CustodyPermission.RULES_MANAGE)
 def edit_rule(rule_id: int) -> Any:
     actor = current_actor()
     svc.authorize_manage(actor=actor)

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.db import planned_for_values, reading
-from core.permissions import Permission
 from health.fhir import store
 from health.fhir.models import DateIndex, FhirResource, ReferenceIndex
 from health.fhir.services import audit_access, check_visible
 from health.fhir.store import Stored
+from health.permissions import HealthPermission
 
 # The clinical date of each type (the `date`-like parameter start/end filter on).
 DATE_PARAMS = (
@@ -44,7 +44,7 @@ def everything(
     count: int = 50,
     offset: int = 0,
 ) -> tuple[list[Stored], int]:
-    authorize(actor, Permission.HEALTH_READ, subject_type="Patient", subject_id=patient_id)
+    authorize(actor, HealthPermission.READ, subject_type="Patient", subject_id=patient_id)
     with reading() as connection, planned_for_values(connection):
         patient = store.require_current("Patient", patient_id, connection=connection)
         check_visible(actor, patient)

@@ -7,17 +7,17 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 
 from core.access import current_actor, public, requires
-from core.permissions import Permission
 from core.web import csrf, register_error_renderer
 from health.fhir import bundles, search, services
 from health.fhir.bundles import base_url
 from health.fhir.outcome import FHIR_JSON, FhirError, outcome_response
 from health.fhir.store import Stored, instant, parse_body
+from health.permissions import HealthPermission
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 ACCEPTED = ("application/fhir+json", "application/json", "*/*", "application/*", "")
 FORMATS = ("json", "application/json", "application/fhir+json")
-READ, WRITE = Permission.HEALTH_READ, Permission.HEALTH_WRITE
+READ, WRITE = HealthPermission.READ, HealthPermission.WRITE
 
 
 @bp.before_request

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.db import db, planned_for_values, reading, utcnow
-from core.permissions import Permission
 from health.fhir import store
 from health.fhir.indexing import date_range, normalise, parse_reference
 from health.fhir.models import (
@@ -34,6 +33,7 @@ from health.fhir.outcome import FhirError
 from health.fhir.searchparams import RESULT_PARAMS, SearchParam, lookup
 from health.fhir.store import Stored
 from health.fhir.validation import RESOURCE_TYPES, check_type
+from health.permissions import HealthPermission
 
 MODIFIERS = {
     "token": {"", "not"},
@@ -436,7 +436,7 @@ def search(
 ) -> SearchResult:
     from health.fhir.services import audit_access
 
-    authorize(actor, Permission.HEALTH_READ, subject_type=resource_type)
+    authorize(actor, HealthPermission.READ, subject_type=resource_type)
     check_type(resource_type)
     query = parse(resource_type, params, strict=strict)
     with reading() as connection:

@@ -18,11 +18,11 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
-from core.permissions import Permission
 from health.fhir import store
 from health.fhir.outcome import FhirError
 from health.fhir.store import Stored
 from health.fhir.validation import check_type
+from health.permissions import HealthPermission
 
 TAG = "health:fhir:"
 DEFAULT_BASE = "https://custodia.dev/fhir"
@@ -70,11 +70,11 @@ def check_visible(actor: Actor, stored: Stored) -> None:
     if not store.visible(actor, stored):
         from core.access import denial
 
-        raise denial(actor, Permission.HEALTH_RESTRICTED_READ, "Patient", stored.patient_id)
+        raise denial(actor, HealthPermission.RESTRICTED_READ, "Patient", stored.patient_id)
 
 
 def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
-    authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
+    authorize(actor, HealthPermission.READ, subject_type=resource_type, subject_id=resource_id)
     with reading() as connection:
         stored = store.require_current(resource_type, resource_id, connection=connection)
         check_visible(actor, stored)
@@ -83,7 +83,7 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
 
 
 def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -> Stored:
-    authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
+    authorize(actor, HealthPermission.READ, subject_type=resource_type, subject_id=resource_id)
     missing = FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
     if not version.isdigit():
         raise missing
@@ -104,7 +104,7 @@ def create(
     *, actor: Actor, resource_type: str, document: Any, if_none_exist: str | None = None
 ) -> tuple[Stored, bool]:
     """(stored, created); with If-None-Exist an existing single match is returned."""
-    authorize(actor, Permission.HEALTH_WRITE, subject_type=resource_type)
+    authorize(actor, HealthPermission.WRITE, subject_type=resource_type)
     with unit_of_work():
         if if_none_exist:
             found = conditional_match(actor, resource_type, if_none_exist)
@@ -144,7 +144,7 @@ def update(
     if_match: str | None = None,
 ) -> tuple[Stored, bool]:
     """(stored, created): an update of an unknown id creates it with that id."""
-    authorize(actor, Permission.HEALTH_WRITE, subject_type=resource_type, subject_id=resource_id)
+    authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
         pending = store.pending_update(resource_type, resource_id, document, if_match)
         if pending.current is not None:
@@ -156,7 +156,7 @@ def update(
 
 
 def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | None:
-    authorize(actor, Permission.HEALTH_WRITE, subject_type=resource_type, subject_id=resource_id)
+    authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
         pending = store.pending_delete(resource_type, resource_id)
         if pending is None:
@@ -179,7 +179,7 @@ def history(
     offset: int = 0,
 ) -> tuple[list[Stored], int, dt.datetime]:
     """A page of versions, newest first, as of `at` (default now)."""
-    authorize(actor, Permission.HEALTH_READ, subject_type=resource_type, subject_id=resource_id)
+    authorize(actor, HealthPermission.READ, subject_type=resource_type, subject_id=resource_id)
     if resource_type is not None:
         check_type(resource_type)
     at = at or utcnow()
@@ -219,7 +219,7 @@ def ensure_patient(
     bookings: call it inside the booking's unit of work (it joins it). The identifier
     system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default custodia.dev)."""
     system = f"{fhir_base()}/sid/a-number"
-    authorize(actor, Permission.HEALTH_WRITE, subject_type="Patient")
+    authorize(actor, HealthPermission.WRITE, subject_type="Patient")
     managing = {"reference": organization_ref} if organization_ref else None
     with unit_of_work():
         found = conditional_match(actor, "Patient", f"identifier={system}|{a_number}")

@@ -19,12 +19,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from core.actor import Actor
 from core.db import db, utcnow
-from core.permissions import Permission
 from health.fhir import jsontext
 from health.fhir.indexing import is_restricted, patient_of, rows_for
 from health.fhir.models import INDEX_TABLES, FhirHistory, FhirResource
 from health.fhir.outcome import FhirError
 from health.fhir.validation import check_id, check_type, validate
+from health.permissions import HealthPermission
 
 INDEX_MODELS = tuple(dict.fromkeys(INDEX_TABLES.values()))
 
@@ -72,7 +72,7 @@ def instant(value: dt.datetime) -> str:
 
 
 def can_see_restricted(actor: Actor) -> bool:
-    return actor.can(Permission.HEALTH_RESTRICTED_READ)
+    return actor.can(HealthPermission.RESTRICTED_READ)
 
 
 def visible(actor: Actor, stored: Stored) -> bool:

@@ -18,12 +18,12 @@ from urllib.parse import parse_qsl, urlsplit
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
-from core.permissions import Permission
 from health.fhir import store
 from health.fhir.outcome import FhirError, issue_for, operation_outcome
 from health.fhir.services import audit_access, conditional_match
 from health.fhir.store import Pending, Stored, instant
 from health.fhir.validation import RESOURCE_TYPES
+from health.permissions import HealthPermission
 
 log = logging.getLogger("custodia.fhir")
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3, "HEAD": 3}
@@ -197,19 +197,19 @@ def _prepare(
             raise FhirError(400, "POST and PUT entries need a resource.", expression=[where])
         _rewrite(entry.resource, mapping, resolve)
     if entry.method == "POST":
-        authorize(actor, Permission.HEALTH_WRITE, subject_type=rtype)
+        authorize(actor, HealthPermission.WRITE, subject_type=rtype)
         pending = store.pending_create(rtype, entry.resource)
         pending.id = mapping.get(entry.full_url or "", f"/{pending.id}").split("/")[-1]
         pendings.append((entry, pending))
     elif entry.method == "PUT":
-        authorize(actor, Permission.HEALTH_WRITE, subject_type=rtype, subject_id=rid)
+        authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         if rid is None:
             raise FhirError(400, "PUT needs Type/id (conditional update is not supported).")
         entry.resource.setdefault("id", rid)
         pending = store.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
         pendings.append((entry, pending))
     elif entry.method == "DELETE":
-        authorize(actor, Permission.HEALTH_WRITE, subject_type=rtype, subject_id=rid)
+        authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         if rid is None:
             raise FhirError(400, "DELETE needs Type/id (conditional delete is not supported).")
         pending = store.pending_delete(rtype, rid)
@@ -276,7 +276,7 @@ def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
 
 def process(*, actor: Actor, bundle: Any) -> str:
     """A batch-response or transaction-response Bundle, as JSON text."""
-    authorize(actor, Permission.HEALTH_READ, subject_type="Bundle")
+    authorize(actor, HealthPermission.READ, subject_type="Bundle")
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise FhirError(400, "POST /fhir takes a Bundle.", expression=["Bundle"])
     kind = bundle.get("type")

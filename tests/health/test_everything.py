@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.permissions import ROLE_PERMISSIONS, Permission, Role
+from core.permissions import ROLE_PERMISSIONS, Role
+from health.permissions import HealthPermission
 from tests.health.conftest import assert_outcome, observation, patient
 from tests.helpers import last_event
 
@@ -57,7 +58,7 @@ def test_everything_filters_and_paging(fhir, record):
 def test_restricted_label_hidden_without_permission(fhir, record, monkeypatch):
     pid, note = record["pid"], record["note"]
     assert fhir.get(f"Observation/{note}").status_code == 200
-    without = ROLE_PERMISSIONS[Role.CLINICIAN] - {Permission.HEALTH_RESTRICTED_READ}
+    without = ROLE_PERMISSIONS[Role.CLINICIAN] - {HealthPermission.RESTRICTED_READ}
     monkeypatch.setitem(ROLE_PERMISSIONS, Role.CLINICIAN, without)
     assert_outcome(fhir.get(f"Observation/{note}"), 403)
     assert last_event("health:restricted:read").outcome == "denied"
@@ -74,7 +75,7 @@ def test_conditional_create_does_not_hand_out_a_restricted_match(fhir, record, m
     pid = record["pid"]
     tagged = {"system": "urn:synthetic:note", "value": "n-1"}
     fhir.create(observation(pid, meta={"security": [PSY]}, identifier=[tagged]))
-    without = ROLE_PERMISSIONS[Role.CLINICIAN] - {Permission.HEALTH_RESTRICTED_READ}
+    without = ROLE_PERMISSIONS[Role.CLINICIAN] - {HealthPermission.RESTRICTED_READ}
     monkeypatch.setitem(ROLE_PERMISSIONS, Role.CLINICIAN, without)
     condition = {"If-None-Exist": "identifier=urn:synthetic:note|n-1"}
     response = fhir.post("Observation", observation(pid), **condition)

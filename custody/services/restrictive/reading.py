@@ -14,7 +14,6 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, utcnow
 from core.models import User
-from core.permissions import Permission
 from custody.models import (
     BedAssignment,
     Booking,
@@ -26,6 +25,7 @@ from custody.models import (
     RestrictivePlacement,
     UnitKind,
 )
+from custody.permissions import CustodyPermission
 from custody.services import clocks, housing
 from custody.services.facilities import get_facility
 from custody.services.restrictive.base import (
@@ -57,7 +57,7 @@ def get_placement(*, actor: Actor, placement_id: int) -> RestrictivePlacement:
     )
     return authorize_found(
         actor,
-        Permission.DETAINEE_READ,
+        CustodyPermission.DETAINEE_READ,
         placement,
         facility_of=lambda p: p.booking.facility_id,
         subject_type=SUBJECT,
@@ -84,7 +84,7 @@ def open_placements(*, actor: Actor, facility_code: str) -> Sequence[Restrictive
     facility = get_facility(actor=actor, code=facility_code)
     authorize(
         actor,
-        Permission.DETAINEE_READ,
+        CustodyPermission.DETAINEE_READ,
         facility_id=facility.id,
         check_facility=True,
         subject_type="facility",
@@ -264,7 +264,7 @@ def placement_candidates(*, actor: Actor, facility_code: str) -> list[tuple[int,
     facility = get_facility(actor=actor, code=facility_code)
     authorize(
         actor,
-        Permission.DETAINEE_READ,
+        CustodyPermission.DETAINEE_READ,
         facility_id=facility.id,
         check_facility=True,
         subject_type="facility",

@@ -26,6 +26,7 @@ from custody.models import (
     RestrictivePlacement,
     UnitKind,
 )
+from custody.permissions import CustodyPermission
 from custody.services import clocks, housing
 from custody.services.common import checked_time
 from custody.services.intake import writable_booking
@@ -88,7 +89,7 @@ def _writable(actor: Actor, placement_id: int, permission: Permission) -> Restri
     authorize(actor, permission, subject_type=SUBJECT, subject_id=placement_id)
     placement = authorize_found(
         actor,
-        Permission.DETAINEE_READ,
+        CustodyPermission.DETAINEE_READ,
         db.session.get(RestrictivePlacement, placement_id),
         facility_of=lambda p: p.booking.facility_id,
         subject_type=SUBJECT,
@@ -163,7 +164,9 @@ def place_in_restrictive_housing(
     booking is not active. Opens the check, review and notification clocks; with
     `bed_id`, moves the person to that bed of a restrictive unit in the same unit of
     work (so a refused bed undoes the placement too)."""
-    authorize(actor, Permission.CUSTODY_SUPERVISE, subject_type="booking", subject_id=booking_id)
+    authorize(
+        actor, CustodyPermission.CUSTODY_SUPERVISE, subject_type="booking", subject_id=booking_id
+    )
     booking = writable_booking(actor, booking_id)
     errors: dict[str, list[str]] = {}
     kind = _choice(kind, KINDS, "kind", errors)
@@ -223,7 +226,7 @@ def record_check(
 ) -> ObservationCheck:
     """An officer saw the person: closes the open check clock and opens the next one,
     due 30 minutes later."""
-    placement = _writable(actor, placement_id, Permission.DETAINEE_WRITE)
+    placement = _writable(actor, placement_id, CustodyPermission.DETAINEE_WRITE)
     errors: dict[str, list[str]] = {}
     observation = _choice(observation or "observed", OBSERVATIONS, "observation", errors)
     when = _when(checked_at, "checked_at", errors)
@@ -289,7 +292,7 @@ def record_review(
 ) -> PlacementReview:
     """A supervisor reviews the placement: closes the review clock, and either opens the
     next (due 7 days after this review) or, on `release`, releases."""
-    placement = _writable(actor, placement_id, Permission.CUSTODY_SUPERVISE)
+    placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
     errors: dict[str, list[str]] = {}
     decision = _choice(decision, DECISIONS, "decision", errors)
     note = _text(note, "note", errors, limit=2000, what="the review's reasons")
@@ -331,7 +334,7 @@ def record_notification(
 ) -> FieldOfficeNotification:
     """A supervisor notified the field office: closes the open notification clock; the
     series goes on (30, 60, 90 … days after placement) until release."""
-    placement = _writable(actor, placement_id, Permission.CUSTODY_SUPERVISE)
+    placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
     errors: dict[str, list[str]] = {}
     recipient = _text(recipient, "recipient", errors, limit=200, what="who was notified")
     method = _choice(method, METHODS, "method", errors)
@@ -364,7 +367,7 @@ def release_from_restrictive_housing(
     """A supervisor ends the placement: every open clock of its three series closes
     (met by `released`) and none opens again. The bed is not changed: move the person
     with a housing assignment."""
-    placement = _writable(actor, placement_id, Permission.CUSTODY_SUPERVISE)
+    placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
     errors: dict[str, list[str]] = {}
     note = _text(note, "note", errors, limit=2000, what="the reason for release")
     when = _when(released_at, "released_at", errors)

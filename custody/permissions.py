@@ -1,0 +1,36 @@
+"""Custody's permissions and the roles they are granted to (registered with core)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from core.permissions import Role, grant
+
+
+class CustodyPermission(StrEnum):
+    # reference data
+    FACILITY_READ = "custody:facility:read"
+    FACILITY_MANAGE = "custody:facility:manage"
+    # custody records
+    DETAINEE_READ = "custody:detainee:read"
+    DETAINEE_WRITE = "custody:detainee:write"
+    ALERT_READ = "custody:alert:read"
+    ALERT_WRITE = "custody:alert:write"  # clinicians set the alerts officers act on
+    CUSTODY_SUPERVISE = "custody:supervision:approve"  # overrides, restrictive housing
+    RULES_MANAGE = "custody:rules:manage"  # detention-standards rule sets
+    # compliance with the detention standards (clocks)
+    COMPLIANCE_READ = "compliance:report:read"
+
+
+P = CustodyPermission
+_OFFICER = {P.FACILITY_READ, P.DETAINEE_READ, P.DETAINEE_WRITE, P.ALERT_READ}
+
+GRANTS = {
+    Role.ADMIN: {P.FACILITY_READ, P.FACILITY_MANAGE, P.RULES_MANAGE},
+    Role.OFFICER: _OFFICER,
+    Role.SUPERVISOR: _OFFICER | {P.COMPLIANCE_READ, P.CUSTODY_SUPERVISE},
+    Role.CLINICIAN: {P.FACILITY_READ, P.DETAINEE_READ, P.ALERT_READ, P.ALERT_WRITE},
+    Role.RECORDS: {P.FACILITY_READ, P.DETAINEE_READ},
+    Role.AUDITOR: {P.FACILITY_READ, P.DETAINEE_READ, P.COMPLIANCE_READ},
+}
+grant(GRANTS)
