@@ -31,15 +31,16 @@ from core.actor import Actor
 from core.auth import create_token
 from core.db import db
 from core.users import UserIn, create_user
-from custody.models import (
-    Bed,
-    BedAssignment,
-    Booking,
-    Classification,
-    Detainee,
-    HousingUnit,
-)
-from custody.services import classification, facilities, housing, identity, intake
+from custody.bookings import classification, intake
+from custody.bookings.models import Booking, Classification
+from custody.facilities import services as facilities
+from custody.facilities import units
+from custody.facilities.models import Bed, HousingUnit
+from custody.housing import assignment as housing
+from custody.housing import board
+from custody.housing.models import BedAssignment
+from custody.people import services as identity
+from custody.people.models import Detainee
 
 UNITS, BEDS_PER_UNIT, OCCUPANCY = 20, 100, 0.9
 PASSWORD = "granite-river-table-77"
@@ -84,12 +85,12 @@ def _build() -> tuple[str, int]:
     )
     for u in range(UNITS):
         levels = [[1, 2], [2, 3]][u % 2]
-        unit = facilities.create_unit(
+        unit = units.create_unit(
             actor=system,
             facility_code="BIG",
             data={"name": f"U{u:02d}", "sex_housed": "male", "kind": "general", "levels": levels},
         )
-        facilities.create_beds(
+        units.create_beds(
             actor=system,
             unit_id=unit.id,
             labels=[f"U{u:02d}-{b:03d}" for b in range(BEDS_PER_UNIT)],
@@ -228,7 +229,7 @@ def main() -> None:
             print(_measure(client, path, headers, args.runs, counter))
         print(_page_board(app, args.runs, counter))
         with app.app_context():
-            free = housing.beds_with_occupants(
+            free = board.beds_with_occupants(
                 actor=Actor.system("bench"), facility_code="BIG", available=True
             )
             bed = next(s.bed.id for s in free if 2 in s.bed.unit.levels)

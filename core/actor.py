@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from core.permissions import Permission, Role, role_has
+from core.permissions import Role, role_has
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Actor:
     def anonymous(cls, request_id: str | None = None, client_addr: str | None = None) -> Actor:
         return cls(None, "anonymous", None, None, request_id, client_addr)
 
-    def can(self, permission: Permission) -> bool:
+    def can(self, permission: StrEnum) -> bool:
         if self.is_system:
             return True
         return self.role is not None and role_has(self.role, permission)

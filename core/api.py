@@ -44,16 +44,20 @@ def register_api_blueprint(api: Api, blueprint: Blueprint) -> None:
 def init_api(app: Flask) -> None:
     api = CustodiaApi(app, spec_kwargs=SPEC_KWARGS)
     from core.api_views import blueprint as core_blueprint
-    from custody.api import blueprints as custody_blueprints
-    from custody.api_bookings import blueprints as booking_blueprints
-    from custody.api_locator import blueprints as locator_blueprints
-    from custody.api_restrictive import blueprints as restrictive_blueprints
-    from custody.api_rules import blueprints as rules_blueprints
+    from custody.bookings.api import blueprints as booking_blueprints
+    from custody.facilities.api import blueprints as custody_blueprints
+    from custody.housing.api import blueprints as housing_blueprints
+    from custody.locator.api import blueprints as locator_blueprints
+    from custody.people.api import blueprints as people_blueprints
+    from custody.restrictive.api import blueprints as restrictive_blueprints
+    from custody.rules.api import blueprints as rules_blueprints
 
     blueprints = (
         core_blueprint,
         *custody_blueprints,
+        *people_blueprints,
         *booking_blueprints,
+        *housing_blueprints,
         *restrictive_blueprints,
         *rules_blueprints,
     )

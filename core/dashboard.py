@@ -45,7 +45,7 @@ LINKS = {
 
 def dashboard_for(*, actor: Actor) -> Dashboard:
     authorize(actor, Permission.DASHBOARD_VIEW, subject_type="dashboard")
-    from custody.services.facilities import bed_counts, list_facilities
+    from custody.facilities.services import bed_counts, list_facilities
 
     role = actor.role or Role.ADMIN
     board = Dashboard(title=f"{role.value.capitalize()} dashboard", intro=INTROS[role])

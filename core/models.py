@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, created_at, intpk
 
 if TYPE_CHECKING:
-    from custody.models import Facility  # reference data lives with custody
+    from custody.facilities.models import Facility  # reference data lives with custody
 
 
 class User(Base):

@@ -32,7 +32,7 @@ class UserIn:
 def _facility_id(code: str | None) -> int | None:
     if not code:
         return None
-    from custody.models import Facility  # reference data lives with custody
+    from custody.facilities.models import Facility  # reference data lives with custody
 
     facility_id = db.session.scalar(sa.select(Facility.id).where(Facility.code == code.upper()))
     if facility_id is None:

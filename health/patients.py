@@ -15,7 +15,8 @@ import json
 from typing import Any
 
 from core.actor import Actor
-from custody.models import Booking, Facility
+from custody.bookings.models import Booking
+from custody.facilities.models import Facility
 from health.fhir import services, store
 
 GENDER = {"male": "male", "female": "female", "unknown": "unknown"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import core.models  # noqa: F401  (register tables)
-import custody.models  # noqa: F401
+import custody.tables  # noqa: F401
 import health.fhir.models  # noqa: F401
 from core.audit import AuditEvent  # noqa: F401
 from core.db import UTCDateTime, db

@@ -11,8 +11,9 @@ from factory.alchemy import SQLAlchemyModelFactory
 from core.auth import hash_password
 from core.db import db
 from core.models import User
-from custody.models import Bed, Detainee, Facility, FieldOffice, HousingUnit, StandardsSet
-from custody.services.identity import name_key
+from custody.facilities.models import Bed, Facility, FieldOffice, HousingUnit, StandardsSet
+from custody.people.models import Detainee
+from custody.people.search import name_key
 
 PASSWORD = "correct-horse-battery-9"
 _HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run

@@ -65,7 +65,7 @@ class Maker:
 
     def booking(self, facility: Any = None, detainee: Any = None, **data: Any) -> Any:
         """A booking made through the service (so its clocks open as in production)."""
-        from custody.services.intake import book_detainee
+        from custody.bookings.intake import book_detainee
 
         facility = facility or self.facility()
         detainee = detainee or self.detainee()
@@ -76,7 +76,7 @@ class Maker:
 
     def classified(self, booking: Any, level: int = 2, screened: bool = True) -> Any:
         """Classify (the scored level, or a supervisor override to `level`) and screen."""
-        from custody.services.classification import classify, record_screening
+        from custody.bookings.classification import classify, record_screening
 
         system = Actor.system("test")
         classify(

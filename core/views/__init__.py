@@ -10,7 +10,7 @@ def register_views(app: Flask) -> None:
 
     for module in (health, auth, home, admin, audit):
         app.register_blueprint(module.bp)
-    from custody.views import register as register_custody
+    from custody import register_pages as register_custody
 
     register_custody(app)
     from health.fhir import init_app as register_fhir

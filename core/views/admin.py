@@ -26,7 +26,7 @@ from core.users import (
 )
 
 if TYPE_CHECKING:
-    from custody.models import Facility
+    from custody.facilities.models import Facility
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,7 +43,7 @@ STATUS_CHOICES = [
 def _facility_choices(current: Facility | None = None) -> list[SelectChoice]:
     """Active facilities, plus the user's `current` one even when it is closed (or the
     select would show "All facilities" and saving would widen the user's scope)."""
-    from custody.services.facilities import list_facilities  # reference data
+    from custody.facilities.services import list_facilities  # reference data
 
     facilities = list(list_facilities(actor=current_actor()))
     if current is not None and current.id not in {f.id for f in facilities}:

@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from core.actor import Actor
 from core.db import db
-from custody.models import Facility
-from custody.services.identity import create_detainee
-from custody.services.intake import book_detainee
+from custody.bookings.intake import book_detainee
+from custody.facilities.models import Facility
+from custody.people.services import create_detainee
 from tests.browser.test_accessibility import assert_accessible
 
 

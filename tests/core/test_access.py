@@ -12,7 +12,7 @@ from core.actor import Actor
 from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Permission, Role
-from custody.services.restrictive import place_in_restrictive_housing
+from custody.restrictive.services import place_in_restrictive_housing
 from tests.helpers import csrf_token
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.models import User
-from custody.models import Bed, Facility
+from custody.facilities.models import Bed, Facility
 
 
 def test_timestamps_come_back_timezone_aware_utc(make):

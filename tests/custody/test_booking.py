@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from core.db import db, unit_of_work
 from core.errors import Conflict, Forbidden, ValidationFailed
-from custody.models import Booking, ComplianceClock, ComplianceRule
-from custody.services import classification, clocks, intake
+from custody.bookings import classification, intake, release
+from custody.bookings.models import Booking
+from custody.rules import clocks
+from custody.rules.models import ComplianceClock, ComplianceRule
 from tests.helpers import NONE, WORKSHEET_ANSWERS, last_event
 
 ARRIVAL = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -73,7 +75,7 @@ def test_one_active_booking_per_person(app, make):
     with pytest.raises(Conflict) as err:
         make.booking(detainee=person)
     assert err.value.details["existing_id"] == str(first.id)
-    intake.release_booking(actor=make.actor("officer"), booking_id=first.id, reason="Removed")
+    release.release_booking(actor=make.actor("officer"), booking_id=first.id, reason="Removed")
     assert make.booking(detainee=person).id != first.id
 
 
@@ -128,16 +130,16 @@ def test_facility_scoped_officer_books_only_at_their_facility(app, make):
 def test_release_frees_the_bed_returns_property_and_audits(app, make):
     booking = make.classified(make.booking(property=[{"description": "Belt"}]))
     bed = make.bed(unit=make.unit(facility=booking.facility))
-    from custody.services.housing import assign_bed
+    from custody.housing.assignment import assign_bed
 
     assign_bed(actor=make.actor("officer"), booking_id=booking.id, bed_id=bed.id)
-    intake.release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="Bond")
+    release.release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="Bond")
     assert booking.status == "released" and booking.assignment is None
     assert booking.assignments[0].end_reason == "released"
     assert all(item.returned_at for item in booking.property_items)
     assert last_event("custody:booking:release").subject_id == str(booking.id)
     with pytest.raises(Conflict):
-        intake.release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="x")
+        release.release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="x")
 
 
 # --- classification ------------------------------------------------------------------

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from custody.models import Booking, Detainee
+from custody.bookings.models import Booking
+from custody.people.models import Detainee
 from tests.helpers import NONE, csrf_token, last_event
 
 INTAKE = {
@@ -154,7 +155,7 @@ def test_stale_housing_form_is_refused(client, make, officer):
     )
     other_bed = make.bed(unit=officer["unit"], label="A-02")
     from core.actor import Actor
-    from custody.services.housing import assign_bed
+    from custody.housing.assignment import assign_bed
 
     assign_bed(actor=Actor.system("t"), booking_id=booking.id, bed_id=other_bed.id)
     bed = officer["unit"].beds[0]
@@ -167,7 +168,7 @@ def test_stale_housing_form_is_refused(client, make, officer):
 def test_officer_pages_show_alerts_not_clinical_content(client, make, officer):
     booking = make.booking(facility=officer["facility"])
     from core.actor import Actor
-    from custody.services.identity import set_alert
+    from custody.people.services import set_alert
 
     set_alert(
         actor=Actor.system("t"), detainee_id=booking.detainee_id, kind="suicide_watch", active=True

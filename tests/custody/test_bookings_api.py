@@ -214,7 +214,7 @@ def test_admin_sees_which_beds_are_taken_but_not_by_whom(client, make):
     bed = make.bed(unit=make.unit(facility=facility))
     booking = make.classified(make.booking(facility=facility))
     from core.actor import Actor
-    from custody.services.housing import assign_bed
+    from custody.housing.assignment import assign_bed
 
     assign_bed(actor=Actor.system("t"), booking_id=booking.id, bed_id=bed.id)
     path = f"/api/v1/facilities/{facility.code}/beds"

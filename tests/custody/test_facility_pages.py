@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from custody.forms import expand_labels
-from custody.models import Bed, Facility, HousingUnit
+from custody.facilities.forms import expand_labels
+from custody.facilities.models import Bed, Facility, HousingUnit
 from tests.helpers import csrf_token, events, last_event
 
 FACILITY = {

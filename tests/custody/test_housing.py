@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from core.errors import Conflict, Forbidden
-from custody.services import housing, identity
+from custody.bookings import services as bookings_lookups
+from custody.housing import assignment as housing
+from custody.housing import board as housing_board_svc
+from custody.people import services as identity
 from tests.helpers import last_event
 
 
@@ -43,7 +46,7 @@ def test_moving_ends_the_old_assignment_and_keeps_history(app, make, place):
     officer = make.actor("officer")
     housing.assign_bed(actor=officer, booking_id=place["booking"].id, bed_id=first.id)
     housing.assign_bed(actor=officer, booking_id=place["booking"].id, bed_id=second.id)
-    history = housing.bed_history(actor=officer, booking_id=place["booking"].id)
+    history = bookings_lookups.bed_history(actor=officer, booking_id=place["booking"].id)
     assert [(a.bed_id, a.end_reason) for a in history] == [(second.id, None), (first.id, "moved")]
     with pytest.raises(Conflict):
         housing.assign_bed(actor=officer, booking_id=place["booking"].id, bed_id=second.id)
@@ -190,7 +193,7 @@ def test_special_units_need_an_order(app, make, place, kind, rule, order):
 
 
 def test_released_booking_cannot_be_housed(app, make, place):
-    from custody.services.intake import release_booking
+    from custody.bookings.release import release_booking
 
     release_booking(actor=make.actor("officer"), booking_id=place["booking"].id, reason="Bond")
     refused(make, place["booking"], make.bed(unit=place["unit"]), "booking_not_active")
@@ -202,18 +205,23 @@ def test_board_and_census(app, make, place):
         actor=make.actor("officer"), booking_id=place["booking"].id, bed_id=beds[1].id
     )
     officer = make.actor("officer")
-    board = housing.housing_board(actor=officer, facility_code=place["facility"].code)
+    board = housing_board_svc.housing_board(actor=officer, facility_code=place["facility"].code)
     slots = {s.bed.id: s for b in board for s in b.slots}
     assert slots[beds[1].id].a_number == place["booking"].detainee.a_number
     assert slots[beds[1].id].level == 2 and slots[beds[0].id].is_free
-    lower = housing.housing_board(
+    lower = housing_board_svc.housing_board(
         actor=officer, facility_code=place["facility"].code, needs_lower_bunk=True
     )
     assert [s.bed.id for b in lower for s in b.slots] == [beds[0].id]
     # the unit's totals and levels count every bed, not only the beds the filter shows
     assert [(b.occupied, b.levels_present) for b in lower] == [(1, [2])]
-    assert housing.housing_board(actor=officer, facility_code=place["facility"].code, level=3) == []
-    census = housing.census(actor=officer, facility_code=place["facility"].code)
+    assert (
+        housing_board_svc.housing_board(
+            actor=officer, facility_code=place["facility"].code, level=3
+        )
+        == []
+    )
+    census = housing_board_svc.census(actor=officer, facility_code=place["facility"].code)
     assert census["population"] == 1 and census["housed"] == 1
     unit = census["units"][0]
     assert unit["beds"] == 3 and unit["by_level"] == {"1": 0, "2": 1, "3": 0, "unclassified": 0}
@@ -222,7 +230,7 @@ def test_board_and_census(app, make, place):
 def test_admin_sees_taken_beds_without_people(app, make, place):
     bed = make.bed(unit=place["unit"])
     housing.assign_bed(actor=make.actor("officer"), booking_id=place["booking"].id, bed_id=bed.id)
-    slots = housing.beds_with_occupants(
+    slots = housing_board_svc.beds_with_occupants(
         actor=make.actor("admin"), facility_code=place["facility"].code
     )
     assert [(s.is_free, s.occupant) for s in slots] == [(False, None)]
@@ -262,8 +270,8 @@ def test_board_and_census_queries_do_not_grow_with_the_population(app, make):
         db.session.expire_all()
 
     def read():
-        housing.housing_board(actor=officer, facility_code=facility.code)
-        housing.census(actor=officer, facility_code=facility.code)
+        housing_board_svc.housing_board(actor=officer, facility_code=facility.code)
+        housing_board_svc.census(actor=officer, facility_code=facility.code)
 
     house(2)
     small = _statements(read)

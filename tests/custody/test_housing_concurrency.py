@@ -24,8 +24,11 @@ from core.actor import Actor
 from core.auth import create_token
 from core.db import db
 from core.users import UserIn, create_user
-from custody.models import BedAssignment
-from custody.services import classification, facilities, identity, intake
+from custody.bookings import classification, intake
+from custody.facilities import services as facilities
+from custody.facilities import units
+from custody.housing.models import BedAssignment
+from custody.people import services as identity
 from tests.conftest import drop_database, fresh_database, make_app
 from tests.helpers import WORKSHEET_ANSWERS
 
@@ -69,12 +72,12 @@ def _world() -> dict:
             "standards_set": "PBNDS-2011-R2016",
         },
     )
-    unit = facilities.create_unit(
+    unit = units.create_unit(
         actor=system,
         facility_code=code,
         data={"name": "A", "sex_housed": "male", "kind": "general", "levels": [1, 2]},
     )
-    beds = facilities.create_beds(
+    beds = units.create_beds(
         actor=system, unit_id=unit.id, labels=[f"A-{n:02d}" for n in range(REQUESTS + 1)]
     )
     bookings = []

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from core.errors import Conflict, Forbidden, ValidationFailed
-from custody.services import identity
+from custody.people import search as people_search
+from custody.people import services as identity
 from tests.helpers import events, last_event
 
 PERSON = {
@@ -33,14 +34,14 @@ PERSON = {
     ],
 )
 def test_a_number_spellings_normalise_to_nine_digits(given, stored):
-    assert identity.normalize_a_number(given) == stored
+    assert people_search.normalize_a_number(given) == stored
 
 
 @pytest.mark.parametrize(
     "bad", ["", "1234567", "1234567890", "B123456789", "A12345678X", "000000000", None, 123456789]
 )
 def test_bad_a_numbers_are_refused(bad):
-    assert identity.normalize_a_number(bad) is None
+    assert people_search.normalize_a_number(bad) is None
 
 
 def test_create_stores_nine_digits_and_audits(app, make):
@@ -108,7 +109,7 @@ def test_officer_without_write_permission_is_denied(app, make):
 )
 def test_possible_duplicate_when_names_match_closely(app, make, family, given):
     identity.create_detainee(actor=make.actor("officer"), data=PERSON)
-    found = identity.possible_duplicates(
+    found = people_search.possible_duplicates(
         family_name=family,
         given_name=given,
         date_of_birth=PERSON["date_of_birth"],
@@ -128,7 +129,7 @@ def test_possible_duplicate_when_names_match_closely(app, make, family, given):
 def test_no_duplicate_warning_for_other_people(app, make, change):
     identity.create_detainee(actor=make.actor("officer"), data=PERSON)
     query = {**PERSON, **change}
-    found = identity.possible_duplicates(
+    found = people_search.possible_duplicates(
         family_name=query["family_name"],
         given_name=query["given_name"],
         date_of_birth=query["date_of_birth"],
@@ -143,16 +144,20 @@ def test_alias_matches_as_a_duplicate_and_in_search(app, make):
         actor=actor,
         data={**PERSON, "aliases": [{"family_name": "Ramírez", "given_name": "Ana María"}]},
     )
-    found = identity.possible_duplicates(
+    found = people_search.possible_duplicates(
         family_name="Ramirez",
         given_name="Ana Maria",
         date_of_birth=PERSON["date_of_birth"],
         country_of_birth="GT",
     )
     assert [d.detainee.id for d in found] == [person.id]
-    assert [p.id for p in identity.search_detainees(actor=actor, name="ramirez")] == [person.id]
-    assert [p.id for p in identity.search_detainees(actor=actor, name="rios nunez")] == [person.id]
-    assert [p.id for p in identity.search_detainees(actor=actor, a_number="123-456-789")] == [
+    assert [p.id for p in people_search.search_detainees(actor=actor, name="ramirez")] == [
+        person.id
+    ]
+    assert [p.id for p in people_search.search_detainees(actor=actor, name="rios nunez")] == [
+        person.id
+    ]
+    assert [p.id for p in people_search.search_detainees(actor=actor, a_number="123-456-789")] == [
         person.id
     ]
 

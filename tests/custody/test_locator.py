@@ -16,9 +16,12 @@ from babel.messages.pofile import read_po
 
 from core.actor import Actor
 from core.db import db
-from custody.models import ALERT_LABELS, AlertKind, BookingStatus
-from custody.services import housing, identity, locator
-from custody.services.intake import release_booking
+from custody.bookings.models import BookingStatus
+from custody.bookings.release import release_booking
+from custody.housing import assignment as housing
+from custody.locator import services as locator
+from custody.people import services as identity
+from custody.people.models import ALERT_LABELS, AlertKind
 from tests.helpers import events, last_event
 
 ROOT = Path(__file__).resolve().parents[2]

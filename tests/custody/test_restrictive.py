@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from custody.models import ComplianceClock, RestrictivePlacement
-from custody.services import clocks
-from custody.services import restrictive as svc
+from custody.restrictive import services as svc
+from custody.restrictive.models import RestrictivePlacement
+from custody.rules import clocks
+from custody.rules.models import ComplianceClock
 from tests.helpers import events, last_event
 
 T0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)  # fixed: a Monday morning
@@ -534,7 +535,7 @@ def test_system_actor_can_do_everything(booking):
 
 
 def test_release_from_custody_ends_the_placement_and_its_series(supervisor, officer, booking):
-    from custody.services.intake import release_booking
+    from custody.bookings.release import release_booking
 
     placement = place(supervisor, booking)
     release_booking(actor=officer, booking_id=booking.id, reason="Removed")

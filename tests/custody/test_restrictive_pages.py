@@ -9,7 +9,7 @@ import pytest
 
 from core.actor import Actor
 from core.db import db, utcnow
-from custody.services import restrictive as svc
+from custody.restrictive import services as svc
 from tests.helpers import csrf_token, events, last_event
 
 MIN = dt.timedelta(minutes=1)

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from custody.models import ComplianceRule, StandardsSet
-from custody.services import rules
+from custody.facilities.models import StandardsSet
+from custody.rules import services as rules
+from custody.rules.models import ComplianceRule
 from tests.helpers import events, last_event
 
 DEFAULT_SET = "PBNDS-2011-R2016"

@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from custody.forms_rules import duration_text, repeat_text, split_minutes
-from custody.models import ComplianceRule, StandardsSet
+from custody.facilities.models import StandardsSet
+from custody.rules.forms import duration_text, repeat_text, split_minutes
+from custody.rules.models import ComplianceRule
 from tests.helpers import csrf_token, events, last_event
 
 DEFAULT_SET = "PBNDS-2011-R2016"

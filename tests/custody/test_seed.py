@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db
 from core.models import User
-from custody.models import Bed, Detainee, Facility
+from custody.facilities.models import Bed, Facility
+from custody.people.models import Detainee
 from custody.seed import seed_demo
 
 
@@ -43,7 +44,9 @@ def test_seed_demo_is_deterministic_and_idempotent(app):
 
 
 def test_seed_demo_books_classifies_and_houses_people_within_the_rules(app):
-    from custody.models import Alert, BedAssignment, Booking, Classification
+    from custody.bookings.models import Booking, Classification
+    from custody.housing.models import BedAssignment
+    from custody.people.models import Alert
 
     report = seed_demo(actor=Actor.system("test"), detainees=60, seed=11)
     bookings = db.session.scalars(sa.select(Booking)).all()
@@ -70,7 +73,7 @@ def test_seed_demo_books_classifies_and_houses_people_within_the_rules(app):
 
 
 def test_seed_demo_puts_some_people_in_restrictive_housing(app):
-    from custody.models import RestrictivePlacement
+    from custody.restrictive.models import RestrictivePlacement
 
     seed_demo(actor=Actor.system("test"), detainees=60, seed=11)
     placements = db.session.scalars(sa.select(RestrictivePlacement)).all()

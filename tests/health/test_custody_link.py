@@ -3,7 +3,7 @@ facility's Organization and Location; later bookings never duplicate the Patient
 
 from __future__ import annotations
 
-from custody.services.intake import release_booking
+from custody.bookings.release import release_booking
 from health.patients import facility_id
 from tests.helpers import events
 

@@ -1,0 +1,214 @@
+"""Classification (levels 1–3 from a scored worksheet) and sexual-abuse risk screening.
+
+The worksheet is versioned: its inputs are stored as given, and the score and level are
+computed by the version named on the record, so a later worksheet never rewrites an old
+decision. A supervisor may set another level with a reason; every classification is
+kept (the newest is current) and sets the reclassification due date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from core import audit
+from core.access import authorize
+from core.actor import Actor
+from core.db import lock_for_update, unit_of_work, utcnow
+from core.errors import Conflict, ValidationFailed
+from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
+from custody.bookings.services import writable_booking
+from custody.permissions import CustodyPermission
+from custody.rules import clocks
+from custody.rules.models import ClockStart
+
+WORKSHEET_VERSION = "CCW-2026.1"
+DEFAULT_RECLASSIFY = dt.timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    label: str
+    points: dict[str, int]  # answer → points
+
+
+# Custody classification worksheet, version CCW-2026.1 (a synthetic, documented scale).
+WORKSHEET: tuple[Factor, ...] = (
+    Factor(
+        "current_offense",
+        "Most serious current charge or conviction",
+        {"none": 0, "minor": 1, "moderate": 3, "serious": 5, "violent_felony": 8},
+    ),
+    Factor(
+        "prior_convictions",
+        "Prior convictions",
+        {"none": 0, "one_or_two": 1, "three_or_more": 3},
+    ),
+    Factor(
+        "violence_history",
+        "History of violence",
+        {"none": 0, "over_5_years": 2, "within_5_years": 4},
+    ),
+    Factor("escape_history", "Escape history", {"none": 0, "over_5_years": 2, "within_5_years": 5}),
+    Factor(
+        "institutional_conduct",
+        "Disciplinary history in custody",
+        {"none": 0, "minor": 1, "serious": 4},
+    ),
+    Factor("security_threat_group", "Security threat group", {"no": 0, "yes": 3}),
+)
+LEVEL_BANDS = ((3, 1), (8, 2))  # score ≤ 3 → level 1, ≤ 8 → level 2, else 3
+
+
+def score_worksheet(inputs: Mapping[str, Any]) -> tuple[int, int, dict[str, list[str]]]:
+    """(score, level, errors): every factor must be answered with a known answer. A
+    violent felony or a recent escape is Level 3 whatever the total."""
+    errors: dict[str, list[str]] = {}
+    score = 0
+    for factor in WORKSHEET:
+        answer = inputs.get(factor.name)
+        if answer not in factor.points:
+            errors[factor.name] = [f"Answer: {', '.join(factor.points)}."]
+            continue
+        score += factor.points[answer]
+    unknown = set(inputs) - {f.name for f in WORKSHEET}
+    for name in sorted(unknown):
+        errors[name] = ["Not a question of this worksheet."]
+    level = next((lvl for top, lvl in LEVEL_BANDS if score <= top), 3)
+    if inputs.get("current_offense") == "violent_felony" or (
+        inputs.get("escape_history") == "within_5_years"
+    ):
+        level = 3
+    return score, level, errors
+
+
+def _reclassify_after(booking: Booking) -> dt.timedelta:
+    rules = clocks.rules_for(booking.facility, ClockStart.CLASSIFICATION)
+    found = next((r for r in rules if r.rule == "reclassification"), None)
+    return found.limit if found is not None and found.limit else DEFAULT_RECLASSIFY
+
+
+def classify(
+    *,
+    actor: Actor,
+    booking_id: int,
+    inputs: Mapping[str, Any],
+    reasons: str | None = None,
+    level: int | None = None,
+    override_reason: str | None = None,
+    classified_at: dt.datetime | None = None,
+) -> Classification:
+    """Score the worksheet. `level` different from the scored one is a supervisor
+    override and needs `override_reason`. `classified_at` records a worksheet done
+    earlier on paper (between arrival and now)."""
+    booking = writable_booking(actor, booking_id)
+    score, scored, errors = score_worksheet(inputs)
+    final = scored if level is None else level
+    if level is not None and level not in (1, 2, 3):
+        errors["level"] = ["Level 1, 2 or 3."]
+    override_reason = (override_reason or "").strip() or None
+    if final != scored and not override_reason:
+        errors["override_reason"] = ["Give the reason for a level other than the score's."]
+    when = _past(classified_at, booking, "classified_at", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if final != scored:
+        authorize(
+            actor,
+            CustodyPermission.CUSTODY_SUPERVISE,
+            subject_type="booking",
+            subject_id=booking_id,
+        )
+    with unit_of_work() as session:
+        lock_for_update(session, Booking, [booking.id])
+        session.refresh(booking)
+        if booking.status in (BookingStatus.RELEASED, BookingStatus.IN_TRANSIT):
+            raise Conflict(f"Booking {booking.id} is {booking.status}: it cannot be classified.")
+        now = when
+        previous = booking.classification
+        if previous is not None:
+            previous.superseded_at = now
+            session.flush()
+        record = Classification(
+            booking=booking,
+            worksheet_version=WORKSHEET_VERSION,
+            inputs=dict(inputs),
+            score=score,
+            scored_level=scored,
+            level=final,
+            reasons=(reasons or "").strip() or None,
+            override_reason=override_reason if final != scored else None,
+            approved_by_id=actor.user_id if final != scored else None,
+            classified_by_id=actor.user_id,
+            classified_at=now,
+            reclassify_due_at=now + _reclassify_after(booking),
+        )
+        session.add(record)
+        session.flush()
+        clocks.close_clocks(booking, "classification", now, f"classification:{record.id}")
+        clocks.close_clocks(booking, "reclassification", now, f"classification:{record.id}")
+        clocks.open_clocks(booking, ClockStart.CLASSIFICATION, now)
+        audit.record(
+            actor=actor,
+            tag="custody:classification:override"
+            if final != scored
+            else "custody:classification:create",
+            subject_type="booking",
+            subject_id=booking.id,
+            changed_fields=["level", "score", "inputs"]
+            + (["override_reason"] if final != scored else []),
+        )
+        return record
+
+
+def _past(
+    value: dt.datetime | None, booking: Booking, name: str, errors: dict[str, list[str]]
+) -> dt.datetime:
+    now = utcnow()
+    if value is None:
+        return now
+    if value.tzinfo is None or not booking.booked_at <= value <= now:
+        errors[name] = ["Give a time between arrival and now, with its time zone."]
+        return now
+    return value
+
+
+def record_screening(
+    *,
+    actor: Actor,
+    booking_id: int,
+    victimization_risk: bool,
+    abusiveness_risk: bool,
+    screened_at: dt.datetime | None = None,
+) -> RiskScreening:
+    """Sexual-abuse risk screening (6 CFR 115.41), needed before general population."""
+    booking = writable_booking(actor, booking_id)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(victimization_risk, bool) or not isinstance(abusiveness_risk, bool):
+        errors["victimization_risk"] = ["Answer yes or no to both questions."]
+    when = _past(screened_at, booking, "screened_at", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work() as session:
+        now = when
+        screening = RiskScreening(
+            booking=booking,
+            screened_at=now,
+            victimization_risk=victimization_risk,
+            abusiveness_risk=abusiveness_risk,
+            screened_by_id=actor.user_id,
+        )
+        session.add(screening)
+        session.flush()
+        clocks.close_clocks(booking, "sexual-abuse-screening", now, f"screening:{screening.id}")
+        audit.record(
+            actor=actor,
+            tag="custody:screening:create",
+            subject_type="booking",
+            subject_id=booking.id,
+            changed_fields=["victimization_risk", "abusiveness_risk"],
+        )
+        return screening

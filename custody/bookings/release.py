@@ -1,0 +1,58 @@
+"""Release from custody: the bed freed, open clocks stopped, property returned."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core import audit
+from core.actor import Actor
+from core.db import lock_for_update, unit_of_work, utcnow
+from core.errors import Conflict, ValidationFailed
+from custody.bookings.models import Booking, BookingStatus
+from custody.bookings.services import writable_booking
+from custody.common import checked_time
+
+
+def release_booking(
+    *, actor: Actor, booking_id: int, reason: str, released_at: dt.datetime | None = None
+) -> Booking:
+    """Release: the bed is freed, open clocks stop counting, property is returned against
+    the receipt."""
+    booking = writable_booking(actor, booking_id)
+    errors: dict[str, list[str]] = {}
+    when = checked_time(released_at, "released_at", errors) or utcnow()
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        errors["reason"] = ["Give the reason for release (at most 500 characters)."]
+    if when < booking.booked_at:
+        errors.setdefault("released_at", []).append("Release comes after arrival.")
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work() as session:
+        lock_for_update(session, Booking, [booking.id])
+        session.refresh(booking)
+        if booking.status == BookingStatus.RELEASED:
+            raise Conflict(f"Booking {booking.id} is already released.")
+        if booking.status == BookingStatus.IN_TRANSIT:
+            raise Conflict("The person is in transit: complete or cancel the transfer first.")
+        if (current := booking.assignment) is not None:
+            current.ended_at, current.end_reason = when, "released"
+        if (placement := booking.placement) is not None:  # its clock series stop too
+            from custody.restrictive.services import end_placement
+
+            end_placement(actor, placement, when, "released from custody")
+        for item in booking.property_items:
+            item.returned_at = item.returned_at or when
+        booking.status, booking.released_at, booking.release_reason = (
+            BookingStatus.RELEASED,
+            when,
+            reason,
+        )
+        audit.record(
+            actor=actor,
+            tag="custody:booking:release",
+            subject_type="booking",
+            subject_id=booking.id,
+            changed_fields=["status", "released_at", "release_reason"],
+        )
+        return booking

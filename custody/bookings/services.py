@@ -1,0 +1,131 @@
+"""Booking lookups every custody area uses: one booking, a person's active booking, the
+bookings of a facility or a person; `writable_booking` for the changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from core.access import authorize, authorize_found
+from core.actor import Actor
+from core.db import db
+from custody.bookings.models import Booking, BookingStatus
+from custody.facilities.models import Bed
+from custody.housing.models import BedAssignment
+from custody.people.models import Detainee
+from custody.permissions import CustodyPermission
+
+
+def get_booking(*, actor: Actor, booking_id: int) -> Booking:
+    booking = db.session.scalar(
+        sa.select(Booking)
+        .options(
+            selectinload(Booking.detainee).selectinload(Detainee.alerts),
+            selectinload(Booking.facility),
+            selectinload(Booking.clocks),
+            selectinload(Booking.classifications),
+            selectinload(Booking.assignments).selectinload(BedAssignment.bed),
+        )
+        .where(Booking.id == booking_id)
+    )
+    return authorize_found(
+        actor,
+        CustodyPermission.DETAINEE_READ,
+        booking,
+        facility_of=lambda b: b.facility_id,
+        subject_type="booking",
+        subject_id=booking_id,
+        missing=f"No booking {booking_id}.",
+    )
+
+
+def active_booking(detainee_id: int) -> Booking | None:
+    return db.session.scalar(
+        sa.select(Booking).where(
+            Booking.detainee_id == detainee_id, Booking.status != BookingStatus.RELEASED
+        )
+    )
+
+
+def active_bookings(detainee_ids: Sequence[int]) -> dict[int, Booking]:
+    """Person id → their active booking, for many people in one query."""
+    if not detainee_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Booking).where(
+            Booking.detainee_id.in_(detainee_ids), Booking.status != BookingStatus.RELEASED
+        )
+    )
+    return {booking.detainee_id: booking for booking in rows}
+
+
+def list_bookings(
+    *, actor: Actor, facility_code: str, status: str | None = None, limit: int = 500
+) -> Sequence[Booking]:
+    from custody.facilities.services import get_facility
+
+    facility = get_facility(actor=actor, code=facility_code)
+    authorize(actor, CustodyPermission.DETAINEE_READ, subject_type="booking")
+    query = (
+        sa.select(Booking)
+        .join(Detainee)
+        .options(selectinload(Booking.detainee), selectinload(Booking.classifications))
+        .where(Booking.facility_id == facility.id)
+    )
+    if status:
+        query = query.where(Booking.status == status)
+    else:
+        query = query.where(Booking.status != BookingStatus.RELEASED)
+    query = query.order_by(Detainee.family_name, Detainee.given_name, Booking.id).limit(limit)
+    return db.session.scalars(query).all()
+
+
+def writable_booking(actor: Actor, booking_id: int) -> Booking:
+    """The booking a write will change: checked as `get_booking` does, without its eager
+    loads (the write locks and refreshes the row anyway)."""
+    booking = authorize_found(
+        actor,
+        CustodyPermission.DETAINEE_READ,
+        db.session.get(Booking, booking_id),
+        facility_of=lambda b: b.facility_id,
+        subject_type="booking",
+        subject_id=booking_id,
+        missing=f"No booking {booking_id}.",
+    )
+    authorize(
+        actor,
+        CustodyPermission.DETAINEE_WRITE,
+        facility_id=booking.facility_id,
+        check_facility=True,
+        subject_type="booking",
+        subject_id=booking_id,
+    )
+    return booking
+
+
+def bookings_of(*, actor: Actor, detainee_id: int) -> Sequence[Booking]:
+    """A person's bookings, newest first (those at facilities the actor reaches)."""
+    authorize(
+        actor, CustodyPermission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id
+    )
+    query = (
+        sa.select(Booking)
+        .options(selectinload(Booking.facility))
+        .where(Booking.detainee_id == detainee_id)
+        .order_by(Booking.booked_at.desc())
+    )
+    if actor.facility_id is not None and not actor.is_system:
+        query = query.where(Booking.facility_id == actor.facility_id)
+    return db.session.scalars(query).all()
+
+
+def bed_history(*, actor: Actor, booking_id: int) -> Sequence[BedAssignment]:
+    booking = get_booking(actor=actor, booking_id=booking_id)
+    return db.session.scalars(
+        sa.select(BedAssignment)
+        .options(selectinload(BedAssignment.bed).selectinload(Bed.unit))
+        .where(BedAssignment.booking_id == booking.id)
+        .order_by(BedAssignment.started_at.desc(), BedAssignment.id.desc())
+    ).all()

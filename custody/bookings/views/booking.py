@@ -1,0 +1,130 @@
+"""The booking page and its next steps: classify, screen, house, release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from core.access import current_actor, requires
+from core.forms import call_service, render_form_page
+from custody.bookings import classification, forms
+from custody.bookings import release as releasing
+from custody.bookings import services as lookups
+from custody.bookings.models import Booking
+from custody.bookings.services import get_booking as find_booking
+from custody.bookings.views.blueprint import bp
+from custody.permissions import CustodyPermission
+from custody.rules import clocks
+
+
+@bp.get("/bookings/<int:booking_id>")
+@requires(CustodyPermission.DETAINEE_READ)
+def booking(booking_id: int) -> Any:
+    found = find_booking(actor=current_actor(), booking_id=booking_id)
+    history = lookups.bed_history(actor=current_actor(), booking_id=booking_id)
+    return render_template(
+        "custody/bookings/booking.html",
+        booking=found,
+        history=history,
+        clock_state=clocks.state,
+        property_text=forms.property_text,
+        local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
+    )
+
+
+def _worksheet(booking: Booking, data: Any = None) -> Any:
+    supervisor = current_actor().can(CustodyPermission.CUSTODY_SUPERVISE)
+    form_class = forms.worksheet_form(supervisor)
+    if data is None and booking.classification is not None:
+        return form_class(formdata=None, data=booking.classification.inputs)
+    return form_class() if data is not None else form_class(formdata=None)
+
+
+@bp.route("/bookings/<int:booking_id>/classification", methods=["GET", "POST"])
+@requires(CustodyPermission.DETAINEE_WRITE)
+def classify(booking_id: int) -> Any:
+    found = find_booking(actor=current_actor(), booking_id=booking_id)
+    form = _worksheet(found, request.form if request.method == "POST" else None)
+    screening = forms.ScreeningForm(formdata=None)
+    if request.method == "POST" and form.validate():
+        inputs = {f.name: form[f.name].data for f in classification.WORKSHEET}
+        level = getattr(form, "level", None)
+        record = call_service(
+            form,
+            lambda: classification.classify(
+                actor=current_actor(),
+                booking_id=booking_id,
+                inputs=inputs,
+                reasons=form.reasons.data,
+                level=int(level.data) if level is not None and level.data else None,
+                override_reason=getattr(form, "override_reason", None)
+                and form.override_reason.data,
+            ),
+        )
+        if record is not None:
+            flash(f"Classified Level {record.level} (score {record.score}).", "success")
+            return redirect(url_for("bookings.booking", booking_id=booking_id))
+    return render_form_page(
+        "custody/bookings/classification.html",
+        form=form,
+        screening=screening,
+        booking=found,
+        worksheet=classification.WORKSHEET,
+        worksheet_version=classification.WORKSHEET_VERSION,
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/screening")
+@requires(CustodyPermission.DETAINEE_WRITE)
+def screening(booking_id: int) -> Any:
+    found = find_booking(actor=current_actor(), booking_id=booking_id)
+    form = forms.ScreeningForm()
+    if form.validate_on_submit():
+        done = call_service(
+            form,
+            lambda: classification.record_screening(
+                actor=current_actor(),
+                booking_id=booking_id,
+                victimization_risk=form.victimization_risk.data == "yes",
+                abusiveness_risk=form.abusiveness_risk.data == "yes",
+            ),
+        )
+        if done is not None:
+            flash("Sexual-abuse risk screening recorded.", "success")
+            return redirect(url_for("bookings.booking", booking_id=booking_id))
+    return render_form_page(
+        "custody/bookings/classification.html",
+        form=_worksheet(found),
+        screening=form,
+        booking=found,
+        worksheet=classification.WORKSHEET,
+        worksheet_version=classification.WORKSHEET_VERSION,
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/release", methods=["GET", "POST"])
+@requires(CustodyPermission.DETAINEE_WRITE)
+def release(booking_id: int) -> Any:
+    found = find_booking(actor=current_actor(), booking_id=booking_id)
+    form = forms.ReleaseForm()
+    if form.validate_on_submit():
+        when = forms.local_to_utc(form.released_at.data, found.facility.time_zone)
+        done = call_service(
+            form,
+            lambda: releasing.release_booking(
+                actor=current_actor(),
+                booking_id=booking_id,
+                reason=form.reason.data,
+                released_at=when,
+            ),
+        )
+        if done is not None:
+            flash("Released. The bed is free and property is marked returned.", "success")
+            return redirect(url_for("bookings.booking", booking_id=booking_id))
+    return render_form_page(
+        "custody/bookings/release.html", form=form, booking=found, property_text=forms.property_text
+    )
+
+
+# --- facility views ------------------------------------------------------------------

@@ -1,0 +1,256 @@
+"""Housing units and beds of a facility: reading, creating and changing them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from core import audit
+from core.access import authorize
+from core.actor import Actor
+from core.db import db, unit_of_work
+from core.errors import Conflict, NotFound, ValidationFailed
+from custody.common import apply_changes, clean
+from custody.facilities.models import (
+    Bed,
+    Facility,
+    HousingUnit,
+    Sex,
+    UnitKind,
+)
+from custody.facilities.services import bed_count_rows, get_facility, may_manage, require_fields
+from custody.permissions import CustodyPermission
+
+UNIT_FIELDS = ("name", "sex_housed", "kind", "allows_level_1", "allows_level_2", "allows_level_3")
+
+
+BED_FIELDS = ("label", "is_lower_bunk", "is_accessible", "is_in_service")
+
+
+def get_unit(*, actor: Actor, unit_id: int) -> HousingUnit:
+    unit = db.session.get(HousingUnit, unit_id)
+    if unit is None:
+        raise NotFound(f"No housing unit {unit_id}.")
+    authorize(
+        actor,
+        CustodyPermission.FACILITY_READ,
+        facility_id=unit.facility_id,
+        check_facility=True,
+        subject_type="housing_unit",
+        subject_id=unit_id,
+    )
+    return unit
+
+
+def get_bed(*, actor: Actor, bed_id: int) -> Bed:
+    bed = db.session.get(Bed, bed_id)
+    if bed is None:
+        raise NotFound(f"No bed {bed_id}.")
+    authorize(
+        actor,
+        CustodyPermission.FACILITY_READ,
+        facility_id=bed.unit.facility_id,
+        check_facility=True,
+        subject_type="bed",
+        subject_id=bed_id,
+    )
+    return bed
+
+
+def list_beds(
+    *, actor: Actor, code: str, unit_id: int | None = None, in_service: bool | None = None
+) -> Sequence[Bed]:
+    facility = get_facility(actor=actor, code=code)
+    query = (
+        sa.select(Bed)
+        .join(HousingUnit)
+        .options(selectinload(Bed.unit))
+        .where(HousingUnit.facility_id == facility.id)
+    )
+    if unit_id is not None:
+        query = query.where(HousingUnit.id == unit_id)
+    if in_service is not None:
+        query = query.where(Bed.is_in_service.is_(in_service))
+    return db.session.scalars(query.order_by(HousingUnit.name, Bed.label)).all()
+
+
+def unit_bed_counts(*, unit_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """housing unit id → (beds, beds in service), in one query."""
+    return bed_count_rows(HousingUnit.id, HousingUnit.id.in_(unit_ids))
+
+
+def _check_unit(data: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if creating:
+        require_fields(data, ("name", "sex_housed", "kind"), errors)
+    if data.get("sex_housed") and data["sex_housed"] not in set(Sex):
+        errors.setdefault("sex_housed", []).append("Choose male, female or any.")
+    if data.get("kind") and data["kind"] not in set(UnitKind):
+        errors.setdefault("kind", []).append("Unknown unit kind.")
+    return errors
+
+
+def _levels(data: Mapping[str, Any], unit: HousingUnit | None) -> dict[str, bool]:
+    if "levels" in data:
+        levels = set(data["levels"])
+        return {f"allows_level_{n}": n in levels for n in (1, 2, 3)}
+    return {k: bool(data[k]) for k in UNIT_FIELDS[3:] if k in data}
+
+
+def _check_levels(values: Mapping[str, Any], unit: HousingUnit | None) -> dict[str, list[str]]:
+    merged = {
+        f"allows_level_{n}": values.get(
+            f"allows_level_{n}", getattr(unit, f"allows_level_{n}", False)
+        )
+        for n in (1, 2, 3)
+    }
+    if not any(merged.values()):
+        return {"levels": ["Allow at least one classification level."]}
+    return {}
+
+
+def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) -> HousingUnit:
+    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit")
+    errors = _check_unit(data, creating=True)
+    values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, None)
+    errors |= _check_levels(values, None)
+    with unit_of_work() as session:
+        facility = session.scalar(sa.select(Facility).where(Facility.code == facility_code.upper()))
+        if facility is None:
+            raise NotFound(f"No facility with code {facility_code!r}.")
+        may_manage(actor, facility.id, "housing_unit", None)
+        if errors:
+            raise ValidationFailed(errors)
+        duplicate = sa.select(HousingUnit.id).where(
+            HousingUnit.facility_id == facility.id, HousingUnit.name == values["name"]
+        )
+        if session.scalar(duplicate):
+            raise Conflict(
+                f"{facility.code} already has a unit named {values['name']!r}.", field="name"
+            )
+        values = {
+            "allows_level_1": False,
+            "allows_level_2": False,
+            "allows_level_3": False,
+        } | values
+        unit = HousingUnit(facility=facility, **values)
+        session.add(unit)
+        session.flush()
+        audit.record(
+            actor=actor,
+            tag="custody:unit:create",
+            subject_type="housing_unit",
+            subject_id=unit.id,
+            changed_fields=["facility_id", *values],
+        )
+        return unit
+
+
+def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> HousingUnit:
+    authorize(
+        actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id
+    )
+    errors = _check_unit(data, creating=False)
+    with unit_of_work() as session:
+        unit = session.get(HousingUnit, unit_id)
+        if unit is None:
+            raise NotFound(f"No housing unit {unit_id}.")
+        may_manage(actor, unit.facility_id, "housing_unit", unit_id)
+        values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, unit)
+        errors |= _check_levels(values, unit)
+        if errors:
+            raise ValidationFailed(errors)
+        changed = apply_changes(unit, values)
+        audit.record(
+            actor=actor,
+            tag="custody:unit:update",
+            subject_type="housing_unit",
+            subject_id=unit.id,
+            changed_fields=changed,
+        )
+        return unit
+
+
+def create_beds(
+    *,
+    actor: Actor,
+    unit_id: int,
+    labels: Sequence[str],
+    is_lower_bunk: bool = False,
+    is_accessible: bool = False,
+) -> list[Bed]:
+    """Add one or more beds to a unit (labels must be new in that unit)."""
+    authorize(
+        actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id
+    )
+    wanted = [label.strip() for label in labels if label and label.strip()]
+    if not wanted or any(len(label) > 32 for label in wanted) or len(set(wanted)) != len(wanted):
+        raise ValidationFailed(
+            {"labels": ["Give one or more distinct bed labels (≤ 32 characters)."]}
+        )
+    with unit_of_work() as session:
+        unit = session.get(HousingUnit, unit_id)
+        if unit is None:
+            raise NotFound(f"No housing unit {unit_id}.")
+        may_manage(actor, unit.facility_id, "housing_unit", unit_id)
+        taken = set(
+            session.scalars(
+                sa.select(Bed.label).where(Bed.unit_id == unit_id, Bed.label.in_(wanted))
+            )
+        )
+        if taken:
+            raise Conflict(
+                f"Unit {unit.name} already has beds {', '.join(sorted(taken))}.", field="labels"
+            )
+        beds = [
+            Bed(
+                unit=unit,
+                label=label,
+                is_lower_bunk=is_lower_bunk,
+                is_accessible=is_accessible,
+                is_in_service=True,
+            )
+            for label in wanted
+        ]
+        session.add_all(beds)
+        session.flush()
+        for bed in beds:
+            audit.record(
+                actor=actor,
+                tag="custody:bed:create",
+                subject_type="bed",
+                subject_id=bed.id,
+                changed_fields=["unit_id", *BED_FIELDS],
+            )
+        return beds
+
+
+def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
+    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="bed", subject_id=bed_id)
+    with unit_of_work() as session:
+        bed = session.get(Bed, bed_id)
+        if bed is None:
+            raise NotFound(f"No bed {bed_id}.")
+        may_manage(actor, bed.unit.facility_id, "bed", bed_id)
+        values = {k: data[k] for k in BED_FIELDS if k in data}
+        if "label" in values:
+            values["label"] = str(values["label"]).strip()
+            if not values["label"] or len(values["label"]) > 32:
+                raise ValidationFailed({"label": ["Give a label of 1–32 characters."]})
+            clash = sa.select(Bed.id).where(
+                Bed.unit_id == bed.unit_id, Bed.label == values["label"], Bed.id != bed.id
+            )
+            if session.scalar(clash):
+                raise Conflict(f"Unit already has a bed {values['label']}.", field="label")
+        changed = apply_changes(bed, values)
+        audit.record(
+            actor=actor,
+            tag="custody:bed:update",
+            subject_type="bed",
+            subject_id=bed.id,
+            changed_fields=changed,
+        )
+        return bed

@@ -1,0 +1,105 @@
+"""Housing pages: a facility's housing board and population, and housing a booked person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from core.access import current_actor, requires
+from core.errors import Conflict, ValidationFailed
+from core.forms import attach_errors, render_form_page
+from custody.bookings import forms
+from custody.bookings import services as lookups
+from custody.bookings.services import get_booking as find_booking
+from custody.facilities import services as facilities
+from custody.housing import assignment as housing
+from custody.housing import board as boards_svc
+from custody.permissions import CustodyPermission
+
+bp = Blueprint("housing", __name__)
+
+
+@bp.get("/facilities/<code>/board")
+@requires(CustodyPermission.DETAINEE_READ)
+def board(code: str) -> Any:
+    facility = facilities.get_facility(actor=current_actor(), code=code)
+    form = forms.BoardFilterForm(request.args)
+    valid = form.validate()  # a filter that is not one of the choices is shown as an error
+    boards = boards_svc.housing_board(
+        actor=current_actor(),
+        facility_code=code,
+        free_only=bool(form.free_only.data),
+        needs_lower_bunk=bool(form.needs_lower_bunk.data),
+        needs_accessible=bool(form.needs_accessible.data),
+        level=int(form.level.data) if valid and form.level.data else None,
+        sex=(form.sex.data or None) if valid else None,
+    )
+    return render_template(
+        "custody/housing/board.html", facility=facility, boards=boards, form=form
+    )
+
+
+@bp.get("/facilities/<code>/population")
+@requires(CustodyPermission.DETAINEE_READ)
+def population(code: str) -> Any:
+    facility = facilities.get_facility(actor=current_actor(), code=code)
+    bookings = lookups.list_bookings(actor=current_actor(), facility_code=code)
+    return render_template("custody/housing/population.html", facility=facility, bookings=bookings)
+
+
+@bp.route("/bookings/<int:booking_id>/housing", methods=["GET", "POST"])
+@requires(CustodyPermission.DETAINEE_WRITE)
+def house(booking_id: int) -> Any:
+    found = find_booking(actor=current_actor(), booking_id=booking_id)
+    needs = boards_svc.needs_of(found)
+    show_all = request.args.get("all") == "1"
+    boards = boards_svc.housing_board(
+        actor=current_actor(),
+        facility_code=found.facility.code,
+        free_only=True,
+        **({} if show_all else needs),
+    )
+    form = forms.HousingForm()
+    if request.method == "GET":
+        current = found.assignment
+        form.from_bed_id.data = str(current.bed_id) if current else ""
+    refusal: list[dict[str, Any]] = []
+    if form.validate_on_submit():
+        assignment = _assign(form, booking_id, refusal)
+        if assignment is not None:
+            flash(f"Housed in {assignment.bed.unit.name} bed {assignment.bed.label}.", "success")
+            return redirect(url_for("bookings.booking", booking_id=booking_id))
+    return render_form_page(
+        "custody/housing/housing.html",
+        form=form,
+        booking=found,
+        boards=boards,
+        needs=needs,
+        show_all=show_all,
+        refusal=refusal,
+    )
+
+
+def _assign(form: forms.HousingForm, booking_id: int, refusal: list[dict[str, Any]]) -> Any:
+    bed = str(form.bed_id.data or "")
+    origin = (form.from_bed_id.data or "").strip()
+    if not bed.isdigit() or (origin and not origin.isdigit()):
+        attach_errors(form, {"bed_id": ["Choose a bed from the list."]})
+        return None
+    try:
+        return housing.assign_bed(
+            actor=current_actor(),
+            booking_id=booking_id,
+            bed_id=int(bed),
+            override_reason=form.override_reason.data,
+            from_bed_id=int(origin) if origin else None,
+        )
+    except housing.HousingRefused as err:
+        refusal.extend(err.details["rules"])
+        attach_errors(form, {"bed_id": [err.message]})
+    except Conflict as err:
+        attach_errors(form, {"bed_id": [err.message]})
+    except ValidationFailed as err:
+        attach_errors(form, err.errors)
+    return None

@@ -1,0 +1,261 @@
+"""Identity: A-numbers, people, aliases, languages, possible duplicates, alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from core import audit
+from core.access import authorize
+from core.actor import Actor
+from core.db import db, unit_of_work, utcnow
+from core.errors import Conflict, ValidationFailed
+from custody.common import apply_changes
+from custody.people import reference
+from custody.people.models import (
+    Alert,
+    AlertKind,
+    Detainee,
+    DetaineeAlias,
+    DetaineeLanguage,
+    DetaineeSex,
+    GenderIdentity,
+)
+from custody.people.search import NAME_MAX, get_detainee, name_key, name_tokens, normalize_a_number
+from custody.permissions import CustodyPermission
+
+# --- reads ---------------------------------------------------------------------------
+
+
+# --- writes --------------------------------------------------------------------------
+
+
+def _text(
+    data: Mapping[str, Any], name: str, errors: dict[str, list[str]], *, required: bool
+) -> Any:
+    value = data.get(name)
+    if isinstance(value, str):
+        value = value.strip()
+    if not value:
+        if required:
+            errors.setdefault(name, []).append("This field is required.")
+        return None
+    if len(value) > NAME_MAX:
+        errors.setdefault(name, []).append(f"Use at most {NAME_MAX} characters.")
+    elif not name_tokens(value):
+        errors.setdefault(name, []).append("Use letters.")
+    return value
+
+
+def check_person(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    a_number = normalize_a_number(data.get("a_number"))
+    if a_number is None:
+        errors["a_number"] = ["Use 8 or 9 digits, like A123456789 or 123-456-789."]
+    clean["a_number"] = a_number
+    for name in ("family_name", "given_name"):
+        clean[name] = _text(data, name, errors, required=True)
+    clean["middle_name"] = _text(data, "middle_name", errors, required=False)
+    born = data.get("date_of_birth")
+    if not isinstance(born, dt.date):
+        errors["date_of_birth"] = ["Give the date of birth, like 1990-04-30."]
+    elif born > dt.date.today() or born < dt.date(1900, 1, 1):
+        errors["date_of_birth"] = ["The date of birth must be in the past (after 1900)."]
+    clean["date_of_birth"] = born
+    if data.get("sex") not in set(DetaineeSex):
+        errors["sex"] = ["Choose male, female or unknown."]
+    clean["sex"] = data.get("sex")
+    gender = data.get("gender_identity") or None
+    if gender is not None and gender not in set(GenderIdentity):
+        errors["gender_identity"] = ["Choose one of the listed gender identities."]
+    clean["gender_identity"] = gender
+    for name, required in (("country_of_birth", True), ("country_of_citizenship", False)):
+        code = (data.get(name) or "").strip().upper() or None
+        if code is None and required:
+            errors[name] = ["Choose the country of birth."]
+        elif code is not None and not reference.is_country(code):
+            errors[name] = ["Use a two-letter country code such as MX or GT."]
+        clean[name] = code
+    clean["languages"] = _check_languages(data.get("languages") or [], errors)
+    clean["aliases"] = _check_aliases(data.get("aliases") or [], errors)
+    return clean, errors
+
+
+def _check_languages(items: Sequence[Any], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for item in items:
+        entry = {"code": item} if isinstance(item, str) else dict(item)
+        code = str(entry.get("code") or "").strip().lower()
+        if not reference.is_language(code):
+            errors.setdefault("languages", []).append(
+                f"{code or 'An empty code'} is not a language code (ISO 639, like es or mam)."
+            )
+        elif code not in {f["code"] for f in found}:
+            found.append(
+                {"code": code, "interpreter_needed": bool(entry.get("interpreter_needed"))}
+            )
+    return found
+
+
+def _check_aliases(items: Sequence[Any], errors: dict[str, list[str]]) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            errors.setdefault("aliases", []).append("Give each alias a family and given name.")
+            continue
+        local: dict[str, list[str]] = {}
+        family = _text(item, "family_name", local, required=True)
+        given = _text(item, "given_name", local, required=True)
+        if local:
+            errors.setdefault("aliases", []).append("Give each alias a family and given name.")
+        elif (family, given) not in {(a["family_name"], a["given_name"]) for a in found}:
+            found.append({"family_name": family, "given_name": given})
+    return found
+
+
+def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
+    """Record a person. 422 names the invalid fields; 409 names the existing record when
+    the A-number is already known."""
+    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="detainee")
+    clean, errors = check_person(data)
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work() as session:
+        existing = session.scalar(sa.select(Detainee).where(Detainee.a_number == clean["a_number"]))
+        if existing is not None:
+            raise Conflict(
+                f"A-number {clean['a_number']} is already recorded for detainee {existing.id}.",
+                existing_id=str(existing.id),
+                field="a_number",
+            )
+        person = Detainee(
+            **{k: v for k, v in clean.items() if k not in ("languages", "aliases")},
+            name_key=name_key(clean["family_name"], clean["given_name"]),
+        )
+        _set_languages(person, clean["languages"])
+        _set_aliases(person, clean["aliases"])
+        session.add(person)
+        session.flush()
+        audit.record(
+            actor=actor,
+            tag="custody:detainee:create",
+            subject_type="detainee",
+            subject_id=person.id,
+            changed_fields=[*clean.keys()],
+        )
+        return person
+
+
+def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) -> Detainee:
+    """Correct identity fields (everything but the A-number), aliases and languages."""
+    person = get_detainee(actor=actor, detainee_id=detainee_id)
+    authorize(
+        actor, CustodyPermission.DETAINEE_WRITE, subject_type="detainee", subject_id=detainee_id
+    )
+    merged = {**_as_data(person), **data, "a_number": person.a_number}
+    clean, errors = check_person(merged)
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work():
+        skip = ("languages", "aliases", "a_number")
+        changed = apply_changes(person, {k: v for k, v in clean.items() if k not in skip})
+        person.name_key = name_key(person.family_name, person.given_name)
+        if "languages" in data:
+            _set_languages(person, clean["languages"])
+            changed.append("languages")
+        if "aliases" in data:
+            _set_aliases(person, clean["aliases"])
+            changed.append("aliases")
+        audit.record(
+            actor=actor,
+            tag="custody:detainee:update",
+            subject_type="detainee",
+            subject_id=person.id,
+            changed_fields=changed,
+        )
+        return person
+
+
+def _as_data(person: Detainee) -> dict[str, Any]:
+    return {
+        "family_name": person.family_name,
+        "given_name": person.given_name,
+        "middle_name": person.middle_name,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "gender_identity": person.gender_identity,
+        "country_of_birth": person.country_of_birth,
+        "country_of_citizenship": person.country_of_citizenship,
+        "languages": [
+            {"code": lang.code, "interpreter_needed": lang.interpreter_needed}
+            for lang in person.languages
+        ],
+        "aliases": [
+            {"family_name": a.family_name, "given_name": a.given_name} for a in person.aliases
+        ],
+    }
+
+
+def _set_languages(person: Detainee, languages: list[dict[str, Any]]) -> None:
+    person.languages.clear()
+    db.session.flush()
+    for position, lang in enumerate(languages):
+        person.languages.append(DetaineeLanguage(position=position, **lang))
+
+
+def _set_aliases(person: Detainee, aliases: list[dict[str, str]]) -> None:
+    person.aliases.clear()
+    db.session.flush()
+    for alias in aliases:
+        person.aliases.append(
+            DetaineeAlias(**alias, name_key=name_key(alias["family_name"], alias["given_name"]))
+        )
+
+
+# --- alerts --------------------------------------------------------------------------
+
+
+def set_alert(*, actor: Actor, detainee_id: int, kind: str, active: bool) -> Detainee:
+    """A clinician starts or ends an alert custody staff act on (no clinical reason)."""
+    authorize(actor, CustodyPermission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
+    if kind not in set(AlertKind):
+        raise ValidationFailed({"kind": [f"Unknown alert {kind!r}."]})
+    person = get_detainee(actor=actor, detainee_id=detainee_id)
+    with unit_of_work():
+        _toggle_alert(actor, person, kind, active)
+        return person
+
+
+def _toggle_alert(actor: Actor, person: Detainee, kind: str, active: bool) -> None:
+    current = [a for a in person.active_alerts() if a.kind == kind]
+    if active and not current:
+        person.alerts.append(Alert(kind=kind, started_at=utcnow(), set_by_id=actor.user_id))
+    elif not active:
+        for alert in current:
+            alert.ended_at = utcnow()
+    audit.record(
+        actor=actor,
+        tag="custody:alert:start" if active else "custody:alert:end",
+        subject_type="detainee",
+        subject_id=person.id,
+        changed_fields=[kind],
+    )
+
+
+def set_alerts(*, actor: Actor, detainee_id: int, kinds: Iterable[str]) -> Detainee:
+    """Make the person's active alerts exactly `kinds` (one transaction, one audit entry
+    per alert started or ended)."""
+    wanted = set(kinds)
+    if unknown := wanted - set(AlertKind):
+        raise ValidationFailed({"kinds": [f"Unknown alert {', '.join(sorted(unknown))}."]})
+    authorize(actor, CustodyPermission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
+    person = get_detainee(actor=actor, detainee_id=detainee_id)
+    active = {a.kind for a in person.active_alerts()}
+    with unit_of_work():
+        for kind in sorted(wanted ^ active):
+            _toggle_alert(actor, person, kind, kind in wanted)
+        return person

@@ -1,0 +1,73 @@
+"""Forms for the restrictive-housing pages. Choices come from the service's lists so the
+pages, the API and the service agree on the allowed values."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+from core.forms import choices
+from custody.restrictive.services import DECISIONS, KINDS, METHODS, OBSERVATIONS
+
+NO_CLINICAL = "State the custody reason only: no diagnoses or clinical details."
+
+
+class PlacementForm(FlaskForm):
+    booking = SelectField("Person", validators=[DataRequired(message="Choose the person.")])
+    kind = SelectField(
+        "Kind of placement",
+        choices=choices([("", "Choose…"), *((str(k), v) for k, v in KINDS.items())]),
+        validators=[DataRequired(message="Choose administrative or disciplinary.")],
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired(message="Give the reason for the placement."), Length(max=2000)],
+        description=NO_CLINICAL,
+    )
+    bed = SelectField(
+        "Bed in a restrictive-housing unit",
+        validators=[Optional()],
+        description="Optional: the person is moved to this bed now.",
+    )
+
+
+class CheckForm(FlaskForm):
+    """The one-tap check: a single button; `back` says which page to return to."""
+
+    observation = HiddenField(default="observed", validators=[AnyOf(list(OBSERVATIONS))])
+    back = HiddenField(default="placement", validators=[AnyOf(["placement", "facility"])])
+
+
+class ReviewForm(FlaskForm):
+    decision = SelectField(
+        "Decision",
+        choices=choices([("", "Choose…"), *DECISIONS.items()]),
+        validators=[DataRequired(message="Choose continue or release.")],
+    )
+    note = TextAreaField(
+        "Reasons",
+        validators=[DataRequired(message="Give the review's reasons."), Length(max=2000)],
+        description=NO_CLINICAL,
+    )
+
+
+class NotificationForm(FlaskForm):
+    recipient = StringField(
+        "Who was notified",
+        validators=[DataRequired(message="Say who was notified."), Length(max=200)],
+        description="Name and office, e.g. Field Office Director, San Antonio.",
+    )
+    method = SelectField(
+        "How",
+        choices=choices([("", "Choose…"), *METHODS.items()]),
+        validators=[DataRequired(message="Choose how the field office was notified.")],
+    )
+
+
+class ReleaseForm(FlaskForm):
+    note = TextAreaField(
+        "Reason for release",
+        validators=[DataRequired(message="Give the reason for release."), Length(max=2000)],
+        description=NO_CLINICAL,
+    )

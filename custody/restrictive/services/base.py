@@ -1,0 +1,44 @@
+"""What restrictive housing's services share: the rules it keeps clocks for, the kinds,
+decisions, observations and notification methods, and the audit tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from custody.restrictive.models import PlacementKind
+
+CHECK_RULE = "restrictive-housing-check"
+REVIEW_RULE = "restrictive-housing-review"
+NOTIFY_RULE = "restrictive-housing-notification"
+RULES = (CHECK_RULE, REVIEW_RULE, NOTIFY_RULE)
+SUBJECT = "placement"
+DEFAULT_CHECK_LIMIT = dt.timedelta(minutes=30)
+
+KINDS = {
+    PlacementKind.ADMINISTRATIVE: "Administrative",
+    PlacementKind.DISCIPLINARY: "Disciplinary",
+}
+DECISIONS = {"continue": "Continue the placement", "release": "Release from restrictive housing"}
+# What an officer saw, never why: free text could carry clinical content.
+OBSERVATIONS = {
+    "observed": "Observed, no concern",
+    "asleep": "Asleep, breathing observed",
+    "no_response": "No response (escalated)",
+    "needs_attention": "Needs attention (escalated)",
+}
+METHODS = {
+    "email": "Email",
+    "phone": "Telephone",
+    "fax": "Fax",
+    "letter": "Letter",
+    "in_person": "In person",
+}
+
+
+class Tag(StrEnum):
+    PLACE = "custody:restrictive:place"
+    CHECK = "custody:restrictive:check"
+    REVIEW = "custody:restrictive:review"
+    NOTIFY = "custody:restrictive:notify"
+    RELEASE = "custody:restrictive:release"

@@ -1,0 +1,401 @@
+"""Writing restrictive housing: placement, checks, reviews, field-office notifications and
+release, each in one unit of work with its audit entry and clocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.access import authorize, authorize_found
+from core.actor import Actor
+from core.db import db, lock_for_update, unit_of_work, utcnow
+from core.errors import Conflict, ValidationFailed
+from core.permissions import Permission
+from custody.bookings.models import Booking, BookingStatus
+from custody.bookings.services import writable_booking
+from custody.common import checked_time
+from custody.facilities.models import Bed, UnitKind
+from custody.housing import assignment as housing
+from custody.permissions import CustodyPermission
+from custody.restrictive.models import (
+    FieldOfficeNotification,
+    ObservationCheck,
+    PlacementReview,
+    RestrictivePlacement,
+)
+from custody.restrictive.services.base import (
+    CHECK_RULE,
+    DECISIONS,
+    KINDS,
+    METHODS,
+    NOTIFY_RULE,
+    OBSERVATIONS,
+    REVIEW_RULE,
+    RULES,
+    SUBJECT,
+    Tag,
+)
+from custody.rules import clocks
+from custody.rules.models import ClockStart
+
+# --- validation ----------------------------------------------------------------------
+
+
+def _when(value: Any, name: str, errors: dict[str, list[str]]) -> dt.datetime:
+    """The time given, or now when none (or when it is refused: the error says so)."""
+    return checked_time(value, name, errors) or utcnow()
+
+
+def _choice(value: Any, allowed: dict[Any, str], name: str, errors: dict[str, list[str]]) -> str:
+    text = str(value or "").strip().lower()
+    if text not in allowed:
+        errors[name] = [f"Choose one of: {', '.join(str(k) for k in allowed)}."]
+    return text
+
+
+def _text(value: Any, name: str, errors: dict[str, list[str]], *, limit: int, what: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        errors[name] = [f"Give {what}."]
+    elif len(text) > limit:
+        errors[name] = [f"Use at most {limit} characters."]
+    return text
+
+
+def _not_before(
+    when: dt.datetime, start: dt.datetime, name: str, message: str, errors: dict[str, list[str]]
+) -> None:
+    if name not in errors and when < start:
+        errors.setdefault(name, []).append(message)
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationFailed(errors)
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def _writable(actor: Actor, placement_id: int, permission: Permission) -> RestrictivePlacement:
+    """Permission first (403 whatever exists), then the placement (404), then its
+    facility (403 for a user limited to another facility). Checked as `get_placement`
+    does, without its eager loads (the write locks and refreshes the row anyway)."""
+    authorize(actor, permission, subject_type=SUBJECT, subject_id=placement_id)
+    placement = authorize_found(
+        actor,
+        CustodyPermission.DETAINEE_READ,
+        db.session.get(RestrictivePlacement, placement_id),
+        facility_of=lambda p: p.booking.facility_id,
+        subject_type=SUBJECT,
+        subject_id=placement_id,
+        missing=f"No restrictive-housing placement {placement_id}.",
+    )
+    authorize(
+        actor,
+        permission,
+        facility_id=placement.booking.facility_id,
+        check_facility=True,
+        subject_type=SUBJECT,
+        subject_id=placement_id,
+    )
+    return placement
+
+
+def _lock_open(session: Session, placement: RestrictivePlacement) -> RestrictivePlacement:
+    lock_for_update(session, RestrictivePlacement, [placement.id])
+    session.refresh(placement)
+    if placement.released_at is not None:
+        raise Conflict(
+            f"Placement {placement.id} was released at {placement.released_at:%Y-%m-%d %H:%M} UTC.",
+            rule="placement_released",
+        )
+    return placement
+
+
+def _last_check_at(placement_id: int) -> dt.datetime | None:
+    return db.session.scalar(
+        sa.select(sa.func.max(ObservationCheck.checked_at)).where(
+            ObservationCheck.placement_id == placement_id
+        )
+    )
+
+
+def _not_before_last_check(placement_id: int, when: dt.datetime, name: str, message: str) -> None:
+    """422 on `name` when `when` lies before the placement's last check (`message` is
+    formatted with that check's time)."""
+    last = _last_check_at(placement_id)
+    if last is not None and when < last:
+        raise ValidationFailed({name: [message.format(last)]})
+
+
+def _restrictive_bed(bed_id: Any, booking: Booking, errors: dict[str, list[str]]) -> int | None:
+    if bed_id in (None, ""):
+        return None
+    try:
+        number = int(bed_id)
+    except (TypeError, ValueError):
+        number = 0
+    bed = db.session.get(Bed, number) if 0 < number < 2**31 else None
+    if bed is None or bed.unit.facility_id != booking.facility_id:
+        errors["bed_id"] = ["Choose a bed in this facility."]
+        return None
+    if bed.unit.kind != UnitKind.RESTRICTIVE:
+        errors["bed_id"] = [f"Bed {bed.label} is not in a restrictive-housing unit."]
+        return None
+    return bed.id
+
+
+def place_in_restrictive_housing(
+    *,
+    actor: Actor,
+    booking_id: int,
+    kind: str,
+    reason: str,
+    placed_at: dt.datetime | None = None,
+    bed_id: int | None = None,
+) -> RestrictivePlacement:
+    """A supervisor places a person in restrictive housing: 409 if already placed or the
+    booking is not active. Opens the check, review and notification clocks; with
+    `bed_id`, moves the person to that bed of a restrictive unit in the same unit of
+    work (so a refused bed undoes the placement too)."""
+    authorize(
+        actor, CustodyPermission.CUSTODY_SUPERVISE, subject_type="booking", subject_id=booking_id
+    )
+    booking = writable_booking(actor, booking_id)
+    errors: dict[str, list[str]] = {}
+    kind = _choice(kind, KINDS, "kind", errors)
+    reason = _text(reason, "reason", errors, limit=2000, what="the reason for the placement")
+    when = _when(placed_at, "placed_at", errors)
+    _not_before(when, booking.booked_at, "placed_at", "Placement comes after arrival.", errors)
+    bed = _restrictive_bed(bed_id, booking, errors)
+    _raise(errors)
+    with unit_of_work() as session:
+        lock_for_update(session, Booking, [booking.id])
+        session.refresh(booking)
+        if booking.status not in (BookingStatus.BOOKED, BookingStatus.HOUSED):
+            raise Conflict(f"The booking is {booking.status}.", rule="booking_not_active")
+        if (current := housing.open_placement(booking.id)) is not None:
+            raise Conflict(
+                f"The person is already in restrictive housing (placement {current.id}).",
+                existing_id=str(current.id),
+            )
+        placement = RestrictivePlacement(
+            booking=booking, kind=kind, reason=reason, placed_at=when, placed_by_id=actor.user_id
+        )
+        session.add(placement)
+        try:
+            session.flush()
+        except sa.exc.IntegrityError as err:  # the partial unique index caught a race
+            raise Conflict("The person is already in restrictive housing.") from err
+        clocks.open_clocks(
+            booking, ClockStart.PLACEMENT, when, subject_type=SUBJECT, subject_id=placement.id
+        )
+        if bed is not None:
+            _assign(actor, booking.id, bed)
+        audit.record(
+            actor=actor,
+            tag=Tag.PLACE,
+            subject_type=SUBJECT,
+            subject_id=placement.id,
+            changed_fields=["booking_id", "kind", "reason", "placed_at"]
+            + (["bed_id"] if bed else []),
+        )
+        return placement
+
+
+def _assign(actor: Actor, booking_id: int, bed_id: int) -> None:
+    try:
+        housing.assign_bed(actor=actor, booking_id=booking_id, bed_id=bed_id)
+    except Conflict as err:  # shown next to the bed on the page
+        err.details.setdefault("field", "bed_id")
+        raise
+
+
+def record_check(
+    *,
+    actor: Actor,
+    placement_id: int,
+    checked_at: dt.datetime | None = None,
+    observation: str = "observed",
+) -> ObservationCheck:
+    """An officer saw the person: closes the open check clock and opens the next one,
+    due 30 minutes later."""
+    placement = _writable(actor, placement_id, CustodyPermission.DETAINEE_WRITE)
+    errors: dict[str, list[str]] = {}
+    observation = _choice(observation or "observed", OBSERVATIONS, "observation", errors)
+    when = _when(checked_at, "checked_at", errors)
+    _not_before(when, placement.placed_at, "checked_at", "A check comes after placement.", errors)
+    _raise(errors)
+    with unit_of_work() as session:
+        placement = _lock_open(session, placement)
+        _not_before_last_check(
+            placement.id, when, "checked_at", "A later check ({:%Y-%m-%d %H:%M} UTC) is recorded."
+        )
+        check = ObservationCheck(
+            placement=placement, checked_at=when, officer_id=actor.user_id, observation=observation
+        )
+        _log(actor, placement, check, when, "check", Tag.CHECK, ["checked_at", "observation"])
+        return check
+
+
+_RULE_OF = {"check": CHECK_RULE, "review": REVIEW_RULE, "notification": NOTIFY_RULE}
+
+
+def _log(
+    actor: Actor,
+    placement: RestrictivePlacement,
+    row: ObservationCheck | PlacementReview | FieldOfficeNotification,
+    when: dt.datetime,
+    what: str,
+    tag: Tag,
+    fields: list[str],
+    *,
+    repeat: bool = True,
+) -> None:
+    """Store a check, review or notification (`what`): it closes the open clock of its
+    rule, met by `<what>:<id>`, which opens the next unless `repeat` is False; audited."""
+    db.session.add(row)
+    db.session.flush()
+    _close(placement, _RULE_OF[what], when, f"{what}:{row.id}", repeat=repeat)
+    audit.record(
+        actor=actor, tag=tag, subject_type=SUBJECT, subject_id=placement.id, changed_fields=fields
+    )
+
+
+def _close(
+    placement: RestrictivePlacement, rule: str, when: dt.datetime, by: str, repeat: bool = True
+) -> None:
+    clocks.close_clocks(
+        placement.booking,
+        rule,
+        when,
+        by,
+        subject_type=SUBJECT,
+        subject_id=placement.id,
+        repeat=repeat,
+    )
+
+
+def record_review(
+    *,
+    actor: Actor,
+    placement_id: int,
+    decision: str,
+    note: str,
+    reviewed_at: dt.datetime | None = None,
+) -> PlacementReview:
+    """A supervisor reviews the placement: closes the review clock, and either opens the
+    next (due 7 days after this review) or, on `release`, releases."""
+    placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
+    errors: dict[str, list[str]] = {}
+    decision = _choice(decision, DECISIONS, "decision", errors)
+    note = _text(note, "note", errors, limit=2000, what="the review's reasons")
+    when = _when(reviewed_at, "reviewed_at", errors)
+    _not_before(when, placement.placed_at, "reviewed_at", "A review comes after placement.", errors)
+    _raise(errors)
+    with unit_of_work() as session:
+        placement = _lock_open(session, placement)
+        review = PlacementReview(
+            placement=placement,
+            reviewed_at=when,
+            reviewer_id=actor.user_id,
+            decision=decision,
+            note=note,
+        )
+        fields = ["decision", "note", "reviewed_at"]
+        _log(
+            actor,
+            placement,
+            review,
+            when,
+            "review",
+            Tag.REVIEW,
+            fields,
+            repeat=decision == "continue",
+        )
+        if decision == "release":
+            end_placement(actor, placement, when, note)
+        return review
+
+
+def record_notification(
+    *,
+    actor: Actor,
+    placement_id: int,
+    recipient: str,
+    method: str,
+    notified_at: dt.datetime | None = None,
+) -> FieldOfficeNotification:
+    """A supervisor notified the field office: closes the open notification clock; the
+    series goes on (30, 60, 90 … days after placement) until release."""
+    placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
+    errors: dict[str, list[str]] = {}
+    recipient = _text(recipient, "recipient", errors, limit=200, what="who was notified")
+    method = _choice(method, METHODS, "method", errors)
+    when = _when(notified_at, "notified_at", errors)
+    _not_before(
+        when, placement.placed_at, "notified_at", "A notification comes after placement.", errors
+    )
+    _raise(errors)
+    with unit_of_work() as session:
+        placement = _lock_open(session, placement)
+        notification = FieldOfficeNotification(
+            placement=placement,
+            notified_at=when,
+            notified_by_id=actor.user_id,
+            recipient=recipient,
+            method=method,
+        )
+        fields = ["notified_at", "recipient", "method"]
+        _log(actor, placement, notification, when, "notification", Tag.NOTIFY, fields)
+        return notification
+
+
+def release_from_restrictive_housing(
+    *,
+    actor: Actor,
+    placement_id: int,
+    note: str,
+    released_at: dt.datetime | None = None,
+) -> RestrictivePlacement:
+    """A supervisor ends the placement: every open clock of its three series closes
+    (met by `released`) and none opens again. The bed is not changed: move the person
+    with a housing assignment."""
+    placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
+    errors: dict[str, list[str]] = {}
+    note = _text(note, "note", errors, limit=2000, what="the reason for release")
+    when = _when(released_at, "released_at", errors)
+    _not_before(when, placement.placed_at, "released_at", "Release comes after placement.", errors)
+    _raise(errors)
+    with unit_of_work() as session:
+        placement = _lock_open(session, placement)
+        _not_before_last_check(
+            placement.id,
+            when,
+            "released_at",
+            "A check at {:%Y-%m-%d %H:%M} UTC comes after this time.",
+        )
+        end_placement(actor, placement, when, note)
+        return placement
+
+
+def end_placement(
+    actor: Actor, placement: RestrictivePlacement, when: dt.datetime, note: str
+) -> None:
+    """End a placement and its clock series (inside the caller's unit of work)."""
+    placement.released_at, placement.release_note = when, note
+    placement.released_by_id = actor.user_id
+    for rule in RULES:
+        _close(placement, rule, when, "released", repeat=False)
+    audit.record(
+        actor=actor,
+        tag=Tag.RELEASE,
+        subject_type=SUBJECT,
+        subject_id=placement.id,
+        changed_fields=["released_at", "release_note"],
+    )

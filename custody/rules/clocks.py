@@ -1,0 +1,166 @@
+"""Compliance clocks: opened from the facility's rule set, closed by the records that
+meet them, and judged (due, due soon, overdue, met, met late) when read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from core.db import db, utcnow
+from custody.bookings.models import Booking
+from custody.facilities.models import Facility
+from custody.rules.models import ComplianceClock, ComplianceRule, RepeatAnchor
+
+DUE_SOON_SHARE = 0.25  # the last quarter of a clock's time is "due soon"
+
+
+class ClockState(StrEnum):
+    DUE = "due"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    MET = "met"
+    MET_LATE = "met_late"
+
+
+def state(clock: ComplianceClock, now: dt.datetime | None = None) -> ClockState:
+    if clock.met_at is not None:
+        return ClockState.MET if clock.met_at <= clock.due_at else ClockState.MET_LATE
+    now = now or utcnow()
+    if now > clock.due_at:
+        return ClockState.OVERDUE
+    span = clock.due_at - clock.started_at
+    if clock.due_at - now <= span * DUE_SOON_SHARE:
+        return ClockState.DUE_SOON
+    return ClockState.DUE
+
+
+def rules_for(facility: Facility, starts_on: str) -> Sequence[ComplianceRule]:
+    return db.session.scalars(
+        sa.select(ComplianceRule)
+        .where(
+            ComplianceRule.standards_set_id == facility.standards_set_id,
+            ComplianceRule.starts_on == starts_on,
+            ComplianceRule.is_active.is_(True),
+            ComplianceRule.limit_minutes.is_not(None),
+        )
+        .order_by(ComplianceRule.limit_minutes, ComplianceRule.rule)
+    ).all()
+
+
+def open_clocks(
+    booking: Booking,
+    starts_on: str,
+    started_at: dt.datetime,
+    *,
+    subject_type: str | None = None,
+    subject_id: object = None,
+) -> list[ComplianceClock]:
+    """Open one clock per active rule of the booking's facility that this event starts.
+    Call inside the caller's unit of work."""
+    opened = []
+    for rule in rules_for(booking.facility, starts_on):
+        clock = ComplianceClock(
+            booking=booking,
+            facility_id=booking.facility_id,
+            rule=rule.rule,
+            subject_type=subject_type,
+            subject_id=None if subject_id is None else str(subject_id),
+            started_at=started_at,
+            due_at=started_at + dt.timedelta(minutes=rule.limit_minutes or 0),
+        )
+        db.session.add(clock)
+        opened.append(clock)
+    db.session.flush()
+    return opened
+
+
+def close_clocks(
+    booking: Booking,
+    rule: str,
+    met_at: dt.datetime,
+    met_by: str,
+    *,
+    subject_type: str | None = None,
+    subject_id: object = None,
+    repeat: bool = True,
+) -> list[ComplianceClock]:
+    """Close the booking's open clocks of `rule` (for one subject when given) and, for a
+    repeating rule, open the next one. `repeat=False` ends the series (a release)."""
+    query = sa.select(ComplianceClock).where(
+        ComplianceClock.booking_id == booking.id,
+        ComplianceClock.rule == rule,
+        ComplianceClock.met_at.is_(None),
+    )
+    if subject_type is not None:
+        query = query.where(
+            ComplianceClock.subject_type == subject_type,
+            ComplianceClock.subject_id == str(subject_id),
+        )
+    closed = list(db.session.scalars(query).all())
+    if not closed:
+        return closed
+    definition = _rule(booking, rule)
+    for clock in closed:
+        clock.met_at, clock.met_by = met_at, met_by
+        if repeat and definition is not None and definition.repeat_minutes:
+            _open_next(clock, definition, met_at)
+    db.session.flush()
+    return closed
+
+
+def _rule(booking: Booking, rule: str) -> ComplianceRule | None:
+    return db.session.scalar(
+        sa.select(ComplianceRule).where(
+            ComplianceRule.standards_set_id == booking.facility.standards_set_id,
+            ComplianceRule.rule == rule,
+        )
+    )
+
+
+def _open_next(clock: ComplianceClock, rule: ComplianceRule, met_at: dt.datetime) -> None:
+    step = dt.timedelta(minutes=rule.repeat_minutes or 0)
+    if rule.repeat_anchor == RepeatAnchor.PREVIOUS:
+        started, due = met_at, met_at + step
+    else:  # counted from the series' start: 14, 30, 60, 90 days after placement
+        origin = _series_origin(clock)
+        due = origin + step
+        while due <= clock.due_at:
+            due += step
+        started = clock.due_at
+    db.session.add(
+        ComplianceClock(
+            booking_id=clock.booking_id,
+            facility_id=clock.facility_id,
+            rule=clock.rule,
+            subject_type=clock.subject_type,
+            subject_id=clock.subject_id,
+            started_at=started,
+            due_at=due,
+        )
+    )
+
+
+def _series_origin(clock: ComplianceClock) -> dt.datetime:
+    first = db.session.scalar(
+        sa.select(sa.func.min(ComplianceClock.started_at)).where(
+            ComplianceClock.booking_id == clock.booking_id,
+            ComplianceClock.rule == clock.rule,
+            ComplianceClock.subject_type == clock.subject_type,
+            ComplianceClock.subject_id == clock.subject_id,
+        )
+    )
+    return first or clock.started_at
+
+
+def deadlines(booking: Booking) -> dict[str, str]:
+    """`<rule>_due` → the earliest open due time (ISO), for the booking's API body
+    (`intake-health-screening` is `health_screening_due`, as the contract names it)."""
+    found: dict[str, str] = {}
+    for clock in sorted(booking.clocks, key=lambda c: c.due_at):
+        if clock.met_at is None:
+            key = clock.rule.removeprefix("intake-").replace("-", "_") + "_due"
+            found.setdefault(key, clock.due_at.isoformat())
+    return found

@@ -1,0 +1,71 @@
+"""Synthetic demo data (`custodia seed-demo`): facilities, one user per role, people."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from core import audit
+from core.actor import Actor
+from core.db import db, unit_of_work
+from core.permissions import Role
+from custody.bookings.models import Booking
+from custody.housing.models import BedAssignment
+from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
+from custody.seed.people import seed_people
+
+__all__ = ["DEMO_PASSWORDS", "SeedReport", "seed_demo"]
+
+
+@dataclass
+class SeedReport:
+    facilities: int = 0
+    beds: int = 0
+    detainees: int = 0
+    bookings: int = 0
+    housed: int = 0
+    users: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        lines = [
+            f"seeded {self.facilities} facilities, {self.beds} beds, {self.detainees} people "
+            f"({self.bookings} in custody, {self.housed} housed)",
+            "demo logins (synthetic; for local use only):",
+        ]
+        lines += [f"  {user:<12} {password}" for user, password in self.users.items()]
+        return "\n".join(lines)
+
+
+def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
+    """Idempotent: existing facilities and users are kept; people are added up to N."""
+    rng = random.Random(seed)  # noqa: S311 (synthetic demo data, not secrets)
+    report = SeedReport()
+    with unit_of_work():
+        for spec in DEMO_FACILITIES:
+            report.beds += seed_facility(actor, spec)
+            report.facilities += 1
+        for role in Role:
+            seed_user(actor, role)
+            report.users[role.value] = DEMO_PASSWORDS[role]
+        report.detainees = seed_people(actor, rng, detainees)
+        report.bookings, report.housed = _in_custody()
+        audit.record(
+            actor=actor,
+            tag="custody:seed:demo",
+            subject_type="seed",
+            subject_id=seed,
+            changed_fields=["facilities", "users", "detainees"],
+        )
+    return report
+
+
+def _in_custody() -> tuple[int, int]:
+    active = sa.select(sa.func.count()).select_from(Booking).where(Booking.status != "released")
+    housed = (
+        sa.select(sa.func.count())
+        .select_from(BedAssignment)
+        .where(BedAssignment.ended_at.is_(None))
+    )
+    return db.session.scalar(active) or 0, db.session.scalar(housed) or 0

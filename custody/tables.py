@@ -1,0 +1,10 @@
+"""Every custody table, imported for SQLAlchemy's metadata (Alembic's env, the app)."""
+
+from custody.bookings import models as bookings
+from custody.facilities import models as facilities
+from custody.housing import models as housing
+from custody.people import models as people
+from custody.restrictive import models as restrictive
+from custody.rules import models as rules
+
+__all__ = ["bookings", "facilities", "housing", "people", "restrictive", "rules"]
