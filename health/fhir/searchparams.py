@@ -258,6 +258,14 @@ DEFINITIONS: dict[str, tuple[SearchParam, ...]] = {
         _p("insurer", "reference", "insurer"),
         _p("encounter", "reference", "item.encounter"),
     ),
+    "Basic": (
+        _p("identifier", "token", "identifier"),
+        _p("patient", "reference", "subject", target="Patient"),
+        _p("subject", "reference", "subject"),
+        _p("code", "token", "code"),
+        _p("created", "date", "created"),
+        _p("author", "reference", "author"),
+    ),
     "ExplanationOfBenefit": (
         _p("identifier", "token", "identifier"),
         _p("patient", "reference", "patient", target="Patient"),

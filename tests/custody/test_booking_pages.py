@@ -7,9 +7,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from core.actor import Actor
 from core.db import db
 from custody.bookings.models import Booking
 from custody.people.models import Detainee
+from custody.people.services import set_alert
 from tests.helpers import NONE, csrf_token, last_event
 
 INTAKE = {
@@ -167,14 +169,26 @@ def test_stale_housing_form_is_refused(client, make, officer):
 
 def test_officer_pages_show_alerts_not_clinical_content(client, make, officer):
     booking = make.booking(facility=officer["facility"])
-    from core.actor import Actor
-    from custody.people.services import set_alert
-
     set_alert(
         actor=Actor.system("t"), detainee_id=booking.detainee_id, kind="suicide_watch", active=True
     )
-    page = client.get(f"/bookings/{booking.id}")
-    assert "Suicide watch" in page.text
+    # Clinical content in the person's health record: a diagnosis and a clinical note.
+    clinician = make.headers("clinician")
+    a_number = booking.detainee.a_number
+    found = client.get(f"/fhir/Patient?identifier={a_number}", headers=clinician).json
+    patient = found["entry"][0]["resource"]["id"]
+    condition = {
+        "resourceType": "Condition",
+        "subject": {"reference": f"Patient/{patient}"},
+        "code": {"text": "Major depressive disorder, recurrent severe"},
+        "note": [{"text": "Reports command hallucinations since Tuesday"}],
+    }
+    created = client.post("/fhir/Condition", json=condition, headers=clinician)
+    assert created.status_code == 201, created.text
+    for url in (f"/bookings/{booking.id}", f"/detainees/{booking.detainee_id}"):
+        page = client.get(url)
+        assert page.status_code == 200 and "Suicide watch" in page.text, url
+        assert "depressive" not in page.text and "hallucinations" not in page.text, url
 
 
 def test_people_search(client, make, officer):

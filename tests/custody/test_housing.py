@@ -164,7 +164,11 @@ def test_lower_bunk_alert_is_met_by_a_lower_bunk(app, make, place):
         active=True,
     )
     bed = make.bed(unit=place["unit"], is_lower_bunk=True)
-    housing.assign_bed(actor=make.actor("officer"), booking_id=place["booking"].id, bed_id=bed.id)
+    assignment = housing.assign_bed(
+        actor=make.actor("officer"), booking_id=place["booking"].id, bed_id=bed.id
+    )
+    assert assignment.bed_id == bed.id and assignment.ended_at is None
+    assert assignment.overridden_rules in (None, []) and place["booking"].status == "housed"
 
 
 @pytest.mark.parametrize(
@@ -185,11 +189,11 @@ def test_special_units_need_an_order(app, make, place, kind, rule, order):
             kind=order,
             active=True,
         )
-        housing.assign_bed(
-            actor=make.actor("officer"),
-            booking_id=place["booking"].id,
-            bed_id=make.bed(unit=unit).id,
+        bed = make.bed(unit=unit)
+        assignment = housing.assign_bed(
+            actor=make.actor("officer"), booking_id=place["booking"].id, bed_id=bed.id
         )
+        assert assignment.bed_id == bed.id and not assignment.overridden_rules
 
 
 def test_released_booking_cannot_be_housed(app, make, place):
