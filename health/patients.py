@@ -1,62 +1,119 @@
-"""The link between custody and the health record: a booking creates or links the
-person's FHIR Patient (identified by the A-number) and the facility's Organization and
-Location, so clinical data written anywhere finds its person and place.
+"""Health's service interface for custody: a booking creates or links the person's FHIR
+Patient (identified by the A-number) and the facility's Organization and Location, so
+clinical data written anywhere finds its person and place.
+
+Custody calls `ensure_patient` with plain typed values (`PatientDemographics`,
+`FacilityRef`); health never imports custody. The call needs `health:patient:link`
+(granted to the roles that book people), which writes exactly those resources through
+the link's own path in `health.fhir.services` — never health:record:write, never the
+FHIR API, never a clinical read. It runs inside the caller's unit of work and writes
+one audit entry tagged `health:patient:link` naming the Patient, with the references
+of what it wrote (no content).
 
 The identifier systems live under the configurable canonical base (`FHIR_BASE`):
-`{base}/sid/a-number` for people, `{base}/sid/facility-code` for facilities. The link
-runs inside the booking's transaction and is audited in the booking officer's name;
-the officer needs no clinical permission for it (they never see clinical content).
+`{base}/sid/a-number` for people, `{base}/sid/facility-code` for facilities.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from core import audit
+from core.access import authorize
 from core.actor import Actor
-from custody.bookings.models import Booking
-from custody.facilities.models import Facility
-from health.fhir import services, store
+from core.db import unit_of_work
+from health.fhir import services
+from health.fhir.store import Stored
+from health.permissions import HealthPermission
 
-GENDER = {"male": "male", "female": "female", "unknown": "unknown"}
+LINK_TAG = str(HealthPermission.PATIENT_LINK)
+# FHIR administrative gender; anything else is recorded as unknown
+GENDERS = frozenset({"male", "female", "other", "unknown"})
 
 
-def _system(name: str) -> str:
-    return f"{services.fhir_base()}/sid/{name}"
+@dataclass(frozen=True)
+class PatientDemographics:
+    """Who is booked: the A-number (9 digits) identifies the Patient."""
+
+    a_number: str
+    family_name: str
+    given_name: str
+    birth_date: dt.date
+    gender: str  # male, female, other or unknown
 
 
-def facility_id(facility: Facility) -> str:
+@dataclass(frozen=True)
+class FacilityRef:
+    """The facility the person is booked into (its code names its FHIR resources)."""
+
+    code: str
+    name: str
+    is_active: bool
+    phone: str
+    address_line: str
+    city: str
+    state: str
+    postal_code: str
+
+
+@dataclass(frozen=True)
+class PatientRef:
+    """The person's FHIR Patient."""
+
+    id: str
+
+    @property
+    def reference(self) -> str:
+        return f"Patient/{self.id}"
+
+
+def facility_organization_id(code: str) -> str:
     """The FHIR id of a facility's Organization and Location: `facility-<code>`."""
-    return f"facility-{facility.code.lower()}"
+    return f"{services.FACILITY_ID_PREFIX}{code.lower()}"
 
 
-def _current(resource_type: str, resource_id: str) -> dict[str, Any] | None:
-    """The stored document, to compare with (not a read anyone audits: nobody sees it);
-    None when unknown or deleted (written again)."""
-    stored = store.current(resource_type, resource_id)
-    return json.loads(stored.text) if stored is not None and stored.text else None
+def ensure_patient(
+    *, actor: Actor, person: PatientDemographics, facility: FacilityRef
+) -> PatientRef:
+    """The booked person's Patient: found by A-number (never duplicated, whatever the
+    number of bookings), created when missing; its managing organization follows the
+    facility, whose Organization and Location are written when they changed. Call it
+    inside the booking's unit of work (it joins it)."""
+    authorize(actor, HealthPermission.PATIENT_LINK, subject_type="Patient")
+    with unit_of_work():
+        written = [
+            services.link_place(actor=actor, document=document)
+            for document in _facility_documents(facility)
+        ]
+        patient_id, stored = services.link_patient(
+            actor=actor,
+            a_number=person.a_number,
+            family_name=person.family_name,
+            given_name=person.given_name,
+            birth_date=person.birth_date.isoformat(),
+            gender=person.gender if person.gender in GENDERS else "unknown",
+            organization_ref=f"Organization/{facility_organization_id(facility.code)}",
+        )
+        audit.record(
+            actor=actor,
+            tag=LINK_TAG,
+            subject_type="Patient",
+            subject_id=patient_id,
+            changed_fields=_references([*written, stored]),
+        )
+    return PatientRef(patient_id)
 
 
-def _put_if_changed(actor: Actor, document: dict[str, Any]) -> None:
-    current = _current(document["resourceType"], document["id"])
-    if current is not None:
-        current.pop("meta", None)
-        if current == document:
-            return
-    services.update(
-        actor=actor,
-        resource_type=document["resourceType"],
-        resource_id=document["id"],
-        document=document,
-    )
+def _references(items: list[Stored | None]) -> list[str]:
+    return [item.reference for item in items if item is not None]
 
 
-def ensure_facility(*, actor: Actor, facility: Facility) -> str:
-    """Organization and Location for the facility (written again only when changed);
-    returns the Organization reference."""
-    fid = facility_id(facility)
-    identifier = [{"system": _system("facility-code"), "value": facility.code}]
+def _facility_documents(facility: FacilityRef) -> list[dict[str, Any]]:
+    """The facility's Organization and Location."""
+    fid = facility_organization_id(facility.code)
+    identifier = [{"system": f"{services.fhir_base()}/sid/facility-code", "value": facility.code}]
     telecom = [{"system": "phone", "value": facility.phone}]
     address = {
         "line": [facility.address_line],
@@ -65,48 +122,24 @@ def ensure_facility(*, actor: Actor, facility: Facility) -> str:
         "postalCode": facility.postal_code,
         "country": "US",
     }
-    _put_if_changed(
-        actor,
-        {
-            "resourceType": "Organization",
-            "id": fid,
-            "identifier": identifier,
-            "active": facility.is_active,
-            "name": facility.name,
-            "telecom": telecom,
-            "address": [address],
-        },
-    )
-    _put_if_changed(
-        actor,
-        {
-            "resourceType": "Location",
-            "id": fid,
-            "identifier": identifier,
-            "status": "active" if facility.is_active else "inactive",
-            "name": facility.name,
-            "mode": "instance",
-            "telecom": telecom,
-            "address": address,
-            "managingOrganization": {"reference": f"Organization/{fid}"},
-        },
-    )
-    return f"Organization/{fid}"
-
-
-def link_booking(*, actor: Actor, booking: Booking) -> str:
-    """The booked person's Patient id: found by A-number (never duplicated, whatever
-    the number of bookings), created when missing; its managing organization follows
-    the facility. Call inside the booking's unit of work."""
-    linker = dataclasses.replace(actor, is_system=True)
-    organization = ensure_facility(actor=linker, facility=booking.facility)
-    person = booking.detainee
-    return services.ensure_patient(
-        actor=linker,
-        a_number=person.a_number,
-        family_name=person.family_name,
-        given_name=person.given_name,
-        birth_date=person.date_of_birth.isoformat(),
-        gender=GENDER.get(person.sex, "unknown"),
-        organization_ref=organization,
-    )
+    organization = {
+        "resourceType": "Organization",
+        "id": fid,
+        "identifier": identifier,
+        "active": facility.is_active,
+        "name": facility.name,
+        "telecom": telecom,
+        "address": [address],
+    }
+    location = {
+        "resourceType": "Location",
+        "id": fid,
+        "identifier": identifier,
+        "status": "active" if facility.is_active else "inactive",
+        "name": facility.name,
+        "mode": "instance",
+        "telecom": telecom,
+        "address": address,
+        "managingOrganization": {"reference": f"Organization/{fid}"},
+    }
+    return [organization, location]

@@ -23,7 +23,7 @@ from custody.people.models import Detainee
 from custody.permissions import CustodyPermission
 from custody.rules import clocks
 from custody.rules.models import ClockStart
-from health.patients import link_booking
+from health.patients import FacilityRef, PatientDemographics, ensure_patient
 
 MAX_PROPERTY_LINES = 100
 
@@ -120,7 +120,26 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
         session.flush()
         booking.receipt_number = f"{facility.code}-{booking.id:07d}"
         clocks.open_clocks(booking, ClockStart.BOOKING, booking.booked_at)
-        link_booking(actor=actor, booking=booking)
+        ensure_patient(
+            actor=actor,
+            person=PatientDemographics(
+                a_number=person.a_number,
+                family_name=person.family_name,
+                given_name=person.given_name,
+                birth_date=person.date_of_birth,
+                gender=person.sex,
+            ),
+            facility=FacilityRef(
+                code=facility.code,
+                name=facility.name,
+                is_active=facility.is_active,
+                phone=facility.phone,
+                address_line=facility.address_line,
+                city=facility.city,
+                state=facility.state,
+                postal_code=facility.postal_code,
+            ),
+        )
         audit.record(
             actor=actor,
             tag="custody:booking:create",

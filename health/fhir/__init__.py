@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from health.fhir.rest import init_app
 
-
-def init_app(app: Flask) -> None:
-    from health.fhir import rest
-
-    rest.init_app(app)
+__all__ = ["init_app"]

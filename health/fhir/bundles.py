@@ -9,13 +9,13 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import has_request_context, request
+
 from health.fhir.store import Stored, instant
 
 
 def base_url() -> str:
     """This server's FHIR base as the client reached it ("" outside a request)."""
-    from flask import has_request_context, request
-
     return request.url_root.rstrip("/") + "/fhir" if has_request_context() else ""
 
 

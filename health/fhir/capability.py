@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from health.fhir.searchparams import COMMON, params_for
+from health.fhir.searchparams import COMMON, DEFINITIONS, params_for
 from health.fhir.validation import RESOURCE_TYPES
 
 INTERACTIONS = (
@@ -42,8 +42,6 @@ def _params(resource_type: str) -> list[dict[str, str]]:
 
 
 def _resource(resource_type: str) -> dict[str, object]:
-    from health.fhir.searchparams import DEFINITIONS
-
     references = [p for p in params_for(resource_type).values() if p.kind == "reference"]
     entry: dict[str, object] = {
         "type": resource_type,

@@ -109,7 +109,7 @@ def _conditions(
         sa.tuple_(other.resource_type, other.id).in_(referenced_keys),
     )
     keys = sa.union(sa.select(own.resource_type, own.id).where(in_compartment), referenced)
-    where = [
+    where: list[sa.ColumnElement[bool]] = [
         FhirResource.is_deleted.is_(False),
         sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(sa.select(keys.subquery())),
     ]

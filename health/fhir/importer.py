@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+
 from core.actor import Actor
-from core.db import unit_of_work
-from health.fhir.outcome import FhirError
+from core.db import db, unit_of_work
+from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.store import parse_body
 from health.fhir.transaction import run_batch, run_transaction
 
@@ -49,6 +51,7 @@ def as_transaction(bundle: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(resource, dict):
             continue
         rtype = resource.get("resourceType")
+        request: dict[str, Any]
         if "id" in resource:
             request = {"method": "PUT", "url": f"{rtype}/{resource['id']}"}
         else:
@@ -59,7 +62,7 @@ def as_transaction(bundle: dict[str, Any]) -> dict[str, Any]:
 
 def import_bundle(*, actor: Actor, bundle: Any, path: str = "-") -> ImportResult:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise FhirError(400, f"{path}: not a FHIR Bundle.")
+        raise InvalidRequest(f"{path}: not a FHIR Bundle.")
     kind = bundle.get("type", "")
     result = ImportResult(path, kind)
     if kind == "batch":
@@ -69,7 +72,7 @@ def import_bundle(*, actor: Actor, bundle: Any, path: str = "-") -> ImportResult
         with unit_of_work():
             responses = run_transaction(actor, source, interaction="import")
     else:
-        raise FhirError(400, f"{path}: Bundle.type {kind!r} cannot be imported.")
+        raise InvalidRequest(f"{path}: Bundle.type {kind!r} cannot be imported.")
     for response in responses:
         stored = response.get("_stored")
         if stored is not None:
@@ -96,9 +99,8 @@ class FileOutcome:
 def _import_one(actor: Actor, path: str) -> FileOutcome:
     try:
         return FileOutcome(path, import_file(actor=actor, path=Path(path)))
-    except FhirError as err:
-        issues = err.details.get("issues") or [{}]
-        return FileOutcome(path, None, f"{err.status} {issues[0].get('diagnostics', '')}")
+    except FhirProblem as err:
+        return FileOutcome(path, None, f"{err.status} {err.issues[0].diagnostics}")
 
 
 def import_files(*, actor: Actor, paths: Sequence[str], jobs: int = 1) -> Iterator[FileOutcome]:
@@ -108,8 +110,6 @@ def import_files(*, actor: Actor, paths: Sequence[str], jobs: int = 1) -> Iterat
         for path in paths:
             yield _import_one(actor, path)
         return
-    from flask import current_app
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_start_worker, initargs=(app, actor)) as pool:
@@ -121,8 +121,6 @@ _WORKER: dict[str, Any] = {}
 
 def _start_worker(app: Any, actor: Actor) -> None:
     """In a forked worker: its own app context and its own database connections."""
-    from core.db import db
-
     context = app.app_context()
     context.push()
     db.engine.dispose(close=False)  # never share the parent's pooled connections

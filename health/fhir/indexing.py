@@ -193,8 +193,8 @@ def _rows(param: SearchParam, value: Any) -> Iterator[tuple[str, dict[str, Any]]
         number = value.get("value") if isinstance(value, dict) else value
         if isinstance(number, (int, float, Decimal)) and not isinstance(number, bool):
             system = _str(value.get("system")) if isinstance(value, dict) else None
-            code = value.get("code") or value.get("unit") if isinstance(value, dict) else None
-            yield "quantity", {"value": float(number), "system": system, "code": _str(code)}
+            unit = value.get("code") or value.get("unit") if isinstance(value, dict) else None
+            yield "quantity", {"value": float(number), "system": system, "code": _str(unit)}
 
 
 def patient_of(resource_type: str, resource_id: str, document: dict[str, Any]) -> str | None:

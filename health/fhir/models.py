@@ -161,7 +161,14 @@ class QuantityIndex(Base):
     )
 
 
-INDEX_TABLES = {
+IndexModel = (
+    type[TokenIndex]
+    | type[StringIndex]
+    | type[DateIndex]
+    | type[ReferenceIndex]
+    | type[QuantityIndex]
+)
+INDEX_TABLES: dict[str, IndexModel] = {
     "token": TokenIndex,
     "uri": TokenIndex,
     "string": StringIndex,
@@ -170,3 +177,11 @@ INDEX_TABLES = {
     "quantity": QuantityIndex,
     "number": QuantityIndex,
 }
+
+
+def table_of(model: type[Base]) -> sa.Table:
+    """The model's Table (declarative types `__table__` as any FromClause)."""
+    table = model.__table__
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table

@@ -1,4 +1,10 @@
-"""OperationOutcome: every FHIR error, and the errors services raise to produce one."""
+"""OperationOutcome: every FHIR error as the REST API and the bundles answer it.
+
+The store, search and services raise domain errors (`health.fhir.errors`); this module
+maps them to an HTTP status (the error class's) and an OperationOutcome body whose
+issue type defaults to the one of that status. The REST layer's own refusals (406,
+415) are defined here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Any
 
 from flask import Response
 
-from core.errors import DomainError
+from health.fhir.errors import FhirProblem, Issue
 
 FHIR_JSON = "application/fhir+json"
 
@@ -29,21 +35,16 @@ ISSUE_CODES = {
 }
 
 
-class FhirError(DomainError):
-    """A FHIR interaction failed; `issues` become OperationOutcome.issue."""
+class NotAcceptable(FhirProblem):
+    """The client accepts no format we serve."""
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        expression: list[str] | None = None,
-        code: str | None = None,
-        issues: list[dict[str, Any]] | None = None,
-    ) -> None:
-        issue = issue_for(status, message, expression=expression, code=code)
-        super().__init__(message, issues=issues or [issue])
-        self.status = status
+    status = 406
+
+
+class UnsupportedMediaType(FhirProblem):
+    """The body comes in a format we do not take."""
+
+    status = 415
 
 
 def issue_for(
@@ -59,21 +60,38 @@ def issue_for(
     return issue
 
 
+def issues_of(err: FhirProblem) -> list[dict[str, Any]]:
+    """The error's issues as OperationOutcome.issue (the type of its status by default)."""
+    return [_issue(err.status, issue) for issue in err.issues]
+
+
+def _issue(status: int, issue: Issue) -> dict[str, Any]:
+    return issue_for(status, issue.diagnostics, expression=list(issue.expression), code=issue.code)
+
+
 def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
+def problem_response(err: FhirProblem) -> Response:
+    """The answer to a FHIR domain error raised under /fhir."""
+    return _response(err.status, issues_of(err))
+
+
 def outcome_response(status: int, message: str, extra: dict[str, Any]) -> Response:
-    """The error renderer core.web uses for every error under /fhir."""
-    issues = extra.get("issues")
-    if not issues:
-        issues = [issue_for(status, message)]
-        errors = extra.get("errors")
-        if isinstance(errors, dict):
-            issues = [
-                issue_for(status, f"{message} {name}: {' '.join(map(str, problems))}")
-                for name, problems in errors.items()
-            ] or issues
+    """The error renderer core.web uses for every other error under /fhir (401, 403,
+    routing, core's domain errors)."""
+    issues = [issue_for(status, message)]
+    errors = extra.get("errors")
+    if isinstance(errors, dict):
+        issues = [
+            issue_for(status, f"{message} {name}: {' '.join(map(str, problems))}")
+            for name, problems in errors.items()
+        ] or issues
+    return _response(status, issues)
+
+
+def _response(status: int, issues: list[dict[str, Any]]) -> Response:
     response = Response(json.dumps(operation_outcome(issues)), status=status, mimetype=FHIR_JSON)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="custodia"'

@@ -10,8 +10,18 @@ from core.access import current_actor, public, requires
 from core.web import csrf, register_error_renderer
 from health.fhir import bundles, search, services
 from health.fhir.bundles import base_url
-from health.fhir.outcome import FHIR_JSON, FhirError, outcome_response
+from health.fhir.capability import capability_statement
+from health.fhir.errors import FhirProblem, InvalidRequest
+from health.fhir.everything import everything as patient_everything
+from health.fhir.outcome import (
+    FHIR_JSON,
+    NotAcceptable,
+    UnsupportedMediaType,
+    outcome_response,
+    problem_response,
+)
 from health.fhir.store import Stored, instant, parse_body
+from health.fhir.transaction import process
 from health.permissions import HealthPermission
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
@@ -24,14 +34,14 @@ READ, WRITE = HealthPermission.READ, HealthPermission.WRITE
 def _negotiate() -> None:
     wanted = request.args.get("_format")
     if wanted is not None and wanted not in FORMATS:
-        raise FhirError(406, "Only JSON is served (_format=json).", code="not-supported")
+        raise NotAcceptable("Only JSON is served (_format=json).", code="not-supported")
     accept = request.headers.get("Accept", "")
     if accept and not any(item.split(";")[0].strip() in ACCEPTED for item in accept.split(",")):
-        raise FhirError(406, "Only application/fhir+json is served.", code="not-supported")
+        raise NotAcceptable("Only application/fhir+json is served.", code="not-supported")
     if request.method in ("POST", "PUT") and not request.path.endswith("/_search"):
         kind = (request.mimetype or "").lower()
         if kind not in ("application/fhir+json", "application/json"):
-            raise FhirError(415, "Send application/fhir+json.", code="not-supported")
+            raise UnsupportedMediaType("Send application/fhir+json.", code="not-supported")
 
 
 def respond(body: str | None, status: int = 200, stored: Stored | None = None) -> Response:
@@ -61,8 +71,6 @@ def _created(stored: Stored, status: int) -> Response:
 @bp.get("/metadata")
 @public
 def metadata() -> Response:
-    from health.fhir.capability import capability_statement
-
     return respond(capability_statement(base_url()))
 
 
@@ -135,7 +143,7 @@ def _strict() -> bool:
 
 
 def _search(resource_type: str, params: list[tuple[str, str]]) -> Response:
-    result = search.search(
+    result = services.search(
         actor=current_actor(), resource_type=resource_type, params=params, strict=_strict()
     )
     return respond(searchset(resource_type, result))
@@ -184,7 +192,7 @@ def search_type(resource_type: str) -> Response:
 def search_post(resource_type: str) -> Response:
     kind = (request.mimetype or "").lower()
     if kind not in ("application/x-www-form-urlencoded", ""):
-        raise FhirError(415, "POST _search takes application/x-www-form-urlencoded.")
+        raise UnsupportedMediaType("POST _search takes application/x-www-form-urlencoded.")
     params = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
     return _search(resource_type, params)
 
@@ -197,7 +205,7 @@ def _paging(default_count: str) -> tuple[int, int]:
     count = request.args.get("_count", default_count)
     offset = request.args.get("_offset", "0")
     if not count.isdigit() or not offset.isdigit():
-        raise FhirError(400, "_count and _offset are whole numbers.", expression=["_count"])
+        raise InvalidRequest("_count and _offset are whole numbers.", expression=["_count"])
     return min(int(count), search.MAX_COUNT), int(offset)
 
 
@@ -257,19 +265,15 @@ def history_instance(resource_type: str, resource_id: str) -> Response:
 @bp.post("/")
 @requires(READ)
 def transaction() -> Response:
-    from health.fhir.transaction import process
-
     return respond(process(actor=current_actor(), bundle=_body()))
 
 
 @bp.get("/Patient/<resource_id>/$everything")
 @requires(READ)
 def everything(resource_id: str) -> Response:
-    from health.fhir.everything import everything as run
-
     args = request.args
     count, offset = _paging("50")
-    items, total = run(
+    items, total = patient_everything(
         actor=current_actor(),
         patient_id=resource_id,
         start=search.as_of(args.get("start"), name="start"),
@@ -285,6 +289,12 @@ def everything(resource_id: str) -> Response:
     links = _offset_links(path, keep, count, offset, len(items), total)
     entries = [bundles.search_entry(base_url(), item, "match") for item in items]
     return respond(bundles.bundle("searchset", entries, total=total, links=links))
+
+
+@bp.errorhandler(FhirProblem)
+def _problem(err: FhirProblem) -> Response:
+    """The domain errors of the store, search and services: status and OperationOutcome."""
+    return problem_response(err)
 
 
 def init_app(app: Flask) -> None:

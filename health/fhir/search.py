@@ -3,6 +3,9 @@
 Paging without _sort is keyset paging on the id (`_after` / `_before` in the links), so
 a page link stays correct while others write: nothing is skipped or repeated because
 rows were added or removed before it. With _sort the links use `_offset`.
+
+This module is the query engine only: the search service (permission, restricted
+labels, audit) is `health.fhir.services.search`.
 """
 
 from __future__ import annotations
@@ -16,24 +19,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.access import authorize
-from core.actor import Actor
-from core.db import db, planned_for_values, reading, utcnow
+from core.db import db, planned_for_values, utcnow
 from health.fhir import store
+from health.fhir.errors import InvalidRequest
 from health.fhir.indexing import date_range, normalise, parse_reference
 from health.fhir.models import (
     DateIndex,
     FhirResource,
+    IndexModel,
     QuantityIndex,
     ReferenceIndex,
     StringIndex,
     TokenIndex,
 )
-from health.fhir.outcome import FhirError
 from health.fhir.searchparams import RESULT_PARAMS, SearchParam, lookup
 from health.fhir.store import Stored
 from health.fhir.validation import RESOURCE_TYPES, check_type
-from health.permissions import HealthPermission
 
 MODIFIERS = {
     "token": {"", "not"},
@@ -78,8 +79,8 @@ class SearchResult:
     has_previous: bool
 
 
-def _bad(message: str, name: str | None = None) -> FhirError:
-    return FhirError(400, message, expression=[name] if name else None, code="invalid")
+def _bad(message: str, name: str | None = None) -> InvalidRequest:
+    return InvalidRequest(message, expression=[name] if name else (), code="invalid")
 
 
 # --- parameters ----------------------------------------------------------------------
@@ -308,22 +309,27 @@ def _base(query: Query, restricted_ok: bool) -> list[Any]:
     return where
 
 
+# parameter kind -> the index table and the column a sort by such a parameter orders by
+SORT_COLUMNS: dict[str, tuple[IndexModel, Any]] = {
+    "date": (DateIndex, DateIndex.low),
+    "string": (StringIndex, StringIndex.value),
+    "token": (TokenIndex, TokenIndex.code),
+    "uri": (TokenIndex, TokenIndex.code),
+    "quantity": (QuantityIndex, QuantityIndex.value),
+    "number": (QuantityIndex, QuantityIndex.value),
+    "reference": (ReferenceIndex, ReferenceIndex.target_id),
+}
+
+
 def _sort_key(query: Query, name: str) -> Any:
     if name == "_id":
         return FhirResource.id
     if name == "_lastUpdated":
         return FhirResource.last_updated
     param = lookup(query.resource_type, name)
-    assert param is not None
-    model, column = {
-        "date": (DateIndex, DateIndex.low),
-        "string": (StringIndex, StringIndex.value),
-        "token": (TokenIndex, TokenIndex.code),
-        "uri": (TokenIndex, TokenIndex.code),
-        "quantity": (QuantityIndex, QuantityIndex.value),
-        "number": (QuantityIndex, QuantityIndex.value),
-        "reference": (ReferenceIndex, ReferenceIndex.target_id),
-    }[param.kind]
+    if param is None:  # parse() only lets known parameters into query.sort
+        raise _bad(f"Cannot sort by {name!r}.", "_sort")
+    model, column = SORT_COLUMNS[param.kind]
     return (
         sa.select(sa.func.min(column))
         .where(
@@ -344,7 +350,8 @@ def run(
 
     def count() -> int:
         with planned_for_values(conn):
-            return conn.scalar(sa.select(sa.func.count()).select_from(FhirResource).where(*where))
+            statement = sa.select(sa.func.count()).select_from(FhirResource).where(*where)
+            return conn.scalar(statement) or 0
 
     if query.summary_count:
         return SearchResult(query, [], [], count(), False, False)
@@ -424,26 +431,7 @@ def _included(query: Query, matches: list[Stored], restricted_ok: bool, conn: An
     return unique
 
 
-# --- services ------------------------------------------------------------------------
-
-
-def search(
-    *,
-    actor: Actor,
-    resource_type: str,
-    params: Sequence[tuple[str, str]],
-    strict: bool = False,
-) -> SearchResult:
-    from health.fhir.services import audit_access
-
-    authorize(actor, HealthPermission.READ, subject_type=resource_type)
-    check_type(resource_type)
-    query = parse(resource_type, params, strict=strict)
-    with reading() as connection:
-        result = run(query, restricted_ok=store.can_see_restricted(actor), connection=connection)
-        touched = [*result.matches, *result.included]
-        audit_access(actor, "search", touched, default=resource_type, connection=connection)
-    return result
+# --- conditions and dates --------------------------------------------------------------
 
 
 def matching(resource_type: str, params: Sequence[tuple[str, str]], *, limit: int) -> list[Stored]:
@@ -459,7 +447,7 @@ def matching(resource_type: str, params: Sequence[tuple[str, str]], *, limit: in
 
 def as_of(value: str | None, *, end: bool = False, name: str | None = None) -> dt.datetime | None:
     """The start of the date or instant `value` (its end with `end`: `end=2021` is the
-    last moment of 2021); None when empty; 400 naming `name` when it is no date."""
+    last moment of 2021); None when empty; InvalidRequest naming `name` when it is no date."""
     if not value:
         return None
     found = date_range(value)

@@ -3,23 +3,29 @@
 Audit entries name who, which interaction (tag `health:fhir:<interaction>`) and whose
 data (subject `Patient/<id>`, or the resource itself when it is in no patient's
 compartment); `changed_fields` holds resource references only, never content.
+
+The custody link (`health.patients`, permission `health:patient:link`) writes through
+`link_place` and `link_patient` at the end: only a facility's Organization and
+Location and the Patient of an A-number, audited by the link under its own tag.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from core import audit
-from core.access import authorize
+from core.access import authorize, denial
 from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
-from health.fhir import store
-from health.fhir.outcome import FhirError
+from health.fhir import jsontext, store
+from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
+from health.fhir.search import SearchResult, matching, parse, run
 from health.fhir.store import Stored
 from health.fhir.validation import check_type
 from health.permissions import HealthPermission
@@ -30,8 +36,6 @@ DEFAULT_BASE = "https://custodia.dev/fhir"
 
 def fhir_base() -> str:
     """The canonical base for our identifier systems and code systems (config FHIR_BASE)."""
-    from flask import current_app, has_app_context
-
     return current_app.config.get("FHIR_BASE", DEFAULT_BASE) if has_app_context() else DEFAULT_BASE
 
 
@@ -68,8 +72,6 @@ def audit_access(
 
 def check_visible(actor: Actor, stored: Stored) -> None:
     if not store.visible(actor, stored):
-        from core.access import denial
-
         raise denial(actor, HealthPermission.RESTRICTED_READ, "Patient", stored.patient_id)
 
 
@@ -84,7 +86,7 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
 
 def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -> Stored:
     authorize(actor, HealthPermission.READ, subject_type=resource_type, subject_id=resource_id)
-    missing = FhirError(404, f"{resource_type}/{resource_id}/_history/{version} is not known.")
+    missing = UnknownResource(f"{resource_type}/{resource_id}/_history/{version} is not known.")
     if not version.isdigit():
         raise missing
     with reading() as connection:
@@ -92,8 +94,8 @@ def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -
         if stored is None:
             raise missing
         if stored.is_deleted:
-            raise FhirError(
-                410, f"Version {version} of {resource_type}/{resource_id} is a deletion."
+            raise ResourceDeleted(
+                f"Version {version} of {resource_type}/{resource_id} is a deletion."
             )
         check_visible(actor, stored)
         audit_access(actor, "vread", [stored], default=resource_type, connection=connection)
@@ -117,22 +119,43 @@ def create(
     return stored, True
 
 
-def conditional_match(actor: Actor, resource_type: str, query: str) -> Stored | None:
-    """The one resource matching `query` (None when none); 412 when several; 403 when
-    it carries a restricted label the actor may not see (its content would be returned
-    by a conditional create)."""
-    from urllib.parse import parse_qsl
+def search(
+    *,
+    actor: Actor,
+    resource_type: str,
+    params: Sequence[tuple[str, str]],
+    strict: bool = False,
+) -> SearchResult:
+    """A page of matches (and their includes); restricted resources only for those who
+    may see them; one audit entry per patient touched."""
+    authorize(actor, HealthPermission.READ, subject_type=resource_type)
+    check_type(resource_type)
+    query = parse(resource_type, params, strict=strict)
+    with reading() as connection:
+        result = run(query, restricted_ok=store.can_see_restricted(actor), connection=connection)
+        touched = [*result.matches, *result.included]
+        audit_access(actor, "search", touched, default=resource_type, connection=connection)
+    return result
 
-    from health.fhir.search import matching
 
+def _single_match(resource_type: str, query: str) -> Stored | None:
+    """The one resource matching `query` (None when none; PreconditionFailed when several),
+    restricted or not."""
     params = parse_qsl(query.split("?", 1)[-1], keep_blank_values=True)
     matches = matching(resource_type, params, limit=2)
     if len(matches) > 1:
-        raise FhirError(412, f"The condition {query!r} matches more than one {resource_type}.")
-    if not matches:
-        return None
-    check_visible(actor, matches[0])
-    return matches[0]
+        raise PreconditionFailed(f"The condition {query!r} matches more than one {resource_type}.")
+    return matches[0] if matches else None
+
+
+def conditional_match(actor: Actor, resource_type: str, query: str) -> Stored | None:
+    """The one resource matching `query` (None when none); PreconditionFailed when
+    several; Forbidden when it carries a restricted label the actor may not see (its
+    content would be returned by a conditional create)."""
+    found = _single_match(resource_type, query)
+    if found is not None:
+        check_visible(actor, found)
+    return found
 
 
 def update(
@@ -161,7 +184,8 @@ def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | No
         pending = store.pending_delete(resource_type, resource_id)
         if pending is None:
             return None
-        assert pending.current is not None
+        if pending.current is None:  # pending_delete reads the row it deletes: never so
+            raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
         check_visible(actor, pending.current)
         (stored,) = store.write_many([pending])
         audit_access(actor, "delete", [stored], default=resource_type)
@@ -183,10 +207,11 @@ def history(
     if resource_type is not None:
         check_type(resource_type)
     at = at or utcnow()
+    head = None
     if resource_type and resource_id:
         head = store.current(resource_type, resource_id)
         if head is None:
-            raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
+            raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
         check_visible(actor, head)
     items, total = store.history(
         resource_type=resource_type,
@@ -197,11 +222,55 @@ def history(
         offset=offset,
         restricted_ok=store.can_see_restricted(actor),
     )
-    if resource_type and resource_id:
+    if head is not None:
         for item in items:
             item.patient_id = head.patient_id
     audit_access(actor, "history", items, default=resource_type or "system")
     return items, total, at
+
+
+def a_number_system() -> str:
+    return f"{fhir_base()}/sid/a-number"
+
+
+def _a_number_condition(a_number: str) -> str:
+    return f"identifier={a_number_system()}|{a_number}"
+
+
+def patient_document(
+    *,
+    a_number: str,
+    family_name: str,
+    given_name: str,
+    birth_date: str,
+    gender: str,
+    organization_ref: str | None,
+) -> dict[str, Any]:
+    """A new Patient identified by its A-number."""
+    document: dict[str, Any] = {
+        "resourceType": "Patient",
+        "identifier": [{"system": a_number_system(), "value": a_number}],
+        "name": [{"family": family_name, "given": [given_name]}],
+        "birthDate": birth_date,
+        "gender": gender,
+    }
+    if organization_ref:
+        document["managingOrganization"] = {"reference": organization_ref}
+    return document
+
+
+def _moved(found: Stored, organization_ref: str | None) -> dict[str, Any] | None:
+    """The found Patient managed by `organization_ref` (the person moved facility); None
+    when there is nothing to change."""
+    if not organization_ref:
+        return None
+    managing = {"reference": organization_ref}
+    document: dict[str, Any] = jsontext.loads(found.text or "{}")
+    if document.get("managingOrganization") == managing:
+        return None
+    document["managingOrganization"] = managing
+    document.pop("meta", None)
+    return document
 
 
 def ensure_patient(
@@ -214,33 +283,104 @@ def ensure_patient(
     gender: str,
     organization_ref: str | None = None,
 ) -> str:
-    """The id of the Patient whose identifier is this A-number; created when missing, and
-    its managing organization set to `organization_ref` when given and different. For
-    bookings: call it inside the booking's unit of work (it joins it). The identifier
-    system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default custodia.dev)."""
-    system = f"{fhir_base()}/sid/a-number"
+    """The id of the Patient whose identifier is this A-number (clinical write: needs
+    health:record:write); created when missing, and its managing organization set to
+    `organization_ref` when given and different. Joins an open unit of work. The
+    identifier system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default
+    custodia.dev). Bookings link through `health.patients.ensure_patient` instead."""
     authorize(actor, HealthPermission.WRITE, subject_type="Patient")
-    managing = {"reference": organization_ref} if organization_ref else None
     with unit_of_work():
-        found = conditional_match(actor, "Patient", f"identifier={system}|{a_number}")
+        found = conditional_match(actor, "Patient", _a_number_condition(a_number))
         if found is not None:
-            document = json.loads(found.text or "{}")
-            if managing is not None and document.get("managingOrganization") != managing:
-                document["managingOrganization"] = managing  # the person moved facility
-                document.pop("meta", None)
+            document = _moved(found, organization_ref)
+            if document is not None:
                 update(
                     actor=actor, resource_type="Patient", resource_id=found.id, document=document
                 )
             return found.id
-        document = {
-            "resourceType": "Patient",
-            "identifier": [{"system": system, "value": a_number}],
-            "name": [{"family": family_name, "given": [given_name]}],
-            "birthDate": birth_date,
-            "gender": gender,
-        }
-        if managing:
-            document["managingOrganization"] = managing
+        document = patient_document(
+            a_number=a_number,
+            family_name=family_name,
+            given_name=given_name,
+            birth_date=birth_date,
+            gender=gender,
+            organization_ref=organization_ref,
+        )
         (stored,) = store.write_many([store.pending_create("Patient", document)])
         audit_access(actor, "create", [stored], default="Patient")
     return stored.id
+
+
+# --- the custody link's path ---------------------------------------------------------
+# `health.patients.ensure_patient` authorizes `health:patient:link` and audits the link
+# under that tag; these functions do its writes, and only those: a facility's
+# Organization and Location (ids `facility-…`) and the Patient of an A-number (created,
+# or its managing organization moved). They check the actor holds the link permission
+# (never health:record:write) and write no audit entry of their own. Restricted labels
+# do not apply: nothing stored is handed out but the Patient's id.
+
+LINK_PLACE_TYPES = ("Organization", "Location")
+FACILITY_ID_PREFIX = "facility-"
+
+
+def _check_link(actor: Actor, resource_type: object, resource_id: object = None) -> None:
+    authorize(
+        actor,
+        HealthPermission.PATIENT_LINK,
+        subject_type=str(resource_type),
+        subject_id=resource_id,
+    )
+
+
+def link_place(*, actor: Actor, document: dict[str, Any]) -> Stored | None:
+    """Write a facility's Organization or Location (id `facility-…`) unless the stored
+    one is the same (a deleted one is written again); the new version, None when
+    nothing changed. Any other type or id is refused (Forbidden)."""
+    resource_type, resource_id = document.get("resourceType"), document.get("id")
+    _check_link(actor, resource_type, resource_id)
+    if resource_type not in LINK_PLACE_TYPES or not str(resource_id).startswith(FACILITY_ID_PREFIX):
+        raise denial(actor, HealthPermission.PATIENT_LINK, str(resource_type), resource_id)
+    rtype, rid = str(resource_type), str(resource_id)
+    with unit_of_work():
+        current = store.current(rtype, rid)  # compared, not locked: unchanged is usual
+        if current is not None and current.text is not None:
+            stored_document = jsontext.loads(current.text)
+            stored_document.pop("meta", None)
+            if stored_document == document:
+                return None
+        (stored,) = store.write_many([store.pending_update(rtype, rid, document, None)])
+    return stored
+
+
+def link_patient(
+    *,
+    actor: Actor,
+    a_number: str,
+    family_name: str,
+    given_name: str,
+    birth_date: str,
+    gender: str,
+    organization_ref: str,
+) -> tuple[str, Stored | None]:
+    """The id of the Patient with this A-number (never duplicated), created when missing,
+    its managing organization moved to `organization_ref` when different; and the
+    version written (None when nothing changed)."""
+    _check_link(actor, "Patient")
+    with unit_of_work():
+        found = _single_match("Patient", _a_number_condition(a_number))
+        if found is None:
+            document = patient_document(
+                a_number=a_number,
+                family_name=family_name,
+                given_name=given_name,
+                birth_date=birth_date,
+                gender=gender,
+                organization_ref=organization_ref,
+            )
+            (stored,) = store.write_many([store.pending_create("Patient", document)])
+            return stored.id, stored
+        moved = _moved(found, organization_ref)
+        if moved is None:
+            return found.id, None
+        (stored,) = store.write_many([store.pending_update("Patient", found.id, moved, None)])
+    return found.id, stored

@@ -20,9 +20,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from core.actor import Actor
 from core.db import db, utcnow
 from health.fhir import jsontext
+from health.fhir.errors import (
+    InvalidRequest,
+    PreconditionFailed,
+    ResourceConflict,
+    ResourceDeleted,
+    UnknownResource,
+)
 from health.fhir.indexing import is_restricted, patient_of, rows_for
-from health.fhir.models import INDEX_TABLES, FhirHistory, FhirResource
-from health.fhir.outcome import FhirError
+from health.fhir.models import INDEX_TABLES, FhirHistory, FhirResource, ReferenceIndex, table_of
 from health.fhir.validation import check_id, check_type, validate
 from health.permissions import HealthPermission
 
@@ -87,7 +93,8 @@ def json_text(column: Any) -> Any:
     return sa.cast(column, sa.Text)
 
 
-_CURRENT = FhirResource.__table__.c
+RESOURCES, HISTORY = table_of(FhirResource), table_of(FhirHistory)
+_CURRENT = RESOURCES.c
 CURRENT_COLUMNS = (
     _CURRENT.resource_type,
     _CURRENT.id,
@@ -154,7 +161,7 @@ def current_for_update(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
     return {(s.resource_type, s.id): s for s in _current_rows(keys, for_update=True)}
 
 
-_HISTORY = FhirHistory.__table__.c
+_HISTORY = HISTORY.c
 HISTORY_COLUMNS = (  # a version as `Stored` (is_deleted: no document)
     _HISTORY.resource_type,
     _HISTORY.id,
@@ -168,8 +175,8 @@ HISTORY_COLUMNS = (  # a version as `Stored` (is_deleted: no document)
 _VERSION = (
     sa.select(*HISTORY_COLUMNS, _CURRENT.patient_id)
     .join_from(
-        FhirHistory.__table__,
-        FhirResource.__table__,
+        HISTORY,
+        RESOURCES,
         sa.and_(_CURRENT.resource_type == _HISTORY.resource_type, _CURRENT.id == _HISTORY.id),
     )
     .where(
@@ -195,9 +202,9 @@ def require_current(
     check_type(resource_type)
     stored = current(resource_type, resource_id, connection=connection)
     if stored is None:
-        raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
+        raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
     if stored.is_deleted:
-        raise FhirError(410, f"{resource_type}/{resource_id} was deleted.", code="deleted")
+        raise ResourceDeleted(f"{resource_type}/{resource_id} was deleted.", code="deleted")
     return stored
 
 
@@ -210,6 +217,7 @@ def prepare(pending: Pending, now: dt.datetime) -> tuple[Stored, dict[str, Any]]
     text = None
     restricted = False
     patient = pending.current.patient_id if pending.current else None
+    indexes: dict[str, list[dict[str, Any]]] = {}
     if pending.document is not None:
         document = pending.document
         document["id"] = pending.id
@@ -222,6 +230,7 @@ def prepare(pending: Pending, now: dt.datetime) -> tuple[Stored, dict[str, Any]]
         text = jsontext.dumps(document)
         restricted = is_restricted(document)
         patient = patient_of(pending.resource_type, pending.id, document)
+        indexes = rows_for(pending.resource_type, pending.id, document)
     stored = Stored(
         pending.resource_type,
         pending.id,
@@ -233,7 +242,6 @@ def prepare(pending: Pending, now: dt.datetime) -> tuple[Stored, dict[str, Any]]
         patient,
         pending.method,
     )
-    indexes = rows_for(pending.resource_type, pending.id, pending.document) if text else {}
     return stored, indexes
 
 
@@ -242,7 +250,7 @@ def _document_param(dialect: str, name: str = "resource") -> Any:
     return sa.cast(param, JSONB) if dialect == "postgresql" else sa.type_coerce(param, sa.Text)
 
 
-RESOURCE_COLUMNS = [c.name for c in FhirResource.__table__.columns]
+RESOURCE_COLUMNS = [c.name for c in RESOURCES.columns]
 # From this many rows on, PostgreSQL gets COPY instead of an INSERT per row (a bundle;
 # a single create stays on plain INSERT, which needs fewer round trips).
 COPY_THRESHOLD = 20
@@ -255,7 +263,9 @@ def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> l
         return []
     now = now or utcnow()
     prepared = [prepare(p, now) for p in pendings]
-    new_rows, changed_rows, history_rows = [], [], []
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    history_rows: list[dict[str, Any]] = []
     index_rows: dict[sa.Table, list[dict[str, Any]]] = {}
     for pending, (stored, indexes) in zip(pendings, prepared, strict=True):
         row = {
@@ -271,11 +281,11 @@ def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> l
         (changed_rows if pending.current else new_rows).append(row)
         history_rows.append({**row, "method": stored.method})
         for kind, rows in indexes.items():
-            index_rows.setdefault(INDEX_TABLES[kind].__table__, []).extend(rows)
+            index_rows.setdefault(table_of(INDEX_TABLES[kind]), []).extend(rows)
     if changed_rows:
         _update_current(changed_rows)
-    insert_rows(FhirResource.__table__, new_rows)
-    insert_rows(FhirHistory.__table__, history_rows)
+    insert_rows(RESOURCES, new_rows)
+    insert_rows(HISTORY, history_rows)
     for table, rows in index_rows.items():
         insert_rows(table, rows)
     return [stored for stored, _ in prepared]
@@ -302,6 +312,8 @@ def _copy(
     """COPY FROM STDIN through psycopg 3, in the session's transaction (text format:
     PostgreSQL parses `resource` as JSONB, as the INSERT's cast does)."""
     raw = connection.connection.driver_connection
+    if raw is None:  # a pooled connection always has one; a detached one does not
+        raise RuntimeError("COPY needs the session's open database connection")
     names = ", ".join(f'"{c}"' for c in columns)
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
@@ -312,7 +324,7 @@ def _update_current(rows: Sequence[dict[str, Any]]) -> None:
     """New versions of existing resources: the current rows are updated in one
     executemany and their old index rows deleted with one statement per table."""
     connection = db.session.connection()
-    table = FhirResource.__table__
+    table = RESOURCES
     values: dict[str, Any] = {
         c: sa.bindparam(f"new_{c}") for c in RESOURCE_COLUMNS if c not in ("resource_type", "id")
     }
@@ -334,7 +346,7 @@ def _update_current(rows: Sequence[dict[str, Any]]) -> None:
     for model in INDEX_MODELS:
         for chunk in chunks(keys):
             connection.execute(
-                sa.delete(model.__table__).where(
+                sa.delete(table_of(model)).where(
                     sa.tuple_(model.resource_type, model.resource_id).in_(chunk)
                 )
             )
@@ -347,7 +359,7 @@ def parse_body(body: bytes | str) -> Any:
     try:
         return jsontext.loads(body)
     except (ValueError, UnicodeDecodeError) as err:
-        raise FhirError(400, f"The body is not valid JSON: {err}", code="structure") from None
+        raise InvalidRequest(f"The body is not valid JSON: {err}", code="structure") from None
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -357,7 +369,7 @@ def expected_version(if_match: str | None) -> int | None:
     value = value[2:] if value.startswith("W/") else value
     value = value.strip('"')
     if not value.isdigit():
-        raise FhirError(400, 'If-Match must be a version ETag like W/"3".')
+        raise InvalidRequest('If-Match must be a version ETag like W/"3".')
     return int(value)
 
 
@@ -380,8 +392,8 @@ def pending_update(
     check_id(resource_type, resource_id)
     validate(document, resource_type)
     if document.get("id") != resource_id:
-        raise FhirError(
-            400, "The resource id must equal the id in the URL.", expression=[f"{resource_type}.id"]
+        raise InvalidRequest(
+            "The resource id must equal the id in the URL.", expression=[f"{resource_type}.id"]
         )
     if prefetched is None:
         existing = current(resource_type, resource_id, for_update=True)
@@ -390,7 +402,9 @@ def pending_update(
     wanted = expected_version(if_match)
     if wanted is not None and (existing is None or existing.version != wanted):
         have = f'W/"{existing.version}"' if existing else "nothing"
-        raise FhirError(412, f'If-Match W/"{wanted}" does not match the current version ({have}).')
+        raise PreconditionFailed(
+            f'If-Match W/"{wanted}" does not match the current version ({have}).'
+        )
     return Pending(resource_type, resource_id, document, "PUT", current=existing)
 
 
@@ -399,11 +413,9 @@ def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
     check_type(resource_type)
     existing = current(resource_type, resource_id, for_update=True)
     if existing is None:
-        raise FhirError(404, f"{resource_type}/{resource_id} is not known.")
+        raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
     if existing.is_deleted:
         return None
-    from health.fhir.models import ReferenceIndex
-
     referrer = db.session.execute(
         sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
         .where(
@@ -415,8 +427,7 @@ def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
         .limit(1)
     ).first()
     if referrer:
-        raise FhirError(
-            409,
+        raise ResourceConflict(
             f"{resource_type}/{resource_id} is still referenced by {referrer[0]}/{referrer[1]}; "
             "delete or update that first.",
             code="conflict",

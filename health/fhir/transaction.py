@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
-from health.fhir import store
-from health.fhir.outcome import FhirError, issue_for, operation_outcome
-from health.fhir.services import audit_access, conditional_match
+from health.fhir import bundles, services, store
+from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
+from health.fhir.outcome import issue_for, issues_of, operation_outcome
 from health.fhir.store import Pending, Stored, instant
 from health.fhir.validation import RESOURCE_TYPES
 from health.permissions import HealthPermission
@@ -47,8 +47,7 @@ def _entries(bundle: dict[str, Any]) -> list[Entry]:
         where = f"Bundle.entry[{index}]"
         request = raw.get("request") if isinstance(raw, dict) else None
         if not isinstance(request, dict) or request.get("method") not in ORDER:
-            raise FhirError(
-                400,
+            raise InvalidRequest(
                 "Each entry needs request.method and request.url.",
                 expression=[f"{where}.request"],
             )
@@ -77,8 +76,7 @@ def _target(entry: Entry) -> tuple[str, str | None, str | None]:
         return parts[-2], parts[-1], query or None
     if parts and parts[-1] in RESOURCE_TYPES:
         return parts[-1], None, query or None
-    raise FhirError(
-        400,
+    raise InvalidRequest(
         f"Cannot resolve request.url {entry.url!r}.",
         expression=[f"Bundle.entry[{entry.index}].request.url"],
     )
@@ -100,10 +98,8 @@ def _rewrite(value: Any, mapping: dict[str, str], resolve: Any) -> Any:
     return value
 
 
-def _fail(entry: Entry, err: FhirError) -> FhirError:
-    for issue in err.details.get("issues", []):
-        issue["diagnostics"] = f"Bundle.entry[{entry.index}]: {issue.get('diagnostics', '')}"
-    return err
+def _fail(entry: Entry, err: FhirProblem) -> FhirProblem:
+    return err.within(f"Bundle.entry[{entry.index}]")
 
 
 def run_transaction(
@@ -119,9 +115,11 @@ def run_transaction(
     def resolve(reference: str) -> str:
         if reference not in cache:
             rtype, _, query = reference.partition("?")
-            found = conditional_match(actor, rtype, query)
+            found = services.conditional_match(actor, rtype, query)
             if found is None:
-                raise FhirError(412, f"The conditional reference {reference!r} matches nothing.")
+                raise PreconditionFailed(
+                    f"The conditional reference {reference!r} matches nothing."
+                )
             cache[reference] = found.reference
         return cache[reference]
 
@@ -131,7 +129,7 @@ def run_transaction(
             rtype, rid, _query = _target(entry)
             if entry.method == "POST":
                 found = (
-                    conditional_match(actor, rtype, entry.if_none_exist)
+                    services.conditional_match(actor, rtype, entry.if_none_exist)
                     if entry.if_none_exist
                     else None
                 )
@@ -143,7 +141,7 @@ def run_transaction(
                 rid = store.new_id()
             if entry.method in ("POST", "PUT") and entry.full_url and rid:
                 mapping[entry.full_url] = f"{rtype}/{rid}"
-        except FhirError as err:
+        except FhirProblem as err:
             raise _fail(entry, err) from None
     prefetched = store.current_for_update(_put_keys(ordered, responses))
     for entry in ordered:
@@ -151,18 +149,18 @@ def run_transaction(
             continue
         try:
             _prepare(actor, entry, mapping, resolve, pendings, responses, prefetched)
-        except FhirError as err:
+        except FhirProblem as err:
             raise _fail(entry, err) from None
     writes = [p for _, p in pendings]
     for (entry, _), stored in zip(pendings, store.write_many(writes), strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
         responses[entry.index] = _response(stored, 204 if stored.is_deleted else status)
-    audit_access(actor, interaction, _stored(responses), default="Bundle")
+    services.audit_access(actor, interaction, _stored(responses), default="Bundle")
     for entry in ordered:
         if entry.method in ("GET", "HEAD"):
             try:
                 responses[entry.index] = _get(actor, entry)
-            except FhirError as err:
+            except FhirProblem as err:
                 raise _fail(entry, err) from None
     return [responses[e.index] for e in entries]
 
@@ -174,7 +172,7 @@ def _put_keys(entries: list[Entry], responses: dict[int, dict[str, Any]]) -> lis
         if entry.method == "PUT" and entry.index not in responses:
             try:
                 rtype, rid, _query = _target(entry)
-            except FhirError:
+            except FhirProblem:
                 continue  # reported when the entry is prepared
             if rid is not None:
                 keys.append((rtype, rid))
@@ -194,7 +192,7 @@ def _prepare(
     where = f"Bundle.entry[{entry.index}].resource"
     if entry.method in ("POST", "PUT"):
         if not isinstance(entry.resource, dict):
-            raise FhirError(400, "POST and PUT entries need a resource.", expression=[where])
+            raise InvalidRequest("POST and PUT entries need a resource.", expression=[where])
         _rewrite(entry.resource, mapping, resolve)
     if entry.method == "POST":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype)
@@ -204,19 +202,19 @@ def _prepare(
     elif entry.method == "PUT":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         if rid is None:
-            raise FhirError(400, "PUT needs Type/id (conditional update is not supported).")
+            raise InvalidRequest("PUT needs Type/id (conditional update is not supported).")
         entry.resource.setdefault("id", rid)
         pending = store.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
         pendings.append((entry, pending))
     elif entry.method == "DELETE":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         if rid is None:
-            raise FhirError(400, "DELETE needs Type/id (conditional delete is not supported).")
-        pending = store.pending_delete(rtype, rid)
-        if pending is None:
+            raise InvalidRequest("DELETE needs Type/id (conditional delete is not supported).")
+        deletion = store.pending_delete(rtype, rid)
+        if deletion is None:
             responses[entry.index] = {"status": "204 No Content"}
         else:
-            pendings.append((entry, pending))
+            pendings.append((entry, deletion))
 
 
 def _stored(responses: dict[int, dict[str, Any]]) -> list[Stored]:
@@ -234,25 +232,19 @@ def _response(stored: Stored, status: int) -> dict[str, Any]:
 
 
 def _get(actor: Actor, entry: Entry) -> dict[str, Any]:
-    from health.fhir import search, services
-
     rtype, rid, query = _target(entry)
     if rid is not None:
         stored = services.read(actor=actor, resource_type=rtype, resource_id=rid)
         return {"status": "200 OK", "etag": stored.etag, "_resource": stored.text}
     params = parse_qsl(query or "", keep_blank_values=True)
-    result = search.search(actor=actor, resource_type=rtype, params=params)
-    from health.fhir.bundles import base_url, bundle, search_entry
+    result = services.search(actor=actor, resource_type=rtype, params=params)
+    entries = [bundles.search_entry(bundles.base_url(), m, "match") for m in result.matches]
+    searchset = bundles.bundle("searchset", entries, total=result.total)
+    return {"status": "200 OK", "_resource": searchset}
 
-    entries = [search_entry(base_url(), m, "match") for m in result.matches]
-    return {"status": "200 OK", "_resource": bundle("searchset", entries, total=result.total)}
 
-
-def _error_response(err: FhirError) -> dict[str, Any]:
-    return {
-        "status": str(err.status),
-        "outcome": operation_outcome(err.details.get("issues", [])),
-    }
+def _error_response(err: FhirProblem) -> dict[str, Any]:
+    return {"status": str(err.status), "outcome": operation_outcome(issues_of(err))}
 
 
 def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
@@ -262,7 +254,7 @@ def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             with unit_of_work():
                 out.extend(run_transaction(actor, single))
-        except FhirError as err:
+        except FhirProblem as err:
             out.append(_error_response(err))
         except Exception as err:  # a Forbidden or a database conflict ends only this entry
             log.warning("batch entry failed", exc_info=True)
@@ -278,7 +270,7 @@ def process(*, actor: Actor, bundle: Any) -> str:
     """A batch-response or transaction-response Bundle, as JSON text."""
     authorize(actor, HealthPermission.READ, subject_type="Bundle")
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise FhirError(400, "POST /fhir takes a Bundle.", expression=["Bundle"])
+        raise InvalidRequest("POST /fhir takes a Bundle.", expression=["Bundle"])
     kind = bundle.get("type")
     if kind == "transaction":
         with unit_of_work():
@@ -286,8 +278,8 @@ def process(*, actor: Actor, bundle: Any) -> str:
     elif kind == "batch":
         responses = run_batch(actor, bundle)
     else:
-        raise FhirError(
-            400, "Bundle.type must be batch or transaction.", expression=["Bundle.type"]
+        raise InvalidRequest(
+            "Bundle.type must be batch or transaction.", expression=["Bundle.type"]
         )
     return render(f"{kind}-response", responses)
 

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 
-from health.fhir.outcome import FhirError, issue_for
+from health.fhir.errors import InvalidRequest, Issue, RuleViolation, UnknownResource
 
 # Every resource type fhir.resources.R4B knows (tests check this list against the package).
 RESOURCE_TYPES = frozenset(
@@ -296,8 +297,7 @@ ENCOUNTER_CLASSES = (
 
 def check_id(resource_type: str, value: Any) -> None:
     if not isinstance(value, str) or not ID_PATTERN.match(value):
-        raise FhirError(
-            400,
+        raise InvalidRequest(
             "An id is 1 to 64 characters: letters, digits, '-' and '.'.",
             expression=[f"{resource_type}.id"],
             code="value",
@@ -306,20 +306,19 @@ def check_id(resource_type: str, value: Any) -> None:
 
 def check_type(resource_type: str) -> None:
     if resource_type not in RESOURCE_TYPES:
-        raise FhirError(404, f"Unknown resource type {resource_type!r}.", code="not-supported")
+        raise UnknownResource(f"Unknown resource type {resource_type!r}.", code="not-supported")
 
 
 def validate(document: Any, resource_type: str | None = None) -> str:
-    """Raise FhirError (400 invalid, 422 business rule) unless the resource is valid.
-    Returns its resource type."""
+    """Raise InvalidRequest (not valid FHIR) or RuleViolation (a coded value outside its
+    required value set) unless the resource is valid. Returns its resource type."""
     if not isinstance(document, dict):
-        raise FhirError(400, "The body must be a JSON object (a FHIR resource).")
+        raise InvalidRequest("The body must be a JSON object (a FHIR resource).")
     found = document.get("resourceType")
     if not isinstance(found, str) or found not in RESOURCE_TYPES:
-        raise FhirError(400, f"Unknown resourceType {found!r}.", expression=["resourceType"])
+        raise InvalidRequest(f"Unknown resourceType {found!r}.", expression=["resourceType"])
     if resource_type is not None and found != resource_type:
-        raise FhirError(
-            400,
+        raise InvalidRequest(
             f"resourceType {found!r} does not match the URL ({resource_type}).",
             expression=[f"{found}.resourceType"] if found else ["resourceType"],
         )
@@ -327,7 +326,7 @@ def validate(document: Any, resource_type: str | None = None) -> str:
         check_id(found, document["id"])
     problems = [] if _has_no_empty_value(document) else list(_empty_values(document, found))
     if problems:
-        raise FhirError(400, "Empty values are not allowed.", issues=problems)
+        raise InvalidRequest("Empty values are not allowed.", issues=problems)
     _validate_model(document, found)
     _check_codes(document, found)
     return found
@@ -339,12 +338,12 @@ def _validate_model(document: dict[str, Any], resource_type: str) -> None:
         model.model_validate(document)
     except pydantic.ValidationError as err:
         issues = [
-            issue_for(400, f"{error['msg']}", expression=[_expression(resource_type, error["loc"])])
+            Issue(f"{error['msg']}", (_expression(resource_type, error["loc"]),))
             for error in err.errors()[:50]
         ]
-        raise FhirError(400, "The resource is not valid FHIR R4.", issues=issues) from None
+        raise InvalidRequest("The resource is not valid FHIR R4.", issues=issues) from None
     except (ValueError, TypeError) as err:  # model-level checks outside pydantic's errors
-        raise FhirError(400, f"The resource is not valid FHIR R4: {err}") from None
+        raise InvalidRequest(f"The resource is not valid FHIR R4: {err}") from None
 
 
 def _expression(resource_type: str, loc: tuple[Any, ...]) -> str:
@@ -366,31 +365,30 @@ def _has_no_empty_value(value: Any) -> bool:
     return not isinstance(value, str) or bool(value.strip())
 
 
-def _empty_values(value: Any, path: str) -> Any:
+def _empty_values(value: Any, path: str) -> Iterator[Issue]:
     if isinstance(value, dict):
         if not value:
-            yield issue_for(400, "An element may not be an empty object.", expression=[path])
+            yield Issue("An element may not be an empty object.", (path,))
         for key, item in value.items():
             yield from _empty_values(item, f"{path}.{key}")
     elif isinstance(value, list):
         if not value:
-            yield issue_for(400, "An array may not be empty.", expression=[path])
+            yield Issue("An array may not be empty.", (path,))
         for index, item in enumerate(value):
             yield from _empty_values(item, f"{path}[{index}]")
     elif isinstance(value, str) and not value.strip():
-        yield issue_for(400, "A string may not be empty.", expression=[path])
+        yield Issue("A string may not be empty.", (path,))
 
 
 def _check_codes(document: dict[str, Any], resource_type: str) -> None:
-    issues = []
+    issues: list[Issue] = []
     for (rtype, element), codes in REQUIRED_CODES.items():
         if rtype == resource_type and element in document and document[element] not in codes:
             issues.append(
-                issue_for(
-                    422,
+                Issue(
                     f"{element} must be one of: {', '.join(codes)}.",
-                    expression=[f"{resource_type}.{element}"],
-                    code="code-invalid",
+                    (f"{resource_type}.{element}",),
+                    "code-invalid",
                 )
             )
     if resource_type == "Encounter":
@@ -401,12 +399,11 @@ def _check_codes(document: dict[str, Any], resource_type: str) -> None:
             and klass.get("code") not in ENCOUNTER_CLASSES
         ):
             issues.append(
-                issue_for(
-                    422,
+                Issue(
                     "class must be a v3 ActCode encounter class: " + ", ".join(ENCOUNTER_CLASSES),
-                    expression=["Encounter.class"],
-                    code="code-invalid",
+                    ("Encounter.class",),
+                    "code-invalid",
                 )
             )
     if issues:
-        raise FhirError(422, "A coded value is not in its required value set.", issues=issues)
+        raise RuleViolation("A coded value is not in its required value set.", issues=issues)
