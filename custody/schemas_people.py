@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from core.schemas import InSchema
+from core.schemas import DatabaseId, InSchema
 from custody.models import ALERT_LABELS, AlertKind, Booking, Detainee
 from custody.services import clocks
 
@@ -132,7 +132,7 @@ class PropertyIn(InSchema):
 
 
 class BookingIn(InSchema):
-    detainee_id = fields.String(required=True)
+    detainee_id = DatabaseId(required=True)
     facility_code = fields.String(required=True, validate=validate.Length(1, 16))
     booked_at = fields.AwareDateTime(allow_none=True)
     arresting_agency = fields.String(allow_none=True, validate=validate.Length(0, 100))
@@ -214,7 +214,7 @@ class AssignmentOut(Schema):
 
 
 class HousingIn(InSchema):
-    bed_id = fields.String(required=True)
+    bed_id = DatabaseId(required=True)
     from_bed_id = fields.String(
         allow_none=True,
         metadata={

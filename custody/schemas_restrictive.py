@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from core.schemas import InSchema
+from core.schemas import DatabaseId, InSchema
 from custody.models import RestrictivePlacement
 from custody.schemas_people import ALERTS_OUT, ClockOut, alerts_of
 from custody.services import restrictive
@@ -17,7 +17,7 @@ class PlacementIn(InSchema):
     kind = fields.String(required=True, validate=validate.Length(1, 32))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
     placed_at = fields.AwareDateTime(allow_none=True)
-    bed_id = fields.String(allow_none=True, validate=validate.Length(1, 12))
+    bed_id = DatabaseId(allow_none=True)
 
 
 class CheckIn(InSchema):
