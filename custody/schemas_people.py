@@ -215,7 +215,7 @@ class AssignmentOut(Schema):
 
 class HousingIn(InSchema):
     bed_id = DatabaseId(required=True)
-    from_bed_id = fields.String(
+    from_bed_id = DatabaseId(
         allow_none=True,
         metadata={
             "description": "Optional guard: the bed the person is in now (null: not housed). "

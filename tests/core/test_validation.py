@@ -233,3 +233,30 @@ def test_database_id_field_refuses_with_a_clear_message(value, wording):
     with pytest.raises(ValidationError) as caught:
         _WithId().load({"bed_id": value})
     assert caught.value.messages == {"bed_id": [wording]}
+
+
+# --- the id parsers in use ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cursor", ["²", "-1", "1e3", "99999999999999"])
+def test_audit_page_cursors_that_are_not_ids_are_ignored(client, make, cursor):
+    make.login(client, role="auditor")
+    assert client.get("/audit/events", query_string={"before": cursor}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/bookings", {"detainee_id": "²", "facility_code": "X"}, "detainee_id"),
+        ("/bookings/{booking}/housing", {"bed_id": "²"}, "bed_id"),
+        ("/bookings/{booking}/housing", {"bed_id": "1", "from_bed_id": "²"}, "from_bed_id"),
+        ("/bookings/{booking}/housing", {"bed_id": True}, "bed_id"),
+    ],
+)
+def test_api_ids_that_are_not_ids_are_a_422(client, make, path, body, field):
+    booking = make.booking()
+    response = client.post(
+        "/api/v1" + path.format(booking=booking.id), json=body, headers=make.headers("officer")
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {field: [MESSAGES["not_id"]]}
