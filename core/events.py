@@ -23,7 +23,8 @@ unit and carry on: the outbox row stays. Events published by a subscriber are ha
 the same way, up to `MAX_DEPTH` levels deep.
 
 Features register subscribers in their `init_app` with `subscribe`; registering the same
-handler again changes nothing (tests create many apps).
+handler again changes nothing (tests create many apps). Subscribers are kept per
+process, not per app.
 
 **Payloads never carry health content**, nor names or free text: ids, codes, types,
 states and times only. The outbox is read by partners who may see no clinical data.
@@ -96,7 +97,9 @@ class Event(abc.ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         kind = cls.__dict__.get("kind")
-        if kind is not None and (not isinstance(kind, str) or not KIND.fullmatch(kind)):
+        if kind is not None and not (
+            isinstance(kind, str) and len(kind) <= 100 and KIND.fullmatch(kind)
+        ):
             raise TypeError(f"{cls.__name__}.kind must be dotted, like custody.booking.opened")
         dataclasses.dataclass(frozen=True, kw_only=True)(cls)
         if any(f.name == "kind" for f in dataclasses.fields(cls)):  # type: ignore[arg-type]
@@ -240,7 +243,7 @@ def publish(event: Event, *, request_id: str | None = None) -> int:
     depth = _depth.get()
     if depth >= MAX_DEPTH:
         raise EventDepthExceeded(
-            f"{event.kind}: subscribers published events {MAX_DEPTH} levels deep"
+            f"{type(event).__name__}: subscribers published events {MAX_DEPTH} levels deep"
         )
     request_id = request_id or _request_id.get()
     seq = _append(event, request_id)
@@ -258,12 +261,14 @@ def _append(event: Event, request_id: str | None) -> int:
     kind = getattr(type(event), "kind", None)
     if not isinstance(kind, str):
         raise EventError(f"{type(event).__name__} declares no kind")
-    subject_type, subject_id = event.subject()
+    subject_type, subject_id = (_text(part) for part in event.subject())
+    if len(subject_type) > 64 or len(subject_id) > 64:
+        raise EventError(f"{type(event).__name__}.subject(): at most 64 characters each")
     row = {
         "occurred_at": utcnow(),
         "kind": kind,
-        "subject_type": _text(subject_type),
-        "subject_id": _text(subject_id),
+        "subject_type": subject_type,
+        "subject_id": subject_id,
         "payload": event.payload(),
         "request_id": request_id,
     }

@@ -89,6 +89,8 @@ def id_problem(value: object) -> str | None:
     if isinstance(value, bool):
         return "not_id"
     if isinstance(value, str) and _ID.fullmatch(value):
+        if len(value) > len(str(MAX_ID)):  # (and int() refuses over 4,300 digits)
+            return "unknown_id"
         value = int(value)
     if not isinstance(value, int) or value < 1:
         return "not_id"

@@ -219,6 +219,14 @@ def test_an_event_class_needs_a_dotted_kind_kept_out_of_its_fields():
             def subject(self) -> tuple[str, str]:
                 return ("x", "1")
 
+    with pytest.raises(TypeError, match="dotted"):
+
+        class TooLong(Event):
+            kind = "core.test." + "x" * 100
+
+            def subject(self) -> tuple[str, str]:
+                return ("x", "1")
+
     with pytest.raises(TypeError, match="ClassVar"):
 
         class AlsoBad(Event):
@@ -237,3 +245,15 @@ def test_payloads_refuse_what_json_cannot_carry():
     }
     with pytest.raises(TypeError, match="not JSON-safe"):
         events.json_safe(object())
+
+
+class Oversized(Event):
+    kind = "core.test.oversized"
+
+    def subject(self) -> tuple[str, str]:
+        return ("user", "9" * 65)
+
+
+def test_a_subject_too_long_for_the_outbox_is_refused(app):
+    with pytest.raises(events.EventError, match="64"), unit_of_work():
+        publish(Oversized())

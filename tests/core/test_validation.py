@@ -191,6 +191,7 @@ def test_ids_accepted(value, expected):
         ("2147483648", "unknown_id"),
         (2**40, "unknown_id"),
         ("9" * 40, "unknown_id"),
+        ("9" * 5000, "unknown_id"),  # int() itself refuses more than 4,300 digits
     ],
 )
 def test_ids_refused(value, problem):
