@@ -15,17 +15,21 @@ from flask import g, request
 
 from core.actor import Actor
 from core.audit import AuditDraft, persist_denial
+from core.audit_tags import AuditSubjectType, AuditTag, SubjectType
 from core.errors import Forbidden, NotFound, Unauthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def denial(
-    actor: Actor, permission: StrEnum | str, subject_type: str | None, subject_id: object
+    actor: Actor,
+    permission: AuditTag,
+    subject_type: AuditSubjectType | None,
+    subject_id: object,
 ) -> Forbidden:
     err = Forbidden()
     err.audit = AuditDraft(  # type: ignore[attr-defined]
-        tag=str(permission),
+        tag=permission,
         actor=actor,
         subject_type=subject_type,
         subject_id=None if subject_id is None else str(subject_id),
@@ -41,7 +45,7 @@ def authorize(
     *,
     facility_id: int | None = None,
     check_facility: bool = False,
-    subject_type: str | None = None,
+    subject_type: AuditSubjectType | None = None,
     subject_id: object = None,
 ) -> None:
     """Raise Forbidden (carrying an audit draft for the denial) unless allowed."""
@@ -60,7 +64,7 @@ def authorize_found(
     record: R | None,
     *,
     facility_of: Callable[[R], int | None],
-    subject_type: str,
+    subject_type: AuditSubjectType,
     subject_id: object,
     missing: str,
 ) -> R:
@@ -97,7 +101,9 @@ def requires(permission: StrEnum) -> Callable[[F], F]:
             actor = getattr(g, "actor", None)
             if actor is None:
                 raise Unauthenticated()
-            authorize(actor, permission, subject_type="route", subject_id=request.endpoint)
+            authorize(
+                actor, permission, subject_type=SubjectType.ROUTE, subject_id=request.endpoint
+            )
             return view(*args, **kwargs)
 
         wrapper.required_permission = permission  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.actor import Actor
+from core.audit_tags import AuditSubjectType, AuditTag, stored
 from core.db import (
     Base,
     after_commit,
@@ -88,15 +89,20 @@ _INSERT_INLINE = _INSERT.inline()  # without RETURNING id
 
 @dataclass
 class AuditDraft:
-    """An entry to write later (a denial, written after the rollback)."""
+    """An entry to write later (a denial, written after the rollback). `tag` and
+    `subject_type` may be any feature's enum members: their values are kept."""
 
-    tag: str
+    tag: AuditTag
     actor: Actor
-    subject_type: str | None = None
+    subject_type: AuditSubjectType | None = None
     subject_id: str | None = None
     outcome: Outcome = Outcome.DENIED
     changed_fields: list[str] = field(default_factory=list)
     written: bool = False
+
+    def __post_init__(self) -> None:
+        self.tag = stored(self.tag)
+        self.subject_type = stored(self.subject_type)
 
 
 def _values(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> dict[str, Any]:
@@ -124,15 +130,17 @@ def _insert(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> int:
 def record(
     *,
     actor: Actor,
-    tag: str,
-    subject_type: str | None = None,
+    tag: AuditTag,
+    subject_type: AuditSubjectType | None = None,
     subject_id: object = None,
     outcome: Outcome = Outcome.SUCCESS,
     changed_fields: Iterable[str] = (),
     occurred_at: dt.datetime | None = None,
 ) -> int:
     """Append an entry in the current unit of work (ids and field names only); returns
-    its id. The entry is written at once, in the unit's transaction."""
+    its id. The entry is written at once, in the unit's transaction. `tag` and
+    `subject_type`: enum members (`CoreAuditTag.USER_CREATE`, `SubjectType.USER`, or a
+    feature's), stored as their values."""
     if not in_unit_of_work():
         raise RuntimeError("audit.record must run inside a unit of work")
     draft = AuditDraft(

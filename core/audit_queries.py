@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.audit import AuditEvent, VerifyResult, verify_chain
+from core.audit_tags import SubjectType
 from core.db import db
 from core.errors import NotFound
 from core.permissions import Permission
@@ -114,7 +115,7 @@ def search_events(
     """One page of matching entries, newest first: the `limit` entries just older than
     `before` (the next page), or just newer than `after` (the page before; `after` wins
     when both are given), or the newest. `limit` is kept within 1..MAX_PAGE."""
-    authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
+    authorize(actor, Permission.AUDIT_READ, subject_type=SubjectType.AUDIT_EVENTS)
     limit = max(1, min(limit, MAX_PAGE))
     where = (filters or AuditFilter()).clauses()
     query = sa.select(AuditEvent).where(*where)
@@ -145,7 +146,9 @@ def _exists(where: list[sa.ColumnElement[bool]], pivot: int, *, older: bool) -> 
 
 
 def get_event(*, actor: Actor, event_id: int) -> AuditEvent:
-    authorize(actor, Permission.AUDIT_READ, subject_type="audit_event", subject_id=event_id)
+    authorize(
+        actor, Permission.AUDIT_READ, subject_type=SubjectType.AUDIT_EVENT, subject_id=event_id
+    )
     event = db.session.get(AuditEvent, event_id)
     if event is None:
         raise NotFound(f"No audit entry {event_id}.")
@@ -155,7 +158,7 @@ def get_event(*, actor: Actor, event_id: int) -> AuditEvent:
 def export_events(*, actor: Actor, filters: AuditFilter, cap: int) -> Iterator[AuditEvent]:
     """All matching entries, newest first, at most `cap`, read in batches (memory stays
     flat). Authorised now, before the caller starts streaming the rows."""
-    authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
+    authorize(actor, Permission.AUDIT_READ, subject_type=SubjectType.AUDIT_EVENTS)
     return _export_batches(filters.clauses(), cap)
 
 
@@ -176,5 +179,5 @@ def _export_batches(where: list[sa.ColumnElement[bool]], cap: int) -> Iterator[A
 
 def verify(*, actor: Actor) -> VerifyResult:
     """Recompute the chain (a read: nothing is sealed or changed)."""
-    authorize(actor, Permission.AUDIT_READ, subject_type="audit_events")
+    authorize(actor, Permission.AUDIT_READ, subject_type=SubjectType.AUDIT_EVENTS)
     return verify_chain()

@@ -17,6 +17,7 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.audit import Outcome
+from core.audit_tags import CoreAuditTag, SubjectType
 from core.db import after_unit, db, unit_of_work, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.models import ApiToken, User
@@ -98,18 +99,18 @@ def authenticate(
             check_password(_DUMMY_HASH, password)
             audit.record(
                 actor=actor,
-                tag="core:auth:login",
+                tag=CoreAuditTag.LOGIN,
                 outcome=Outcome.DENIED,
-                subject_type="user",
+                subject_type=SubjectType.USER,
                 subject_id=None,
             )
             return LoginResult(None, LOGIN_FAILED)
         if user.locked_until and user.locked_until > now:
             audit.record(
                 actor=actor,
-                tag="core:auth:login",
+                tag=CoreAuditTag.LOGIN,
                 outcome=Outcome.DENIED,
-                subject_type="user",
+                subject_type=SubjectType.USER,
                 subject_id=user.id,
                 changed_fields=["locked_until"],
             )
@@ -124,8 +125,8 @@ def authenticate(
         user.last_login_at = now
         audit.record(
             actor=_as(user, actor),
-            tag="core:auth:login",
-            subject_type="user",
+            tag=CoreAuditTag.LOGIN,
+            subject_type=SubjectType.USER,
             subject_id=user.id,
             changed_fields=["last_login_at"],
         )
@@ -141,9 +142,9 @@ def _count_failure(
     changed = ["failed_logins"]
     audit.record(
         actor=actor,
-        tag="core:auth:login",
+        tag=CoreAuditTag.LOGIN,
         outcome=Outcome.DENIED,
-        subject_type="user",
+        subject_type=SubjectType.USER,
         subject_id=user.id,
         changed_fields=changed,
     )
@@ -151,9 +152,9 @@ def _count_failure(
         user.locked_until = now + window
         audit.record(
             actor=actor,
-            tag="core:auth:lockout",
+            tag=CoreAuditTag.LOCKOUT,
             outcome=Outcome.DENIED,
-            subject_type="user",
+            subject_type=SubjectType.USER,
             subject_id=user.id,
             changed_fields=["locked_until"],
         )
@@ -172,7 +173,10 @@ def actor_for(
 def record_logout(*, actor: Actor) -> None:
     with unit_of_work():
         audit.record(
-            actor=actor, tag="core:auth:logout", subject_type="user", subject_id=actor.user_id
+            actor=actor,
+            tag=CoreAuditTag.LOGOUT,
+            subject_type=SubjectType.USER,
+            subject_id=actor.user_id,
         )
 
 
@@ -187,7 +191,7 @@ def _digest(secret: str) -> str:
 
 def create_token(*, actor: Actor, username: str, expires_days: int) -> str:
     """Create a bearer token for `username`; return the secret (shown once)."""
-    authorize(actor, Permission.TOKEN_MANAGE, subject_type="user", subject_id=username)
+    authorize(actor, Permission.TOKEN_MANAGE, subject_type=SubjectType.USER, subject_id=username)
     if not 1 <= expires_days <= 366:
         raise ValidationFailed({"expires_days": ["Choose between 1 and 366 days."]})
     with unit_of_work() as session:
@@ -205,8 +209,8 @@ def create_token(*, actor: Actor, username: str, expires_days: int) -> str:
         session.flush()
         audit.record(
             actor=actor,
-            tag="core:token:create",
-            subject_type="api_token",
+            tag=CoreAuditTag.TOKEN_CREATE,
+            subject_type=SubjectType.API_TOKEN,
             subject_id=token.id,
             changed_fields=["user_id", "expires_at"],
         )
@@ -215,7 +219,7 @@ def create_token(*, actor: Actor, username: str, expires_days: int) -> str:
 
 def revoke_token(*, actor: Actor, token: str) -> int:
     """Revoke by the secret itself or by its 12-character prefix; returns how many."""
-    authorize(actor, Permission.TOKEN_MANAGE, subject_type="api_token")
+    authorize(actor, Permission.TOKEN_MANAGE, subject_type=SubjectType.API_TOKEN)
     with unit_of_work() as session:
         match = (
             ApiToken.token_hash == _digest(token) if len(token) > 12 else ApiToken.prefix == token
@@ -230,8 +234,8 @@ def revoke_token(*, actor: Actor, token: str) -> int:
             row.revoked_at = utcnow()
             audit.record(
                 actor=actor,
-                tag="core:token:revoke",
-                subject_type="api_token",
+                tag=CoreAuditTag.TOKEN_REVOKE,
+                subject_type=SubjectType.API_TOKEN,
                 subject_id=row.id,
                 changed_fields=["revoked_at"],
             )

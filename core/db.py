@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING_CONVENTION = {
@@ -63,6 +64,10 @@ def one_of(column: str, enum: type[StrEnum]) -> str:
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
+
+# A JSON document: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+JSON_DOCUMENT = sa.JSON().with_variant(JSONB(), "postgresql")
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number names no row
 
 intpk = Annotated[int, mapped_column(sa.Integer, primary_key=True)]
 str_code = Annotated[str, mapped_column(sa.String(32))]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from core import audit
 from core.access import authorize
 from core.actor import Actor
+from core.audit_tags import CoreAuditTag, SubjectType
 from core.auth import forget_tokens, hash_password, password_problems
 from core.db import after_commit, db, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -54,7 +55,7 @@ def _validate(data: UserIn) -> dict[str, list[str]]:
 
 def create_user(*, actor: Actor, data: UserIn) -> User:
     """Create a user. An admin limited to one facility creates users of that facility."""
-    authorize(actor, Permission.USER_MANAGE, subject_type="user")
+    authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER)
     if errors := _validate(data):
         raise ValidationFailed(errors)
     with unit_of_work() as session:
@@ -77,8 +78,8 @@ def create_user(*, actor: Actor, data: UserIn) -> User:
         session.flush()
         audit.record(
             actor=actor,
-            tag="core:user:create",
-            subject_type="user",
+            tag=CoreAuditTag.USER_CREATE,
+            subject_type=SubjectType.USER,
             subject_id=user.id,
             changed_fields=["username", "role", "facility_id", "full_name", "password_hash"],
         )
@@ -95,7 +96,7 @@ def update_user(
     is_active: bool | None = None,
 ) -> User:
     """Change role, facility scope (empty string: all facilities), name or active flag."""
-    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER, subject_id=user_id)
     if role is not None and role not in {r.value for r in Role}:
         raise ValidationFailed({"role": ["Unknown role."]})
     if full_name is not None and len(full_name.strip()) > 200:
@@ -124,8 +125,8 @@ def update_user(
         after_commit(forget_tokens)  # a token must not outlive its user's old role
         audit.record(
             actor=actor,
-            tag="core:user:update",
-            subject_type="user",
+            tag=CoreAuditTag.USER_UPDATE,
+            subject_type=SubjectType.USER,
             subject_id=user.id,
             changed_fields=changed,
         )
@@ -133,7 +134,7 @@ def update_user(
 
 
 def set_password(*, actor: Actor, user_id: int, password: str) -> User:
-    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER, subject_id=user_id)
     with unit_of_work():
         user = _reachable(actor, user_id)
         if problems := password_problems(password, user.username):
@@ -142,8 +143,8 @@ def set_password(*, actor: Actor, user_id: int, password: str) -> User:
         user.password_changed_at = utcnow()
         audit.record(
             actor=actor,
-            tag="core:user:password",
-            subject_type="user",
+            tag=CoreAuditTag.USER_PASSWORD,
+            subject_type=SubjectType.USER,
             subject_id=user.id,
             changed_fields=["password_hash"],
         )
@@ -151,14 +152,14 @@ def set_password(*, actor: Actor, user_id: int, password: str) -> User:
 
 
 def unlock_user(*, actor: Actor, user_id: int) -> None:
-    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER, subject_id=user_id)
     with unit_of_work():
         user = _reachable(actor, user_id)
         user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
         audit.record(
             actor=actor,
-            tag="core:user:unlock",
-            subject_type="user",
+            tag=CoreAuditTag.USER_UNLOCK,
+            subject_type=SubjectType.USER,
             subject_id=user.id,
             changed_fields=["failed_logins", "locked_until"],
         )
@@ -169,7 +170,7 @@ def list_users(
 ) -> Sequence[User]:
     """Users the admin may manage (their facility's only, for a facility admin), by
     user name; `status` is `active`, `inactive` or `locked`."""
-    authorize(actor, Permission.USER_MANAGE, subject_type="user")
+    authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER)
     query = sa.select(User).options(selectinload(User.facility)).order_by(User.username)
     if actor.facility_id is not None and not actor.is_system:
         query = query.where(User.facility_id == actor.facility_id)
@@ -185,7 +186,7 @@ def list_users(
 
 
 def get_user(*, actor: Actor, user_id: int) -> User:
-    authorize(actor, Permission.USER_MANAGE, subject_type="user", subject_id=user_id)
+    authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER, subject_id=user_id)
     return _reachable(actor, user_id)
 
 
@@ -206,7 +207,7 @@ def _authorize_scope(actor: Actor, facility_id: object, user_id: int | None) -> 
         Permission.USER_MANAGE,
         facility_id=facility_id,  # type: ignore[arg-type]
         check_facility=True,
-        subject_type="user",
+        subject_type=SubjectType.USER,
         subject_id=user_id,
     )
 

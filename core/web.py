@@ -31,7 +31,7 @@ from werkzeug.routing import IntegerConverter
 from core import audit, i18n, ratelimit
 from core.actor import Actor
 from core.auth import actor_for, user_for_token
-from core.db import db, utcnow
+from core.db import MAX_ID, db, utcnow
 from core.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from core.logs import configure_logging
 from core.models import User
@@ -215,7 +215,7 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

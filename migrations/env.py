@@ -9,6 +9,7 @@ import custody.tables  # noqa: F401
 import health.fhir.models  # noqa: F401
 from core.audit import AuditEvent  # noqa: F401
 from core.db import UTCDateTime, db
+from core.events import OutboxEvent  # noqa: F401
 
 
 def _include_object(obj, name, type_, reflected, compare_to):

@@ -19,6 +19,7 @@ from core.audit import AuditEvent, Outcome
 from core.forms import choices
 from core.permissions import Permission
 from core.schemas import has_control_characters
+from core.validation import parse_id
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 EXPORT_CAP = 100_000
@@ -110,8 +111,7 @@ class AuditFilterForm(FlaskForm):
 
 
 def _cursor(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def _filter_args(form: AuditFilterForm) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from core.schemas import InSchema
+from core.schemas import DatabaseId, InSchema
 from custody.bookings.models import Booking
 from custody.people.schemas import ALERTS_OUT, alerts_of
 from custody.rules import clocks
@@ -21,7 +21,7 @@ class PropertyIn(InSchema):
 
 
 class BookingIn(InSchema):
-    detainee_id = fields.String(required=True)
+    detainee_id = DatabaseId(required=True)
     facility_code = fields.String(required=True, validate=validate.Length(1, 16))
     booked_at = fields.AwareDateTime(allow_none=True)
     arresting_agency = fields.String(allow_none=True, validate=validate.Length(0, 100))
@@ -103,8 +103,8 @@ class AssignmentOut(Schema):
 
 
 class HousingIn(InSchema):
-    bed_id = fields.String(required=True)
-    from_bed_id = fields.String(
+    bed_id = DatabaseId(required=True)
+    from_bed_id = DatabaseId(
         allow_none=True,
         metadata={
             "description": "Optional guard: the bed the person is in now (null: not housed). "

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from core.schemas import InSchema
+from core.schemas import DatabaseId, InSchema
 from custody.bookings.schemas import ClockOut
 from custody.people.schemas import ALERTS_OUT, alerts_of
 from custody.restrictive import services as restrictive
@@ -18,7 +18,7 @@ class PlacementIn(InSchema):
     kind = fields.String(required=True, validate=validate.Length(1, 32))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
     placed_at = fields.AwareDateTime(allow_none=True)
-    bed_id = fields.String(allow_none=True, validate=validate.Length(1, 12))
+    bed_id = DatabaseId(allow_none=True)
 
 
 class CheckIn(InSchema):
