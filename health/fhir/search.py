@@ -32,9 +32,9 @@ from health.fhir.models import (
     StringIndex,
     TokenIndex,
 )
+from health.fhir.resource_types import RESOURCE_TYPES, check_type
 from health.fhir.searchparams import RESULT_PARAMS, SearchParam, lookup
 from health.fhir.store import Stored
-from health.fhir.validation import RESOURCE_TYPES, check_type
 
 MODIFIERS = {
     "token": {"", "not"},

@@ -29,7 +29,8 @@ from health.fhir.errors import (
 )
 from health.fhir.indexing import is_restricted, patient_of, rows_for
 from health.fhir.models import INDEX_TABLES, FhirHistory, FhirResource, ReferenceIndex, table_of
-from health.fhir.validation import check_id, check_type, validate
+from health.fhir.resource_types import check_id, check_type
+from health.fhir.validation import validate
 from health.permissions import HealthPermission
 
 INDEX_MODELS = tuple(dict.fromkeys(INDEX_TABLES.values()))

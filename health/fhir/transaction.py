@@ -21,8 +21,8 @@ from core.db import unit_of_work
 from health.fhir import bundles, services, store
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
+from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.store import Pending, Stored, instant
-from health.fhir.validation import RESOURCE_TYPES
 from health.permissions import HealthPermission
 
 log = logging.getLogger("custodia.fhir")
