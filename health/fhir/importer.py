@@ -28,7 +28,7 @@ from flask import current_app
 from core.actor import Actor
 from core.db import db, unit_of_work
 from health.fhir.errors import FhirProblem, InvalidRequest
-from health.fhir.store import parse_body
+from health.fhir.incoming import parse_body
 from health.fhir.transaction import run_batch, run_transaction
 
 

@@ -13,6 +13,7 @@ from health.fhir.bundles import base_url
 from health.fhir.capability import capability_statement
 from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.everything import everything as patient_everything
+from health.fhir.incoming import parse_body
 from health.fhir.outcome import (
     FHIR_JSON,
     NotAcceptable,
@@ -20,7 +21,7 @@ from health.fhir.outcome import (
     outcome_response,
     problem_response,
 )
-from health.fhir.store import Stored, instant, parse_body
+from health.fhir.store import Stored, instant
 from health.fhir.transaction import process
 from health.permissions import HealthPermission
 

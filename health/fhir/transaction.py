@@ -18,11 +18,12 @@ from urllib.parse import parse_qsl, urlsplit
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
-from health.fhir import bundles, services, store
+from health.fhir import bundles, incoming, services, store, writes
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
 from health.fhir.resource_types import RESOURCE_TYPES
-from health.fhir.store import Pending, Stored, instant
+from health.fhir.store import Stored, instant
+from health.fhir.writes import Pending
 from health.permissions import HealthPermission
 
 log = logging.getLogger("custodia.fhir")
@@ -138,7 +139,7 @@ def run_transaction(
                     if entry.full_url:
                         mapping[entry.full_url] = found.reference
                     continue
-                rid = store.new_id()
+                rid = writes.new_id()
             if entry.method in ("POST", "PUT") and entry.full_url and rid:
                 mapping[entry.full_url] = f"{rtype}/{rid}"
         except FhirProblem as err:
@@ -151,8 +152,8 @@ def run_transaction(
             _prepare(actor, entry, mapping, resolve, pendings, responses, prefetched)
         except FhirProblem as err:
             raise _fail(entry, err) from None
-    writes = [p for _, p in pendings]
-    for (entry, _), stored in zip(pendings, store.write_many(writes), strict=True):
+    written = writes.write_many([p for _, p in pendings])
+    for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
         responses[entry.index] = _response(stored, 204 if stored.is_deleted else status)
     services.audit_access(actor, interaction, _stored(responses), default="Bundle")
@@ -196,7 +197,7 @@ def _prepare(
         _rewrite(entry.resource, mapping, resolve)
     if entry.method == "POST":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype)
-        pending = store.pending_create(rtype, entry.resource)
+        pending = incoming.pending_create(rtype, entry.resource)
         pending.id = mapping.get(entry.full_url or "", f"/{pending.id}").split("/")[-1]
         pendings.append((entry, pending))
     elif entry.method == "PUT":
@@ -204,13 +205,13 @@ def _prepare(
         if rid is None:
             raise InvalidRequest("PUT needs Type/id (conditional update is not supported).")
         entry.resource.setdefault("id", rid)
-        pending = store.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
+        pending = incoming.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
         pendings.append((entry, pending))
     elif entry.method == "DELETE":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         if rid is None:
             raise InvalidRequest("DELETE needs Type/id (conditional delete is not supported).")
-        deletion = store.pending_delete(rtype, rid)
+        deletion = incoming.pending_delete(rtype, rid)
         if deletion is None:
             responses[entry.index] = {"status": "204 No Content"}
         else:
