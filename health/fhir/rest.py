@@ -21,6 +21,7 @@ from health.fhir.outcome import (
     outcome_response,
     problem_response,
 )
+from health.fhir.query import MAX_COUNT, Query, as_of
 from health.fhir.store import Stored, instant
 from health.fhir.transaction import process
 from health.permissions import HealthPermission
@@ -172,7 +173,7 @@ def searchset(path: str, result: search.SearchResult) -> str:
     return bundles.bundle("searchset", entries, total=result.total, links=links)
 
 
-def _cursor(query: search.Query) -> list[tuple[str, str]]:
+def _cursor(query: Query) -> list[tuple[str, str]]:
     if query.sort and query.offset:
         return [("_offset", str(query.offset))]
     if query.after is not None:
@@ -207,7 +208,7 @@ def _paging(default_count: str) -> tuple[int, int]:
     offset = request.args.get("_offset", "0")
     if not count.isdigit() or not offset.isdigit():
         raise InvalidRequest("_count and _offset are whole numbers.", expression=["_count"])
-    return min(int(count), search.MAX_COUNT), int(offset)
+    return min(int(count), MAX_COUNT), int(offset)
 
 
 def _offset_links(
@@ -231,8 +232,8 @@ def _history(path: str, resource_type: str | None, resource_id: str | None) -> R
         actor=current_actor(),
         resource_type=resource_type,
         resource_id=resource_id,
-        since=search.as_of(args.get("_since")),
-        at=search.as_of(args.get("_at")),
+        since=as_of(args.get("_since")),
+        at=as_of(args.get("_at")),
         count=count,
         offset=offset,
     )
@@ -277,9 +278,9 @@ def everything(resource_id: str) -> Response:
     items, total = patient_everything(
         actor=current_actor(),
         patient_id=resource_id,
-        start=search.as_of(args.get("start"), name="start"),
-        end=search.as_of(args.get("end"), end=True, name="end"),
-        since=search.as_of(args.get("_since"), name="_since"),
+        start=as_of(args.get("start"), name="start"),
+        end=as_of(args.get("end"), end=True, name="end"),
+        since=as_of(args.get("_since"), name="_since"),
         types=[t for t in args.get("_type", "").split(",") if t],
         count=count,
         offset=offset,

@@ -25,8 +25,9 @@ from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
 from health.fhir import incoming, jsontext, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
+from health.fhir.query import parse
 from health.fhir.resource_types import check_type
-from health.fhir.search import SearchResult, matching, parse, run
+from health.fhir.search import SearchResult, matching, run
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
