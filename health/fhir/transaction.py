@@ -104,9 +104,10 @@ def _fail(entry: Entry, err: FhirProblem) -> FhirProblem:
 
 
 def run_transaction(
-    actor: Actor, bundle: dict[str, Any], interaction: str = "transaction"
+    actor: Actor, bundle: dict[str, Any], *, base_url: str, interaction: str = "transaction"
 ) -> list[dict[str, Any]]:
-    """Responses per entry (in the bundle's order); raises on the first failure."""
+    """Responses per entry (in the bundle's order); raises on the first failure.
+    `base_url`: the server's FHIR base, for the fullUrls of GET entries' searchsets."""
     entries = _entries(bundle)
     responses: dict[int, dict[str, Any]] = {}
     mapping: dict[str, str] = {}
@@ -160,7 +161,7 @@ def run_transaction(
     for entry in ordered:
         if entry.method in ("GET", "HEAD"):
             try:
-                responses[entry.index] = _get(actor, entry)
+                responses[entry.index] = _get(actor, entry, base_url)
             except FhirProblem as err:
                 raise _fail(entry, err) from None
     return [responses[e.index] for e in entries]
@@ -232,14 +233,14 @@ def _response(stored: Stored, status: int) -> dict[str, Any]:
     }
 
 
-def _get(actor: Actor, entry: Entry) -> dict[str, Any]:
+def _get(actor: Actor, entry: Entry, base_url: str) -> dict[str, Any]:
     rtype, rid, query = _target(entry)
     if rid is not None:
         stored = services.read(actor=actor, resource_type=rtype, resource_id=rid)
         return {"status": "200 OK", "etag": stored.etag, "_resource": stored.text}
     params = parse_qsl(query or "", keep_blank_values=True)
     result = services.search(actor=actor, resource_type=rtype, params=params)
-    entries = [bundles.search_entry(bundles.base_url(), m, "match") for m in result.matches]
+    entries = [bundles.search_entry(base_url, m, "match") for m in result.matches]
     searchset = bundles.bundle("searchset", entries, total=result.total)
     return {"status": "200 OK", "_resource": searchset}
 
@@ -248,13 +249,13 @@ def _error_response(err: FhirProblem) -> dict[str, Any]:
     return {"status": str(err.status), "outcome": operation_outcome(issues_of(err))}
 
 
-def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
+def run_batch(actor: Actor, bundle: dict[str, Any], *, base_url: str) -> list[dict[str, Any]]:
     out = []
     for raw in bundle.get("entry") or []:
         single = {"resourceType": "Bundle", "type": "transaction", "entry": [raw]}
         try:
             with unit_of_work():
-                out.extend(run_transaction(actor, single))
+                out.extend(run_transaction(actor, single, base_url=base_url))
         except FhirProblem as err:
             out.append(_error_response(err))
         except Exception as err:  # a Forbidden or a database conflict ends only this entry
@@ -267,17 +268,18 @@ def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def process(*, actor: Actor, bundle: Any) -> str:
-    """A batch-response or transaction-response Bundle, as JSON text."""
+def process(*, actor: Actor, bundle: Any, base_url: str) -> str:
+    """A batch-response or transaction-response Bundle, as JSON text (`base_url`: the
+    server's FHIR base the client reached, for absolute URLs in the responses)."""
     authorize(actor, HealthPermission.READ, subject_type="Bundle")
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidRequest("POST /fhir takes a Bundle.", expression=["Bundle"])
     kind = bundle.get("type")
     if kind == "transaction":
         with unit_of_work():
-            responses = run_transaction(actor, bundle)
+            responses = run_transaction(actor, bundle, base_url=base_url)
     elif kind == "batch":
-        responses = run_batch(actor, bundle)
+        responses = run_batch(actor, bundle, base_url=base_url)
     else:
         raise InvalidRequest(
             "Bundle.type must be batch or transaction.", expression=["Bundle.type"]
