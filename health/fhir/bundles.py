@@ -1,5 +1,7 @@
 """Bundles out: searchset and history bundles assembled from stored JSON text (the
-stored documents are spliced in, never parsed and re-serialised)."""
+stored documents are spliced in, never parsed and re-serialised), with their paging
+links. `base_url` is this server's FHIR base as the client reached it: the REST layer
+determines it once per request and passes it in (the fullUrls and links are absolute)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,9 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import has_request_context, request
-
+from health.fhir.query import Query
+from health.fhir.search import SearchResult
 from health.fhir.store import Stored, instant
-
-
-def base_url() -> str:
-    """This server's FHIR base as the client reached it ("" outside a request)."""
-    return request.url_root.rstrip("/") + "/fhir" if has_request_context() else ""
 
 
 def http_date(stored: Stored) -> str:
@@ -27,9 +24,9 @@ def _j(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def link(base: str, path: str, params: Sequence[tuple[str, str]]) -> str:
+def link(base_url: str, path: str, params: Sequence[tuple[str, str]]) -> str:
     query = urlencode(list(params))
-    return f"{base}/{path}" + (f"?{query}" if query else "")
+    return f"{base_url}/{path}" + (f"?{query}" if query else "")
 
 
 def bundle(
@@ -48,14 +45,14 @@ def bundle(
     return text + ',"entry":[' + ",".join(entries) + "]}" if entries else text + "}"
 
 
-def search_entry(base: str, stored: Stored, mode: str) -> str:
+def search_entry(base_url: str, stored: Stored, mode: str) -> str:
     return (
-        f'{{"fullUrl":{_j(f"{base}/{stored.reference}")},"resource":{stored.text},'
+        f'{{"fullUrl":{_j(f"{base_url}/{stored.reference}")},"resource":{stored.text},'
         f'"search":{{"mode":"{mode}"}}}}'
     )
 
 
-def history_entry(base: str, stored: Stored) -> str:
+def history_entry(base_url: str, stored: Stored) -> str:
     request = {"method": stored.method, "url": stored.resource_type}
     if stored.method != "POST":
         request["url"] = stored.reference
@@ -67,6 +64,58 @@ def history_entry(base: str, stored: Stored) -> str:
     }
     resource = f',"resource":{stored.text}' if stored.text else ""
     return (
-        f'{{"fullUrl":{_j(f"{base}/{stored.reference}")}{resource},'
+        f'{{"fullUrl":{_j(f"{base_url}/{stored.reference}")}{resource},'
         f'"request":{_j(request)},"response":{_j(response)}}}'
     )
+
+
+def searchset(base_url: str, path: str, result: SearchResult) -> str:
+    """A search's Bundle: its matches and includes, self / next / previous links that
+    keep the parameters used (keyset cursors without _sort, `_offset` with it)."""
+    query = result.query
+    used = [(k, v) for k, v in query.used if k != "_count"] + [("_count", str(query.count))]
+    links = [("self", link(base_url, path, [*used, *_cursor(query)]))]
+    if result.has_next and result.matches:
+        if query.sort:
+            nxt = [("_offset", str(query.offset + query.count))]
+        else:
+            nxt = [("_after", result.matches[-1].id)]
+        links.append(("next", link(base_url, path, [*used, *nxt])))
+    if result.has_previous and (result.matches or query.sort):
+        if query.sort:
+            prev = [("_offset", str(max(query.offset - query.count, 0)))]
+        else:
+            prev = [("_before", result.matches[0].id)]
+        links.append(("previous", link(base_url, path, [*used, *prev])))
+    entries = [search_entry(base_url, m, "match") for m in result.matches]
+    entries += [search_entry(base_url, m, "include") for m in result.included]
+    return bundle("searchset", entries, total=result.total, links=links)
+
+
+def _cursor(query: Query) -> list[tuple[str, str]]:
+    if query.sort and query.offset:
+        return [("_offset", str(query.offset))]
+    if query.after is not None:
+        return [("_after", query.after)]
+    if query.before is not None:
+        return [("_before", query.before)]
+    return []
+
+
+def offset_links(
+    base_url: str,
+    path: str,
+    keep: list[tuple[str, str]],
+    count: int,
+    offset: int,
+    shown: int,
+    total: int,
+) -> list[tuple[str, str]]:
+    """self, and next / previous when there are more, for offset paging."""
+    links = [("self", link(base_url, path, [*keep, ("_offset", str(offset))]))]
+    if offset + shown < total:
+        links.append(("next", link(base_url, path, [*keep, ("_offset", str(offset + count))])))
+    if offset > 0:
+        previous = str(max(offset - count, 0))
+        links.append(("previous", link(base_url, path, [*keep, ("_offset", previous)])))
+    return links

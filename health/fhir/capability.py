@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.searchparams import COMMON, DEFINITIONS, params_for
-from health.fhir.validation import RESOURCE_TYPES
 
 INTERACTIONS = (
     "read",

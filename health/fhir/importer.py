@@ -28,7 +28,7 @@ from flask import current_app
 from core.actor import Actor
 from core.db import db, unit_of_work
 from health.fhir.errors import FhirProblem, InvalidRequest
-from health.fhir.store import parse_body
+from health.fhir.incoming import parse_body
 from health.fhir.transaction import run_batch, run_transaction
 
 
@@ -65,12 +65,13 @@ def import_bundle(*, actor: Actor, bundle: Any, path: str = "-") -> ImportResult
         raise InvalidRequest(f"{path}: not a FHIR Bundle.")
     kind = bundle.get("type", "")
     result = ImportResult(path, kind)
+    # no client and no server base: the responses are counted, never rendered
     if kind == "batch":
-        responses = run_batch(actor, bundle)
+        responses = run_batch(actor, bundle, base_url="")
     elif kind in ("transaction", "collection"):
         source = bundle if kind == "transaction" else as_transaction(bundle)
         with unit_of_work():
-            responses = run_transaction(actor, source, interaction="import")
+            responses = run_transaction(actor, source, base_url="", interaction="import")
     else:
         raise InvalidRequest(f"{path}: Bundle.type {kind!r} cannot be imported.")
     for response in responses:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.searchparams import SearchParam, params_for
-from health.fhir.validation import RESOURCE_TYPES
 
 MIN_TIME = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 MAX_TIME = dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)

@@ -1,4 +1,8 @@
-"""The FHIR REST API under /fhir (thin: parse, call one service, render)."""
+"""The FHIR REST API under /fhir (thin: parse, call one service, render).
+
+Only this layer reads the request: each view determines the server's FHIR base
+(`server_base`) once and passes it down to what renders absolute URLs (bundles'
+fullUrls and links, transaction responses, Location headers, the CapabilityStatement)."""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from flask import Blueprint, Flask, Response, request
 
 from core.access import current_actor, public, requires
 from core.web import csrf, register_error_renderer
-from health.fhir import bundles, search, services
-from health.fhir.bundles import base_url
+from health.fhir import bundles, services
 from health.fhir.capability import capability_statement
 from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.everything import everything as patient_everything
+from health.fhir.incoming import parse_body
 from health.fhir.outcome import (
     FHIR_JSON,
     NotAcceptable,
@@ -20,7 +24,8 @@ from health.fhir.outcome import (
     outcome_response,
     problem_response,
 )
-from health.fhir.store import Stored, instant, parse_body
+from health.fhir.query import MAX_COUNT, as_of
+from health.fhir.store import Stored, instant
 from health.fhir.transaction import process
 from health.permissions import HealthPermission
 
@@ -44,6 +49,11 @@ def _negotiate() -> None:
             raise UnsupportedMediaType("Send application/fhir+json.", code="not-supported")
 
 
+def server_base() -> str:
+    """This server's FHIR base as the client reached it."""
+    return request.url_root.rstrip("/") + "/fhir"
+
+
 def respond(body: str | None, status: int = 200, stored: Stored | None = None) -> Response:
     response = Response(body or "", status=status, mimetype=FHIR_JSON)
     if stored is not None:
@@ -56,9 +66,9 @@ def _body() -> Any:
     return parse_body(request.get_data())
 
 
-def _created(stored: Stored, status: int) -> Response:
+def _created(stored: Stored, status: int, base_url: str) -> Response:
     response = respond(stored.text, status, stored)
-    location = f"{base_url()}/{stored.reference}/_history/{stored.version}"
+    location = f"{base_url}/{stored.reference}/_history/{stored.version}"
     response.headers["Location"] = location
     if request.headers.get("Prefer", "").replace(" ", "") == "return=minimal":
         response.set_data("")
@@ -71,7 +81,7 @@ def _created(stored: Stored, status: int) -> Response:
 @bp.get("/metadata")
 @public
 def metadata() -> Response:
-    return respond(capability_statement(base_url()))
+    return respond(capability_statement(server_base()))
 
 
 # --- instance level ------------------------------------------------------------------
@@ -108,7 +118,7 @@ def update(resource_type: str, resource_id: str) -> Response:
         document=_body(),
         if_match=request.headers.get("If-Match"),
     )
-    return _created(stored, 201 if created else 200)
+    return _created(stored, 201 if created else 200, server_base())
 
 
 @bp.delete("/<resource_type>/<resource_id>")
@@ -135,7 +145,7 @@ def create(resource_type: str) -> Response:
         document=_body(),
         if_none_exist=request.headers.get("If-None-Exist"),
     )
-    return _created(stored, 201 if created else 200)
+    return _created(stored, 201 if created else 200, server_base())
 
 
 def _strict() -> bool:
@@ -146,39 +156,7 @@ def _search(resource_type: str, params: list[tuple[str, str]]) -> Response:
     result = services.search(
         actor=current_actor(), resource_type=resource_type, params=params, strict=_strict()
     )
-    return respond(searchset(resource_type, result))
-
-
-def searchset(path: str, result: search.SearchResult) -> str:
-    base = base_url()
-    query = result.query
-    used = [(k, v) for k, v in query.used if k != "_count"] + [("_count", str(query.count))]
-    links = [("self", bundles.link(base, path, [*used, *_cursor(query)]))]
-    if result.has_next and result.matches:
-        if query.sort:
-            nxt = [("_offset", str(query.offset + query.count))]
-        else:
-            nxt = [("_after", result.matches[-1].id)]
-        links.append(("next", bundles.link(base, path, [*used, *nxt])))
-    if result.has_previous and (result.matches or query.sort):
-        if query.sort:
-            prev = [("_offset", str(max(query.offset - query.count, 0)))]
-        else:
-            prev = [("_before", result.matches[0].id)]
-        links.append(("previous", bundles.link(base, path, [*used, *prev])))
-    entries = [bundles.search_entry(base, m, "match") for m in result.matches]
-    entries += [bundles.search_entry(base, m, "include") for m in result.included]
-    return bundles.bundle("searchset", entries, total=result.total, links=links)
-
-
-def _cursor(query: search.Query) -> list[tuple[str, str]]:
-    if query.sort and query.offset:
-        return [("_offset", str(query.offset))]
-    if query.after is not None:
-        return [("_after", query.after)]
-    if query.before is not None:
-        return [("_before", query.before)]
-    return []
+    return respond(bundles.searchset(server_base(), resource_type, result))
 
 
 @bp.get("/<resource_type>")
@@ -206,21 +184,7 @@ def _paging(default_count: str) -> tuple[int, int]:
     offset = request.args.get("_offset", "0")
     if not count.isdigit() or not offset.isdigit():
         raise InvalidRequest("_count and _offset are whole numbers.", expression=["_count"])
-    return min(int(count), search.MAX_COUNT), int(offset)
-
-
-def _offset_links(
-    path: str, keep: list[tuple[str, str]], count: int, offset: int, shown: int, total: int
-) -> list[tuple[str, str]]:
-    """self, and next / previous when there are more, for offset paging."""
-    base = base_url()
-    links = [("self", bundles.link(base, path, [*keep, ("_offset", str(offset))]))]
-    if offset + shown < total:
-        links.append(("next", bundles.link(base, path, [*keep, ("_offset", str(offset + count))])))
-    if offset > 0:
-        previous = str(max(offset - count, 0))
-        links.append(("previous", bundles.link(base, path, [*keep, ("_offset", previous)])))
-    return links
+    return min(int(count), MAX_COUNT), int(offset)
 
 
 def _history(path: str, resource_type: str | None, resource_id: str | None) -> Response:
@@ -230,16 +194,17 @@ def _history(path: str, resource_type: str | None, resource_id: str | None) -> R
         actor=current_actor(),
         resource_type=resource_type,
         resource_id=resource_id,
-        since=search.as_of(args.get("_since")),
-        at=search.as_of(args.get("_at")),
+        since=as_of(args.get("_since")),
+        at=as_of(args.get("_at")),
         count=count,
         offset=offset,
     )
     keep = [("_count", str(count)), ("_at", instant(at))]
     if args.get("_since"):
         keep.insert(0, ("_since", args["_since"]))
-    links = _offset_links(path, keep, count, offset, len(items), total)
-    entries = [bundles.history_entry(base_url(), item) for item in items]
+    base_url = server_base()
+    links = bundles.offset_links(base_url, path, keep, count, offset, len(items), total)
+    entries = [bundles.history_entry(base_url, item) for item in items]
     return respond(bundles.bundle("history", entries, total=total, links=links))
 
 
@@ -265,7 +230,7 @@ def history_instance(resource_type: str, resource_id: str) -> Response:
 @bp.post("/")
 @requires(READ)
 def transaction() -> Response:
-    return respond(process(actor=current_actor(), bundle=_body()))
+    return respond(process(actor=current_actor(), bundle=_body(), base_url=server_base()))
 
 
 @bp.get("/Patient/<resource_id>/$everything")
@@ -276,9 +241,9 @@ def everything(resource_id: str) -> Response:
     items, total = patient_everything(
         actor=current_actor(),
         patient_id=resource_id,
-        start=search.as_of(args.get("start"), name="start"),
-        end=search.as_of(args.get("end"), end=True, name="end"),
-        since=search.as_of(args.get("_since"), name="_since"),
+        start=as_of(args.get("start"), name="start"),
+        end=as_of(args.get("end"), end=True, name="end"),
+        since=as_of(args.get("_since"), name="_since"),
         types=[t for t in args.get("_type", "").split(",") if t],
         count=count,
         offset=offset,
@@ -286,8 +251,9 @@ def everything(resource_id: str) -> Response:
     path = f"Patient/{resource_id}/$everything"
     keep = [(k, args[k]) for k in ("start", "end", "_since", "_type") if args.get(k)]
     keep.append(("_count", str(count)))
-    links = _offset_links(path, keep, count, offset, len(items), total)
-    entries = [bundles.search_entry(base_url(), item, "match") for item in items]
+    base_url = server_base()
+    links = bundles.offset_links(base_url, path, keep, count, offset, len(items), total)
+    entries = [bundles.search_entry(base_url, item, "match") for item in items]
     return respond(bundles.bundle("searchset", entries, total=total, links=links))
 
 

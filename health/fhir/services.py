@@ -23,11 +23,12 @@ from core import audit
 from core.access import authorize, denial
 from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
-from health.fhir import jsontext, store
+from health.fhir import incoming, jsontext, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
-from health.fhir.search import SearchResult, matching, parse, run
+from health.fhir.query import parse
+from health.fhir.resource_types import check_type
+from health.fhir.search import SearchResult, matching, run
 from health.fhir.store import Stored
-from health.fhir.validation import check_type
 from health.permissions import HealthPermission
 
 TAG = "health:fhir:"
@@ -113,8 +114,8 @@ def create(
             if found is not None:
                 audit_access(actor, "read", [found], default=resource_type)
                 return found, False
-        pending = store.pending_create(resource_type, document)
-        (stored,) = store.write_many([pending])
+        pending = incoming.pending_create(resource_type, document)
+        (stored,) = writes.write_many([pending])
         audit_access(actor, "create", [stored], default=resource_type)
     return stored, True
 
@@ -169,10 +170,10 @@ def update(
     """(stored, created): an update of an unknown id creates it with that id."""
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
-        pending = store.pending_update(resource_type, resource_id, document, if_match)
+        pending = incoming.pending_update(resource_type, resource_id, document, if_match)
         if pending.current is not None:
             check_visible(actor, pending.current)
-        (stored,) = store.write_many([pending])
+        (stored,) = writes.write_many([pending])
         created = pending.current is None or pending.current.is_deleted
         audit_access(actor, "create" if created else "update", [stored], default=resource_type)
     return stored, created
@@ -181,13 +182,13 @@ def update(
 def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | None:
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
-        pending = store.pending_delete(resource_type, resource_id)
+        pending = incoming.pending_delete(resource_type, resource_id)
         if pending is None:
             return None
         if pending.current is None:  # pending_delete reads the row it deletes: never so
             raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
         check_visible(actor, pending.current)
-        (stored,) = store.write_many([pending])
+        (stored,) = writes.write_many([pending])
         audit_access(actor, "delete", [stored], default=resource_type)
     return stored
 
@@ -306,7 +307,7 @@ def ensure_patient(
             gender=gender,
             organization_ref=organization_ref,
         )
-        (stored,) = store.write_many([store.pending_create("Patient", document)])
+        (stored,) = writes.write_many([incoming.pending_create("Patient", document)])
         audit_access(actor, "create", [stored], default="Patient")
     return stored.id
 
@@ -348,7 +349,7 @@ def link_place(*, actor: Actor, document: dict[str, Any]) -> Stored | None:
             stored_document.pop("meta", None)
             if stored_document == document:
                 return None
-        (stored,) = store.write_many([store.pending_update(rtype, rid, document, None)])
+        (stored,) = writes.write_many([incoming.pending_update(rtype, rid, document, None)])
     return stored
 
 
@@ -377,10 +378,10 @@ def link_patient(
                 gender=gender,
                 organization_ref=organization_ref,
             )
-            (stored,) = store.write_many([store.pending_create("Patient", document)])
+            (stored,) = writes.write_many([incoming.pending_create("Patient", document)])
             return stored.id, stored
         moved = _moved(found, organization_ref)
         if moved is None:
             return found.id, None
-        (stored,) = store.write_many([store.pending_update("Patient", found.id, moved, None)])
+        (stored,) = writes.write_many([incoming.pending_update("Patient", found.id, moved, None)])
     return found.id, stored

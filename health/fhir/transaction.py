@@ -18,11 +18,12 @@ from urllib.parse import parse_qsl, urlsplit
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
-from health.fhir import bundles, services, store
+from health.fhir import bundles, incoming, services, store, writes
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
-from health.fhir.store import Pending, Stored, instant
-from health.fhir.validation import RESOURCE_TYPES
+from health.fhir.resource_types import RESOURCE_TYPES
+from health.fhir.store import Stored, instant
+from health.fhir.writes import Pending
 from health.permissions import HealthPermission
 
 log = logging.getLogger("custodia.fhir")
@@ -103,9 +104,10 @@ def _fail(entry: Entry, err: FhirProblem) -> FhirProblem:
 
 
 def run_transaction(
-    actor: Actor, bundle: dict[str, Any], interaction: str = "transaction"
+    actor: Actor, bundle: dict[str, Any], *, base_url: str, interaction: str = "transaction"
 ) -> list[dict[str, Any]]:
-    """Responses per entry (in the bundle's order); raises on the first failure."""
+    """Responses per entry (in the bundle's order); raises on the first failure.
+    `base_url`: the server's FHIR base, for the fullUrls of GET entries' searchsets."""
     entries = _entries(bundle)
     responses: dict[int, dict[str, Any]] = {}
     mapping: dict[str, str] = {}
@@ -138,7 +140,7 @@ def run_transaction(
                     if entry.full_url:
                         mapping[entry.full_url] = found.reference
                     continue
-                rid = store.new_id()
+                rid = writes.new_id()
             if entry.method in ("POST", "PUT") and entry.full_url and rid:
                 mapping[entry.full_url] = f"{rtype}/{rid}"
         except FhirProblem as err:
@@ -151,15 +153,15 @@ def run_transaction(
             _prepare(actor, entry, mapping, resolve, pendings, responses, prefetched)
         except FhirProblem as err:
             raise _fail(entry, err) from None
-    writes = [p for _, p in pendings]
-    for (entry, _), stored in zip(pendings, store.write_many(writes), strict=True):
+    written = writes.write_many([p for _, p in pendings])
+    for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
         responses[entry.index] = _response(stored, 204 if stored.is_deleted else status)
     services.audit_access(actor, interaction, _stored(responses), default="Bundle")
     for entry in ordered:
         if entry.method in ("GET", "HEAD"):
             try:
-                responses[entry.index] = _get(actor, entry)
+                responses[entry.index] = _get(actor, entry, base_url)
             except FhirProblem as err:
                 raise _fail(entry, err) from None
     return [responses[e.index] for e in entries]
@@ -196,7 +198,7 @@ def _prepare(
         _rewrite(entry.resource, mapping, resolve)
     if entry.method == "POST":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype)
-        pending = store.pending_create(rtype, entry.resource)
+        pending = incoming.pending_create(rtype, entry.resource)
         pending.id = mapping.get(entry.full_url or "", f"/{pending.id}").split("/")[-1]
         pendings.append((entry, pending))
     elif entry.method == "PUT":
@@ -204,13 +206,13 @@ def _prepare(
         if rid is None:
             raise InvalidRequest("PUT needs Type/id (conditional update is not supported).")
         entry.resource.setdefault("id", rid)
-        pending = store.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
+        pending = incoming.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
         pendings.append((entry, pending))
     elif entry.method == "DELETE":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         if rid is None:
             raise InvalidRequest("DELETE needs Type/id (conditional delete is not supported).")
-        deletion = store.pending_delete(rtype, rid)
+        deletion = incoming.pending_delete(rtype, rid)
         if deletion is None:
             responses[entry.index] = {"status": "204 No Content"}
         else:
@@ -231,14 +233,14 @@ def _response(stored: Stored, status: int) -> dict[str, Any]:
     }
 
 
-def _get(actor: Actor, entry: Entry) -> dict[str, Any]:
+def _get(actor: Actor, entry: Entry, base_url: str) -> dict[str, Any]:
     rtype, rid, query = _target(entry)
     if rid is not None:
         stored = services.read(actor=actor, resource_type=rtype, resource_id=rid)
         return {"status": "200 OK", "etag": stored.etag, "_resource": stored.text}
     params = parse_qsl(query or "", keep_blank_values=True)
     result = services.search(actor=actor, resource_type=rtype, params=params)
-    entries = [bundles.search_entry(bundles.base_url(), m, "match") for m in result.matches]
+    entries = [bundles.search_entry(base_url, m, "match") for m in result.matches]
     searchset = bundles.bundle("searchset", entries, total=result.total)
     return {"status": "200 OK", "_resource": searchset}
 
@@ -247,13 +249,13 @@ def _error_response(err: FhirProblem) -> dict[str, Any]:
     return {"status": str(err.status), "outcome": operation_outcome(issues_of(err))}
 
 
-def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
+def run_batch(actor: Actor, bundle: dict[str, Any], *, base_url: str) -> list[dict[str, Any]]:
     out = []
     for raw in bundle.get("entry") or []:
         single = {"resourceType": "Bundle", "type": "transaction", "entry": [raw]}
         try:
             with unit_of_work():
-                out.extend(run_transaction(actor, single))
+                out.extend(run_transaction(actor, single, base_url=base_url))
         except FhirProblem as err:
             out.append(_error_response(err))
         except Exception as err:  # a Forbidden or a database conflict ends only this entry
@@ -266,17 +268,18 @@ def run_batch(actor: Actor, bundle: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def process(*, actor: Actor, bundle: Any) -> str:
-    """A batch-response or transaction-response Bundle, as JSON text."""
+def process(*, actor: Actor, bundle: Any, base_url: str) -> str:
+    """A batch-response or transaction-response Bundle, as JSON text (`base_url`: the
+    server's FHIR base the client reached, for absolute URLs in the responses)."""
     authorize(actor, HealthPermission.READ, subject_type="Bundle")
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidRequest("POST /fhir takes a Bundle.", expression=["Bundle"])
     kind = bundle.get("type")
     if kind == "transaction":
         with unit_of_work():
-            responses = run_transaction(actor, bundle)
+            responses = run_transaction(actor, bundle, base_url=base_url)
     elif kind == "batch":
-        responses = run_batch(actor, bundle)
+        responses = run_batch(actor, bundle, base_url=base_url)
     else:
         raise InvalidRequest(
             "Bundle.type must be batch or transaction.", expression=["Bundle.type"]

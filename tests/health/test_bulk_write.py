@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from core.actor import Actor
 from core.db import db
-from health.fhir import store
+from health.fhir import store, writes
 from health.fhir.importer import import_bundle
+from health.fhir.incoming import parse_body
 from health.fhir.models import INDEX_TABLES, FhirHistory, FhirResource
 from tests.conftest import is_postgres
 from tests.helpers import fhir_samples
@@ -29,10 +30,10 @@ TABLES = [FhirResource.__table__, FhirHistory.__table__] + [
 
 def _import(monkeypatch, prefix: str, threshold: int) -> int:
     counter = itertools.count(1)
-    monkeypatch.setattr(store, "new_id", lambda: f"{prefix}{next(counter)}")
-    monkeypatch.setattr(store, "utcnow", lambda: NOW)
-    monkeypatch.setattr(store, "COPY_THRESHOLD", threshold)
-    bundle = store.parse_body(BUNDLE.read_bytes())
+    monkeypatch.setattr(writes, "new_id", lambda: f"{prefix}{next(counter)}")
+    monkeypatch.setattr(writes, "utcnow", lambda: NOW)
+    monkeypatch.setattr(writes, "COPY_THRESHOLD", threshold)
+    bundle = parse_body(BUNDLE.read_bytes())
     return import_bundle(actor=Actor.system("test"), bundle=bundle).total
 
 

@@ -299,7 +299,8 @@ def test_patient_scoped_search_keeps_one_plan_for_every_value(app, fhir, world):
     import sqlalchemy as sa
 
     from core.db import db
-    from health.fhir.search import parse, run
+    from health.fhir.query import parse
+    from health.fhir.search import run
     from tests.conftest import is_postgres
 
     alex = world["alex"]

@@ -6,8 +6,8 @@ import importlib
 import pkgutil
 
 from core.actor import Actor
+from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.services import ensure_patient
-from health.fhir.validation import RESOURCE_TYPES
 from tests.helpers import last_event
 
 

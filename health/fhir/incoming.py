@@ -1,0 +1,104 @@
+"""What comes in to be written, checked before it is: the body parsed, the document
+validated, an update's If-Match compared with the current row (locked for the update), a
+delete refused while another resource references the target. Each check yields a
+`Pending` that `writes.write_many` stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.db import db
+from health.fhir import jsontext, store, writes
+from health.fhir.errors import (
+    InvalidRequest,
+    PreconditionFailed,
+    ResourceConflict,
+    UnknownResource,
+)
+from health.fhir.models import ReferenceIndex
+from health.fhir.resource_types import check_id, check_type
+from health.fhir.store import Stored
+from health.fhir.validation import validate
+from health.fhir.writes import Pending
+
+
+def parse_body(body: bytes | str) -> Any:
+    try:
+        return jsontext.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InvalidRequest(f"The body is not valid JSON: {err}", code="structure") from None
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if not if_match:
+        return None
+    value = if_match.strip()
+    value = value[2:] if value.startswith("W/") else value
+    value = value.strip('"')
+    if not value.isdigit():
+        raise InvalidRequest('If-Match must be a version ETag like W/"3".')
+    return int(value)
+
+
+def pending_create(resource_type: str, document: Any) -> Pending:
+    check_type(resource_type)
+    validate(document, resource_type)
+    return Pending(resource_type, writes.new_id(), document, "POST")
+
+
+def pending_update(
+    resource_type: str,
+    resource_id: str,
+    document: Any,
+    if_match: str | None,
+    prefetched: dict[tuple[str, str], Stored] | None = None,
+) -> Pending:
+    """`prefetched`: the result of `current_for_update` over every key this unit of work
+    updates (absent key: no such resource); None reads the row here."""
+    check_type(resource_type)
+    check_id(resource_type, resource_id)
+    validate(document, resource_type)
+    if document.get("id") != resource_id:
+        raise InvalidRequest(
+            "The resource id must equal the id in the URL.", expression=[f"{resource_type}.id"]
+        )
+    if prefetched is None:
+        existing = store.current(resource_type, resource_id, for_update=True)
+    else:
+        existing = prefetched.get((resource_type, resource_id))
+    wanted = expected_version(if_match)
+    if wanted is not None and (existing is None or existing.version != wanted):
+        have = f'W/"{existing.version}"' if existing else "nothing"
+        raise PreconditionFailed(
+            f'If-Match W/"{wanted}" does not match the current version ({have}).'
+        )
+    return Pending(resource_type, resource_id, document, "PUT", current=existing)
+
+
+def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
+    """None when already deleted (deleting again changes nothing)."""
+    check_type(resource_type)
+    existing = store.current(resource_type, resource_id, for_update=True)
+    if existing is None:
+        raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
+    if existing.is_deleted:
+        return None
+    referrer = db.session.execute(
+        sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
+        .where(
+            ReferenceIndex.target_type == resource_type,
+            ReferenceIndex.target_id == resource_id,
+            sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
+            != (resource_type, resource_id),
+        )
+        .limit(1)
+    ).first()
+    if referrer:
+        raise ResourceConflict(
+            f"{resource_type}/{resource_id} is still referenced by {referrer[0]}/{referrer[1]}; "
+            "delete or update that first.",
+            code="conflict",
+        )
+    return Pending(resource_type, resource_id, None, "DELETE", current=existing)
