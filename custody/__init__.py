@@ -22,3 +22,6 @@ def register_pages(app: Flask) -> None:
     for module in (bookings, housing, restrictive, locator):
         app.register_blueprint(module.bp)
     ratelimit.limit_locator(app, locator.bp)
+    from custody.restrictive import subscribers
+
+    subscribers.register()

@@ -13,9 +13,11 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
+from core.events import publish
 from custody.bookings.models import Booking, BookingStatus, PropertyItem
 from custody.bookings.services import active_booking, writable_booking
 from custody.common import apply_changes, checked_time
+from custody.events import BookingOpened
 from custody.facilities.models import Facility
 from custody.people import reference
 from custody.people import search as people_search
@@ -139,6 +141,15 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
                 state=facility.state,
                 postal_code=facility.postal_code,
             ),
+        )
+        publish(
+            BookingOpened(
+                actor=actor,
+                booking_id=booking.id,
+                facility_id=booking.facility_id,
+                occurred_at=booking.booked_at,
+                detainee_id=booking.detainee_id,
+            )
         )
         audit.record(
             actor=actor,

@@ -8,9 +8,11 @@ from core import audit
 from core.actor import Actor
 from core.db import lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
+from core.events import publish
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
 from custody.common import checked_time
+from custody.events import BookingReleased
 
 
 def release_booking(
@@ -37,16 +39,21 @@ def release_booking(
             raise Conflict("The person is in transit: complete or cancel the transfer first.")
         if (current := booking.assignment) is not None:
             current.ended_at, current.end_reason = when, "released"
-        if (placement := booking.placement) is not None:  # its clock series stop too
-            from custody.restrictive.services import end_placement
-
-            end_placement(actor, placement, when, "released from custody")
         for item in booking.property_items:
             item.returned_at = item.returned_at or when
         booking.status, booking.released_at, booking.release_reason = (
             BookingStatus.RELEASED,
             when,
             reason,
+        )
+        # what still runs for the booking (a restrictive placement's clocks) ends with it
+        publish(
+            BookingReleased(
+                actor=actor,
+                booking_id=booking.id,
+                facility_id=booking.facility_id,
+                occurred_at=when,
+            )
         )
         audit.record(
             actor=actor,

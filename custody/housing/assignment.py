@@ -16,8 +16,10 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.events import publish
 from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
 from custody.bookings.services import writable_booking
+from custody.events import BookingHoused
 from custody.facilities.models import Bed, HousingUnit
 from custody.housing import rules as housing_rules
 from custody.housing.models import BedAssignment
@@ -173,6 +175,16 @@ def assign_bed(
             session.flush()
         except sa.exc.IntegrityError as err:  # the partial unique index caught a race
             raise Conflict(f"Bed {bed.label} is occupied.", rule="bed_taken") from err
+        publish(
+            BookingHoused(
+                actor=actor,
+                booking_id=booking.id,
+                facility_id=booking.facility_id,
+                occurred_at=now,
+                bed_id=bed.id,
+                from_bed_id=current_bed,
+            )
+        )
         audit.record(
             actor=actor,
             tag="custody:housing:override" if violations else "custody:housing:assign",
