@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.forms import choices
-from custody.bookings.classification import WORKSHEET
+from custody.bookings.worksheet import WORKSHEET
 from custody.people import reference
 from custody.people.models import ALERT_LABELS, GenderIdentity
 

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
 from core.forms import call_service, render_form_page
-from custody.bookings import classification, forms
+from custody.bookings import classification, forms, worksheet
 from custody.bookings import release as releasing
 from custody.bookings import services as lookups
 from custody.bookings.models import Booking
@@ -48,7 +48,7 @@ def classify(booking_id: int) -> Any:
     form = _worksheet(found, request.form if request.method == "POST" else None)
     screening = forms.ScreeningForm(formdata=None)
     if request.method == "POST" and form.validate():
-        inputs = {f.name: form[f.name].data for f in classification.WORKSHEET}
+        inputs = {f.name: form[f.name].data for f in worksheet.WORKSHEET}
         level = getattr(form, "level", None)
         record = call_service(
             form,
@@ -70,8 +70,8 @@ def classify(booking_id: int) -> Any:
         form=form,
         screening=screening,
         booking=found,
-        worksheet=classification.WORKSHEET,
-        worksheet_version=classification.WORKSHEET_VERSION,
+        worksheet=worksheet.WORKSHEET,
+        worksheet_version=worksheet.WORKSHEET_VERSION,
     )
 
 
@@ -98,8 +98,8 @@ def screening(booking_id: int) -> Any:
         form=_worksheet(found),
         screening=form,
         booking=found,
-        worksheet=classification.WORKSHEET,
-        worksheet_version=classification.WORKSHEET_VERSION,
+        worksheet=worksheet.WORKSHEET,
+        worksheet_version=worksheet.WORKSHEET_VERSION,
     )
 
 
