@@ -15,7 +15,7 @@ from custody.bookings.models import Booking
 from custody.bookings.services import get_booking as find_booking
 from custody.bookings.views.blueprint import bp
 from custody.permissions import CustodyPermission
-from custody.rules import clocks
+from custody.rules import states
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -27,7 +27,7 @@ def booking(booking_id: int) -> Any:
         "custody/bookings/booking.html",
         booking=found,
         history=history,
-        clock_state=clocks.state,
+        clock_state=states.state,
         property_text=forms.property_text,
         local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
     )

@@ -29,7 +29,7 @@ from custody.restrictive.services.base import (
     REVIEW_RULE,
     SUBJECT,
 )
-from custody.rules import clocks
+from custody.rules import clocks, states
 from custody.rules.models import ClockStart, ComplianceClock
 
 # --- reading -------------------------------------------------------------------------
@@ -244,10 +244,10 @@ def _status(
         if clock.rule not in WHAT:
             continue
         status.due.setdefault(clock.rule, clock)
-        state = clocks.state(clock, now)
-        if state == clocks.ClockState.OVERDUE and WHAT[clock.rule] not in status.overdue:
+        state = states.state(clock, now)
+        if state == states.ClockState.OVERDUE and WHAT[clock.rule] not in status.overdue:
             status.overdue.append(WHAT[clock.rule])
-        elif state == clocks.ClockState.DUE_SOON:
+        elif state == states.ClockState.DUE_SOON:
             status.due_soon.append(WHAT[clock.rule])
     if tail is not None and tail.flagged and "check" not in status.overdue:
         status.overdue.insert(0, "check")  # a current gap, even without a clock
