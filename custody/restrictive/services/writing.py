@@ -27,7 +27,7 @@ from custody.restrictive.models import (
     PlacementReview,
     RestrictivePlacement,
 )
-from custody.restrictive.services.base import (
+from custody.restrictive.vocabulary import (
     CHECK_RULE,
     DECISIONS,
     KINDS,
