@@ -19,6 +19,7 @@ from custody.common import apply_changes, checked_time
 from custody.facilities.models import Facility
 from custody.people import reference
 from custody.people import search as people_search
+from custody.people import services as identity
 from custody.people.models import Detainee
 from custody.permissions import CustodyPermission
 from custody.rules import clocks
@@ -201,8 +202,6 @@ def intake_new_person(
     """Record a new person and book them, in one transaction: nothing is written unless
     both succeed. Every invalid field of both is reported at once; a possible duplicate
     (similar name, same date and country of birth) stops the intake until confirmed."""
-    from custody.people import services as identity
-
     authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="booking")
     _, errors = identity.check_person(person)
     _, booking_errors = _check_booking(booking)
