@@ -90,9 +90,8 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
     if facility is None or not facility.is_active:
         errors["facility_code"] = ["Choose an open facility."]
     person = _person(data.get("detainee_id"), errors)
-    if errors:
+    if errors or facility is None or person is None:  # each None has its field error
         raise ValidationFailed(errors)
-    assert facility is not None and person is not None
     authorize(
         actor,
         CustodyPermission.DETAINEE_WRITE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
@@ -218,7 +219,17 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
     }
 
 
-def needs_of(booking: Booking) -> dict[str, object]:
+class BedNeeds(TypedDict, total=False):
+    """What a person needs from a bed: `housing_board`'s filters, by name (one left out
+    filters nothing)."""
+
+    needs_lower_bunk: bool
+    needs_accessible: bool
+    level: int | None
+    sex: str | None
+
+
+def needs_of(booking: Booking) -> BedNeeds:
     """What a person needs from a bed, for the board's filters."""
     person = booking.detainee
     classification = booking.classification

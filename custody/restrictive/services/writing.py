@@ -14,7 +14,6 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
-from core.permissions import Permission
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
 from custody.common import checked_time
@@ -81,7 +80,9 @@ def _raise(errors: dict[str, list[str]]) -> None:
 # --- writing -------------------------------------------------------------------------
 
 
-def _writable(actor: Actor, placement_id: int, permission: Permission) -> RestrictivePlacement:
+def _writable(
+    actor: Actor, placement_id: int, permission: CustodyPermission
+) -> RestrictivePlacement:
     """Permission first (403 whatever exists), then the placement (404), then its
     facility (403 for a user limited to another facility). Checked as `get_placement`
     does, without its eager loads (the write locks and refreshes the row anyway)."""
