@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.forms import choices
-from custody.bookings.classification import WORKSHEET
+from custody.bookings.worksheet import WORKSHEET
 from custody.people import reference
 from custody.people.models import ALERT_LABELS, GenderIdentity
 
@@ -284,14 +284,14 @@ def worksheet_form(supervisor: bool) -> type[FlaskForm]:
             ),
         )
     if supervisor:
-        WorksheetForm.level = SelectField(  # type: ignore[attr-defined]
+        WorksheetForm.level = SelectField(
             "Level (supervisor override)",
             choices=choices(
                 [("", "As scored"), ("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3")]
             ),
             validators=[Optional()],
         )
-        WorksheetForm.override_reason = TextAreaField(  # type: ignore[attr-defined]
+        WorksheetForm.override_reason = TextAreaField(
             "Reason for the override",
             validators=[Optional(), Length(max=2000)],
         )

@@ -21,6 +21,7 @@ from custody.events import BookingOpened
 from custody.facilities.models import Facility
 from custody.people import reference
 from custody.people import search as people_search
+from custody.people import services as identity
 from custody.people.models import Detainee
 from custody.permissions import CustodyPermission
 from custody.rules import clocks
@@ -91,9 +92,8 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
     if facility is None or not facility.is_active:
         errors["facility_code"] = ["Choose an open facility."]
     person = _person(data.get("detainee_id"), errors)
-    if errors:
+    if errors or facility is None or person is None:  # each None has its field error
         raise ValidationFailed(errors)
-    assert facility is not None and person is not None
     authorize(
         actor,
         CustodyPermission.DETAINEE_WRITE,
@@ -231,8 +231,6 @@ def intake_new_person(
     """Record a new person and book them, in one transaction: nothing is written unless
     both succeed. Every invalid field of both is reported at once; a possible duplicate
     (similar name, same date and country of birth) stops the intake until confirmed."""
-    from custody.people import services as identity
-
     authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="booking")
     _, errors = identity.check_person(person)
     _, booking_errors = _check_booking(booking)

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from core.schemas import DatabaseId, InSchema
 from custody.bookings.models import Booking
 from custody.people.schemas import ALERTS_OUT, alerts_of
-from custody.rules import clocks
+from custody.rules import states
 
 
 class PropertyIn(InSchema):
@@ -121,7 +121,7 @@ class ReleaseIn(InSchema):
 
 class ClockOut(Schema):
     rule = fields.String()
-    state = fields.Function(lambda c: clocks.state(c).value)
+    state = fields.Function(lambda c: states.state(c).value)
     started_at = fields.DateTime()
     due_at = fields.DateTime()
     met_at = fields.DateTime(allow_none=True)
@@ -162,7 +162,7 @@ class BookingOut(Schema):
             }
         )
     )
-    deadlines = fields.Function(clocks.deadlines)
+    deadlines = fields.Function(states.deadlines)
     clocks = fields.List(fields.Nested(ClockOut))
     alerts = fields.Function(lambda b: ALERTS_OUT.dump(alerts_of(b.detainee)))
     property = fields.List(fields.Nested(PropertyOut), attribute="property_items")

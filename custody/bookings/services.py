@@ -13,6 +13,7 @@ from core.actor import Actor
 from core.db import db
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import Bed
+from custody.facilities.services import get_facility
 from custody.housing.models import BedAssignment
 from custody.people.models import Detainee
 from custody.permissions import CustodyPermission
@@ -64,8 +65,6 @@ def active_bookings(detainee_ids: Sequence[int]) -> dict[int, Booking]:
 def list_bookings(
     *, actor: Actor, facility_code: str, status: str | None = None, limit: int = 500
 ) -> Sequence[Booking]:
-    from custody.facilities.services import get_facility
-
     facility = get_facility(actor=actor, code=facility_code)
     authorize(actor, CustodyPermission.DETAINEE_READ, subject_type="booking")
     query = (

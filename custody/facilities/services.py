@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -26,6 +26,8 @@ from custody.facilities.models import (
 )
 from custody.permissions import CustodyPermission
 from custody.rules.services import may_manage_rules
+
+_Coded = TypeVar("_Coded", FieldOffice, StandardsSet)  # reference rows found by code
 
 FACILITY_CODE = re.compile(r"^[A-Z0-9]{3,16}$")
 PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
@@ -152,7 +154,9 @@ def _check_facility(data: Mapping[str, Any], *, creating: bool) -> dict[str, lis
     return errors
 
 
-def _lookup(model: type, code: str | None, field: str, errors: dict[str, list[str]]) -> Any:
+def _lookup(
+    model: type[_Coded], code: str | None, field: str, errors: dict[str, list[str]]
+) -> _Coded | None:
     if not code:
         return None
     row = db.session.scalar(sa.select(model).where(model.code == code))

@@ -70,18 +70,16 @@ def _occupants(unit_id: int, exclude_booking: int) -> list[Occupant]:
 
 
 def _bed_taken(bed_id: int, booking_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(BedAssignment)
-            .where(
-                BedAssignment.bed_id == bed_id,
-                BedAssignment.ended_at.is_(None),
-                BedAssignment.booking_id != booking_id,
-            )
+    taken = db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(BedAssignment)
+        .where(
+            BedAssignment.bed_id == bed_id,
+            BedAssignment.ended_at.is_(None),
+            BedAssignment.booking_id != booking_id,
         )
-        > 0
-    )
+    ).scalar_one()
+    return taken > 0
 
 
 def open_placement(booking_id: int) -> RestrictivePlacement | None:
@@ -140,7 +138,8 @@ def assign_bed(
         lock_for_update(session, HousingUnit, [bed.unit_id])
         lock_for_update(session, Bed, [bed_id])
         booking = session.get(Booking, booking_id)
-        assert booking is not None
+        if booking is None:
+            raise NotFound(f"No booking {booking_id}.")
         session.refresh(booking)
         session.refresh(bed)
         current = booking.assignment

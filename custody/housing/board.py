@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
@@ -86,9 +89,8 @@ def housing_board(
     occupants = _occupancy(facility, with_people=actor.can(CustodyPermission.DETAINEE_READ))
     by_unit: dict[int, list[BedSlot]] = {u.id: [] for u in units}
     for bed in beds:
-        slot = occupants.get(bed.id) or BedSlot(bed)
-        slot.bed = bed
-        by_unit[bed.unit_id].append(slot)
+        make_slot = occupants.get(bed.id, BedSlot)
+        by_unit[bed.unit_id].append(make_slot(bed))
     boards = []
     for unit in units:
         if level is not None and level not in unit.levels:
@@ -111,7 +113,8 @@ def housing_board(
     return boards
 
 
-def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, BedSlot]:
+def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, Callable[[Bed], BedSlot]]:
+    """Bed id → the slot of its occupant, made when given the bed."""
     rows = db.session.execute(
         sa.select(
             BedAssignment.bed_id,
@@ -133,7 +136,7 @@ def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, BedSlot]:
         .where(Booking.facility_id == facility.id, BedAssignment.ended_at.is_(None))
     ).all()
     if not with_people:
-        return {row[0]: BedSlot(bed=None, booking_id=row[1]) for row in rows}  # type: ignore[arg-type]
+        return {row[0]: partial(BedSlot, booking_id=row[1]) for row in rows}
     person_ids = [row[2] for row in rows]
     alerts: dict[int, list[str]] = {}
     if person_ids:
@@ -144,8 +147,8 @@ def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, BedSlot]:
         ):
             alerts.setdefault(detainee_id, []).append(kind)
     return {
-        bed_id: BedSlot(
-            bed=None,  # type: ignore[arg-type]  # set by the caller
+        bed_id: partial(
+            BedSlot,
             booking_id=booking_id,
             occupant=f"{family}, {given}",
             a_number=a_number,
@@ -194,10 +197,12 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
         .order_by(HousingUnit.name)
     ).all()
     beds = unit_bed_counts(unit_ids=[unit.id for unit in units])
-    items = []
+    items, housed_total = [], 0
     for unit in units:
         counts = by_unit.get(unit.id, Counter())
         total, in_service = beds.get(unit.id, (0, 0))
+        occupied = sum(counts.values())
+        housed_total += occupied
         items.append(
             {
                 "unit_id": str(unit.id),
@@ -205,7 +210,7 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
                 "kind": unit.kind,
                 "beds": total,
                 "beds_in_service": in_service,
-                "occupied": sum(counts.values()),
+                "occupied": occupied,
                 "by_level": {k: counts.get(k, 0) for k in ("1", "2", "3", "unclassified")},
             }
         )
@@ -213,12 +218,22 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
         "facility_code": facility.code,
         "population": sum(statuses.values()),
         "by_status": {s.value: statuses.get(s.value, 0) for s in BookingStatus if s != "released"},
-        "housed": sum(i["occupied"] for i in items),  # type: ignore[misc]
+        "housed": housed_total,
         "units": items,
     }
 
 
-def needs_of(booking: Booking) -> dict[str, object]:
+class BedNeeds(TypedDict, total=False):
+    """What a person needs from a bed: `housing_board`'s filters, by name (one left out
+    filters nothing)."""
+
+    needs_lower_bunk: bool
+    needs_accessible: bool
+    level: int | None
+    sex: str | None
+
+
+def needs_of(booking: Booking) -> BedNeeds:
     """What a person needs from a bed, for the board's filters."""
     person = booking.detainee
     classification = booking.classification

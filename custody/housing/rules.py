@@ -3,7 +3,7 @@ rules can never be overridden, soft ones by a supervisor with a reason (audited)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from custody.bookings.models import Booking, BookingStatus
@@ -110,14 +110,14 @@ def check(
     return found
 
 
-def _sex_rules(sex: str, gender: str | None, housed: str, soft: object) -> None:
+def _sex_rules(sex: str, gender: str | None, housed: str, soft: Callable[[str, str], None]) -> None:
     if housed == "any":
         return
     if gender in GENDER_REVIEW:
-        soft(  # type: ignore[operator]
+        soft(
             "gender_review",
             "Housing a transgender, intersex or nonbinary person is decided case by case "
             "by a supervisor (6 CFR 115.42).",
         )
     elif sex != housed:
-        soft("unit_sex", f"The unit houses {housed} detainees.")  # type: ignore[operator]
+        soft("unit_sex", f"The unit houses {housed} detainees.")

@@ -23,7 +23,7 @@ detainees_bp = Blueprint(
 @detainees_bp.response(201, schemas.DetaineeCreatedOut)
 def create_detainee(data: dict[str, Any]) -> Any:
     person = identity.create_detainee(actor=current_actor(), data=data)
-    person.possible_duplicates = people_search.possible_duplicates(  # type: ignore[attr-defined]
+    duplicates = people_search.possible_duplicates(
         family_name=person.family_name,
         given_name=person.given_name,
         date_of_birth=person.date_of_birth,
@@ -31,7 +31,7 @@ def create_detainee(data: dict[str, Any]) -> Any:
         aliases=data.get("aliases") or [],
         exclude_id=person.id,
     )
-    return person
+    return people_search.CreatedDetainee(person, duplicates)
 
 
 @detainees_bp.get("")

@@ -3,12 +3,15 @@ input, `<Thing>Out` for output). Officers see alerts, never clinical content."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
 from core.schemas import InSchema
 from custody.people.models import ALERT_LABELS, AlertKind, Detainee
+
+if TYPE_CHECKING:
+    from custody.people.search import CreatedDetainee
 
 
 class LanguageIn(InSchema):
@@ -104,7 +107,15 @@ class DuplicateOut(Schema):
 
 
 class DetaineeCreatedOut(DetaineeOut):
+    """Dumps a `CreatedDetainee`: the person, and the people they may duplicate."""
+
+    alerts = fields.Function(lambda c: ALERTS_OUT.dump(alerts_of(c.person)))
     possible_duplicates = fields.List(fields.Nested(DuplicateOut))
+
+    def get_attribute(self, obj: CreatedDetainee, attr: str, default: Any) -> Any:
+        """`possible_duplicates` from the result, every other field from the person."""
+        source = obj if attr == "possible_duplicates" else obj.person
+        return super().get_attribute(source, attr, default)
 
 
 class AlertIn(InSchema):

@@ -141,6 +141,14 @@ class PossibleDuplicate:
     why: str
 
 
+@dataclass(frozen=True)
+class CreatedDetainee:
+    """A person just recorded, shown with the people they may duplicate."""
+
+    person: Detainee
+    possible_duplicates: Sequence[PossibleDuplicate]
+
+
 def possible_duplicates(
     *,
     family_name: str,

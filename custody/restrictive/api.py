@@ -28,14 +28,15 @@ PLACEMENT = "/restrictive-housing/<int:placement_id>"
 @restrictive_bp.response(201, schemas.PlacementOut)
 def place(data: dict[str, Any], booking_id: int) -> Any:
     """Place the person in restrictive housing (supervisors); 409 if already placed."""
-    return svc.place_in_restrictive_housing(actor=current_actor(), booking_id=booking_id, **data)
+    placed = svc.place_in_restrictive_housing(actor=current_actor(), booking_id=booking_id, **data)
+    return svc.placement_view(placed)
 
 
 @restrictive_bp.get(PLACEMENT)
 @requires(CustodyPermission.DETAINEE_READ)
 @restrictive_bp.response(200, schemas.PlacementOut)
 def get_placement(placement_id: int) -> Any:
-    return svc.get_placement(actor=current_actor(), placement_id=placement_id)
+    return svc.show_placement(actor=current_actor(), placement_id=placement_id)
 
 
 @restrictive_bp.post(PLACEMENT + "/checks")
@@ -67,9 +68,10 @@ def record_notification(data: dict[str, Any], placement_id: int) -> Any:
 @restrictive_bp.arguments(schemas.PlacementReleaseIn)
 @restrictive_bp.response(200, schemas.PlacementOut)
 def release(data: dict[str, Any], placement_id: int) -> Any:
-    return svc.release_from_restrictive_housing(
+    released = svc.release_from_restrictive_housing(
         actor=current_actor(), placement_id=placement_id, **data
     )
+    return svc.placement_view(released)
 
 
 @restrictive_bp.get("/facilities/<code>/restrictive-housing")

@@ -1,5 +1,5 @@
-"""Forms for the restrictive-housing pages. Choices come from the service's lists so the
-pages, the API and the service agree on the allowed values."""
+"""Forms for the restrictive-housing pages. Choices come from the vocabulary the services
+check against, so the pages, the API and the services agree on the allowed values."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from core.forms import choices
-from custody.restrictive.services import DECISIONS, KINDS, METHODS, OBSERVATIONS
+from custody.restrictive.vocabulary import DECISIONS, KINDS, METHODS, OBSERVATIONS
 
 NO_CLINICAL = "State the custody reason only: no diagnoses or clinical details."
 

@@ -1,5 +1,6 @@
 """Marshmallow schemas for restrictive housing. Ids are strings; officers see alerts,
-never clinical content (observations are a fixed list, not free text)."""
+never clinical content (observations are a fixed list, not free text). Output schemas
+read what the services built (`PlacementView`, `PlacementStatus`): they never query."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from marshmallow import Schema, fields, validate
 from core.schemas import DatabaseId, InSchema
 from custody.bookings.schemas import ClockOut
 from custody.people.schemas import ALERTS_OUT, alerts_of
-from custody.restrictive import services as restrictive
-from custody.restrictive.models import RestrictivePlacement
+from custody.restrictive.display import PlacementStatus, PlacementView
+from custody.restrictive.vocabulary import CHECK_RULE, NOTIFY_RULE, REVIEW_RULE
 
 
 class PlacementIn(InSchema):
@@ -77,7 +78,8 @@ class GapOut(Schema):
     is_open = fields.Boolean()
 
 
-def _person(placement: RestrictivePlacement) -> dict[str, Any]:
+def _person(view: PlacementView) -> dict[str, Any]:
+    placement = view.placement
     person = placement.booking.detainee
     return {
         "booking_id": str(placement.booking_id),
@@ -89,6 +91,9 @@ def _person(placement: RestrictivePlacement) -> dict[str, Any]:
 
 
 class PlacementOut(Schema):
+    """Dumps a `PlacementView`: the placement's own fields and history, with the gaps and
+    clocks the service computed."""
+
     id = fields.String()
     booking_id = fields.String()
     person = fields.Function(_person)
@@ -99,15 +104,20 @@ class PlacementOut(Schema):
     released_at = fields.DateTime(allow_none=True)
     release_note = fields.String(allow_none=True)
     released_by_id = fields.String(allow_none=True)
-    is_open = fields.Function(lambda p: p.released_at is None)
+    is_open = fields.Function(lambda v: v.placement.released_at is None)
     checks = fields.List(fields.Nested(CheckOut))
     reviews = fields.List(fields.Nested(ReviewOut))
     notifications = fields.List(fields.Nested(NotificationOut))
-    gaps = fields.Function(lambda p: GapOut(many=True).dump(restrictive.check_gaps(p)))
-    clocks = fields.Function(lambda p: ClockOut(many=True).dump(restrictive.placement_clocks(p)))
+    gaps = fields.List(fields.Nested(GapOut))
+    clocks = fields.List(fields.Nested(ClockOut))
+
+    def get_attribute(self, obj: PlacementView, attr: str, default: Any) -> Any:
+        """`gaps` and `clocks` from the view, every other field from its placement."""
+        source = obj if attr in ("gaps", "clocks") else obj.placement
+        return super().get_attribute(source, attr, default)
 
 
-def _due(status: restrictive.PlacementStatus, rule: str) -> str | None:
+def _due(status: PlacementStatus, rule: str) -> str | None:
     due = status.due_at(rule)
     return None if due is None else due.isoformat()
 
@@ -126,9 +136,9 @@ class OverviewItemOut(Schema):
     minutes_since_check = fields.Function(
         lambda s: None if s.since_last is None else s.since_last.minutes
     )
-    check_due_at = fields.Function(lambda s: _due(s, restrictive.CHECK_RULE))
-    review_due_at = fields.Function(lambda s: _due(s, restrictive.REVIEW_RULE))
-    notification_due_at = fields.Function(lambda s: _due(s, restrictive.NOTIFY_RULE))
+    check_due_at = fields.Function(lambda s: _due(s, CHECK_RULE))
+    review_due_at = fields.Function(lambda s: _due(s, REVIEW_RULE))
+    notification_due_at = fields.Function(lambda s: _due(s, NOTIFY_RULE))
     overdue = fields.List(fields.String())
     due_soon = fields.List(fields.String())
     gaps = fields.List(fields.Nested(GapOut))

@@ -27,7 +27,7 @@ from custody.restrictive.forms import (
     ReviewForm,
 )
 from custody.restrictive.models import RestrictivePlacement
-from custody.rules import clocks
+from custody.rules import states
 
 bp = Blueprint("restrictive", __name__)
 PLACEMENT = "/restrictive-housing/<int:placement_id>"
@@ -88,7 +88,7 @@ def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
             gaps=[i for i in intervals if i.flagged],
             open_clocks={c.rule: c for c in series if c.met_at is None},
             clocks=series,
-            state=clocks.state,
+            state=states.state,
             names=svc.staff_names(placement),
             **forms,
         ),

@@ -1,40 +1,28 @@
-"""Compliance clocks: opened from the facility's rule set, closed by the records that
-meet them, and judged (due, due soon, overdue, met, met late) when read."""
+"""Compliance clocks: opened from the facility's rule set and closed by the records that
+meet them. Their state when read (due, due soon, overdue, met, met late) is judged in
+custody.rules.states, re-exported here."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from enum import StrEnum
 
 import sqlalchemy as sa
 
-from core.db import db, utcnow
+from core.db import db
 from custody.bookings.models import Booking
 from custody.facilities.models import Facility
 from custody.rules.models import ComplianceClock, ComplianceRule, RepeatAnchor
+from custody.rules.states import ClockState, deadlines, state
 
-DUE_SOON_SHARE = 0.25  # the last quarter of a clock's time is "due soon"
-
-
-class ClockState(StrEnum):
-    DUE = "due"
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    MET = "met"
-    MET_LATE = "met_late"
-
-
-def state(clock: ComplianceClock, now: dt.datetime | None = None) -> ClockState:
-    if clock.met_at is not None:
-        return ClockState.MET if clock.met_at <= clock.due_at else ClockState.MET_LATE
-    now = now or utcnow()
-    if now > clock.due_at:
-        return ClockState.OVERDUE
-    span = clock.due_at - clock.started_at
-    if clock.due_at - now <= span * DUE_SOON_SHARE:
-        return ClockState.DUE_SOON
-    return ClockState.DUE
+__all__ = [  # the states are re-exported for callers that read a clock from here
+    "ClockState",
+    "close_clocks",
+    "deadlines",
+    "open_clocks",
+    "rules_for",
+    "state",
+]
 
 
 def rules_for(facility: Facility, starts_on: str) -> Sequence[ComplianceRule]:
@@ -153,14 +141,3 @@ def _series_origin(clock: ComplianceClock) -> dt.datetime:
         )
     )
     return first or clock.started_at
-
-
-def deadlines(booking: Booking) -> dict[str, str]:
-    """`<rule>_due` → the earliest open due time (ISO), for the booking's API body
-    (`intake-health-screening` is `health_screening_due`, as the contract names it)."""
-    found: dict[str, str] = {}
-    for clock in sorted(booking.clocks, key=lambda c: c.due_at):
-        if clock.met_at is None:
-            key = clock.rule.removeprefix("intake-").replace("-", "_") + "_due"
-            found.setdefault(key, clock.due_at.isoformat())
-    return found

@@ -8,14 +8,14 @@ from flask import flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
 from core.forms import call_service, render_form_page
-from custody.bookings import classification, forms
+from custody.bookings import classification, forms, worksheet
 from custody.bookings import release as releasing
 from custody.bookings import services as lookups
 from custody.bookings.models import Booking
 from custody.bookings.services import get_booking as find_booking
 from custody.bookings.views.blueprint import bp
 from custody.permissions import CustodyPermission
-from custody.rules import clocks
+from custody.rules import states
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -27,7 +27,7 @@ def booking(booking_id: int) -> Any:
         "custody/bookings/booking.html",
         booking=found,
         history=history,
-        clock_state=clocks.state,
+        clock_state=states.state,
         property_text=forms.property_text,
         local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
     )
@@ -48,7 +48,7 @@ def classify(booking_id: int) -> Any:
     form = _worksheet(found, request.form if request.method == "POST" else None)
     screening = forms.ScreeningForm(formdata=None)
     if request.method == "POST" and form.validate():
-        inputs = {f.name: form[f.name].data for f in classification.WORKSHEET}
+        inputs = {f.name: form[f.name].data for f in worksheet.WORKSHEET}
         level = getattr(form, "level", None)
         record = call_service(
             form,
@@ -70,8 +70,8 @@ def classify(booking_id: int) -> Any:
         form=form,
         screening=screening,
         booking=found,
-        worksheet=classification.WORKSHEET,
-        worksheet_version=classification.WORKSHEET_VERSION,
+        worksheet=worksheet.WORKSHEET,
+        worksheet_version=worksheet.WORKSHEET_VERSION,
     )
 
 
@@ -98,8 +98,8 @@ def screening(booking_id: int) -> Any:
         form=_worksheet(found),
         screening=form,
         booking=found,
-        worksheet=classification.WORKSHEET,
-        worksheet_version=classification.WORKSHEET_VERSION,
+        worksheet=worksheet.WORKSHEET,
+        worksheet_version=worksheet.WORKSHEET_VERSION,
     )
 
 

@@ -56,7 +56,7 @@ def intake_page() -> Any:
     if request.method == "GET" and current_actor().facility_id:
         form.facility.data = next(
             (c.value for c in form.facility.choices),
-            None,  # type: ignore[union-attr]
+            None,
         )
     duplicates: list[Any] = []
     if form.validate_on_submit():

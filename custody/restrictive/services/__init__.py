@@ -12,7 +12,30 @@ series. Nothing here hard-codes those numbers except a fallback for the check ga
 
 from __future__ import annotations
 
-from custody.restrictive.services.base import (
+from custody.restrictive.display import Interval, PlacementStatus, PlacementView
+from custody.restrictive.services.reading import (
+    check_gaps,
+    check_intervals,
+    check_limit,
+    facility_overview,
+    get_placement,
+    open_placements,
+    placement_candidates,
+    placement_clocks,
+    placement_view,
+    restrictive_beds,
+    show_placement,
+    staff_names,
+)
+from custody.restrictive.services.writing import (
+    end_placement,
+    place_in_restrictive_housing,
+    record_check,
+    record_notification,
+    record_review,
+    release_from_restrictive_housing,
+)
+from custody.restrictive.vocabulary import (
     CHECK_RULE,
     DECISIONS,
     DEFAULT_CHECK_LIMIT,
@@ -23,30 +46,8 @@ from custody.restrictive.services.base import (
     REVIEW_RULE,
     RULES,
     SUBJECT,
-    Tag,
-)
-from custody.restrictive.services.reading import (
     WHAT,
-    Interval,
-    PlacementStatus,
-    check_gaps,
-    check_intervals,
-    check_limit,
-    facility_overview,
-    get_placement,
-    open_placements,
-    placement_candidates,
-    placement_clocks,
-    restrictive_beds,
-    staff_names,
-)
-from custody.restrictive.services.writing import (
-    end_placement,
-    place_in_restrictive_housing,
-    record_check,
-    record_notification,
-    record_review,
-    release_from_restrictive_housing,
+    Tag,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "WHAT",
     "Interval",
     "PlacementStatus",
+    "PlacementView",
     "Tag",
     "check_gaps",
     "check_intervals",
@@ -74,10 +76,12 @@ __all__ = [
     "place_in_restrictive_housing",
     "placement_candidates",
     "placement_clocks",
+    "placement_view",
     "record_check",
     "record_notification",
     "record_review",
     "release_from_restrictive_housing",
     "restrictive_beds",
+    "show_placement",
     "staff_names",
 ]

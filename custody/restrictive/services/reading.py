@@ -1,11 +1,10 @@
-"""Reading restrictive housing: placements, their clocks and check gaps, the facility
-overview, and the choices the forms offer."""
+"""Reading restrictive housing: placements as shown (with their clocks and check gaps),
+the facility overview, and the choices the forms offer."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -21,15 +20,10 @@ from custody.housing import board
 from custody.housing.models import BedAssignment
 from custody.people.models import Detainee
 from custody.permissions import CustodyPermission
+from custody.restrictive.display import Interval, PlacementStatus, PlacementView
 from custody.restrictive.models import ObservationCheck, RestrictivePlacement
-from custody.restrictive.services.base import (
-    CHECK_RULE,
-    DEFAULT_CHECK_LIMIT,
-    NOTIFY_RULE,
-    REVIEW_RULE,
-    SUBJECT,
-)
-from custody.rules import clocks
+from custody.restrictive.vocabulary import CHECK_RULE, DEFAULT_CHECK_LIMIT, SUBJECT, WHAT
+from custody.rules import clocks, states
 from custody.rules.models import ClockStart, ComplianceClock
 
 # --- reading -------------------------------------------------------------------------
@@ -76,6 +70,23 @@ def placement_clocks(placement: RestrictivePlacement) -> list[ComplianceClock]:
     )
 
 
+def placement_view(
+    placement: RestrictivePlacement, now: dt.datetime | None = None
+) -> PlacementView:
+    """The placement as shown: its gaps between checks (until release or `now`) and its
+    clocks. For a placement the caller has just read or written."""
+    return PlacementView(
+        placement=placement,
+        gaps=tuple(check_gaps(placement, now)),
+        clocks=tuple(placement_clocks(placement)),
+    )
+
+
+def show_placement(*, actor: Actor, placement_id: int) -> PlacementView:
+    """`get_placement`, as shown (gaps and clocks)."""
+    return placement_view(get_placement(actor=actor, placement_id=placement_id))
+
+
 def open_placements(*, actor: Actor, facility_code: str) -> Sequence[RestrictivePlacement]:
     facility = get_facility(actor=actor, code=facility_code)
     authorize(
@@ -103,22 +114,6 @@ def open_placements(*, actor: Actor, facility_code: str) -> Sequence[Restrictive
 
 
 # --- checks and gaps -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Interval:
-    """Time without a check: placement → first check (`first`), between two checks
-    (`between`), last check → release or now (`since_last`, open while placed)."""
-
-    start: dt.datetime
-    end: dt.datetime
-    kind: str
-    is_open: bool
-    flagged: bool
-
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
 
 
 def check_limit(placement: RestrictivePlacement) -> dt.timedelta:
@@ -167,30 +162,6 @@ def check_gaps(
 
 
 # --- facility overview ---------------------------------------------------------------
-
-
-@dataclass
-class PlacementStatus:
-    """One open placement on the facility's board: what is due, what is overdue."""
-
-    placement: RestrictivePlacement
-    last_check_at: dt.datetime | None
-    since_last: Interval | None  # the open interval since the last check (or placement)
-    gaps: list[Interval]  # every flagged gap, the current one included
-    due: dict[str, ComplianceClock] = field(default_factory=dict)  # rule → open clock
-    overdue: list[str] = field(default_factory=list)  # check, review, notification
-    due_soon: list[str] = field(default_factory=list)
-
-    @property
-    def booking(self) -> Booking:
-        return self.placement.booking
-
-    def due_at(self, rule: str) -> dt.datetime | None:
-        clock = self.due.get(rule)
-        return None if clock is None else clock.due_at
-
-
-WHAT = {CHECK_RULE: "check", REVIEW_RULE: "review", NOTIFY_RULE: "notification"}
 
 
 def facility_overview(
@@ -244,10 +215,10 @@ def _status(
         if clock.rule not in WHAT:
             continue
         status.due.setdefault(clock.rule, clock)
-        state = clocks.state(clock, now)
-        if state == clocks.ClockState.OVERDUE and WHAT[clock.rule] not in status.overdue:
+        state = states.state(clock, now)
+        if state == states.ClockState.OVERDUE and WHAT[clock.rule] not in status.overdue:
             status.overdue.append(WHAT[clock.rule])
-        elif state == clocks.ClockState.DUE_SOON:
+        elif state == states.ClockState.DUE_SOON:
             status.due_soon.append(WHAT[clock.rule])
     if tail is not None and tail.flagged and "check" not in status.overdue:
         status.overdue.insert(0, "check")  # a current gap, even without a clock

@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.access import authorize, authorize_found
 from core.actor import Actor
-from core.db import db, lock_for_update, unit_of_work, utcnow
+from core.db import db, lock_for_update, unit_of_work
 from core.errors import Conflict, ValidationFailed
-from core.permissions import Permission
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
-from custody.common import checked_time
 from custody.facilities.models import Bed, UnitKind
 from custody.housing import assignment as housing
 from custody.permissions import CustodyPermission
@@ -27,7 +25,8 @@ from custody.restrictive.models import (
     PlacementReview,
     RestrictivePlacement,
 )
-from custody.restrictive.services.base import (
+from custody.restrictive.services.validation import _choice, _not_before, _raise, _text, _when
+from custody.restrictive.vocabulary import (
     CHECK_RULE,
     DECISIONS,
     KINDS,
@@ -42,46 +41,12 @@ from custody.restrictive.services.base import (
 from custody.rules import clocks
 from custody.rules.models import ClockStart
 
-# --- validation ----------------------------------------------------------------------
-
-
-def _when(value: Any, name: str, errors: dict[str, list[str]]) -> dt.datetime:
-    """The time given, or now when none (or when it is refused: the error says so)."""
-    return checked_time(value, name, errors) or utcnow()
-
-
-def _choice(value: Any, allowed: dict[Any, str], name: str, errors: dict[str, list[str]]) -> str:
-    text = str(value or "").strip().lower()
-    if text not in allowed:
-        errors[name] = [f"Choose one of: {', '.join(str(k) for k in allowed)}."]
-    return text
-
-
-def _text(value: Any, name: str, errors: dict[str, list[str]], *, limit: int, what: str) -> str:
-    text = str(value or "").strip()
-    if not text:
-        errors[name] = [f"Give {what}."]
-    elif len(text) > limit:
-        errors[name] = [f"Use at most {limit} characters."]
-    return text
-
-
-def _not_before(
-    when: dt.datetime, start: dt.datetime, name: str, message: str, errors: dict[str, list[str]]
-) -> None:
-    if name not in errors and when < start:
-        errors.setdefault(name, []).append(message)
-
-
-def _raise(errors: dict[str, list[str]]) -> None:
-    if errors:
-        raise ValidationFailed(errors)
-
-
 # --- writing -------------------------------------------------------------------------
 
 
-def _writable(actor: Actor, placement_id: int, permission: Permission) -> RestrictivePlacement:
+def _writable(
+    actor: Actor, placement_id: int, permission: CustodyPermission
+) -> RestrictivePlacement:
     """Permission first (403 whatever exists), then the placement (404), then its
     facility (403 for a user limited to another facility). Checked as `get_placement`
     does, without its eager loads (the write locks and refreshes the row anyway)."""

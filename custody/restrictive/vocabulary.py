@@ -1,5 +1,6 @@
-"""What restrictive housing's services share: the rules it keeps clocks for, the kinds,
-decisions, observations and notification methods, and the audit tags."""
+"""Restrictive housing's vocabulary: the rules it keeps clocks for, the kinds, decisions,
+observations and notification methods, and the audit tags. Plain values (no database)
+that the services, forms, schemas and pages share so they agree on what is allowed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ CHECK_RULE = "restrictive-housing-check"
 REVIEW_RULE = "restrictive-housing-review"
 NOTIFY_RULE = "restrictive-housing-notification"
 RULES = (CHECK_RULE, REVIEW_RULE, NOTIFY_RULE)
+WHAT = {CHECK_RULE: "check", REVIEW_RULE: "review", NOTIFY_RULE: "notification"}
 SUBJECT = "placement"
 DEFAULT_CHECK_LIMIT = dt.timedelta(minutes=30)
 
