@@ -14,7 +14,8 @@ refused work is undone and the denial survives whatever the surface (HTTP, CLI, 
 call). The draft also travels on the `Forbidden` error; writing it again is a no-op.
 
 On PostgreSQL a trigger refuses DELETE, TRUNCATE and any UPDATE except sealing an
-unsealed row without touching its content. `verify_chain` recomputes everything.
+unsealed row without touching its content (created by the foundation migration, which
+holds its SQL). `verify_chain` recomputes everything.
 """
 
 from __future__ import annotations
@@ -441,37 +442,6 @@ def _count_unsealed(session: sa.orm.Session) -> int:
         )
         or 0
     )
-
-
-PG_GUARD_SQL = """
-CREATE OR REPLACE FUNCTION audit_events_guard() RETURNS trigger AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
-     AND (NEW.id, NEW.occurred_at, NEW.actor_id, NEW.actor, NEW.tag, NEW.subject_type,
-          NEW.subject_id, NEW.outcome, NEW.changed_fields::text, NEW.request_id,
-          NEW.client_addr)
-         IS NOT DISTINCT FROM
-         (OLD.id, OLD.occurred_at, OLD.actor_id, OLD.actor, OLD.tag, OLD.subject_type,
-          OLD.subject_id, OLD.outcome, OLD.changed_fields::text, OLD.request_id,
-          OLD.client_addr)
-  THEN
-    RETURN NEW;
-  END IF;
-  RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP
-    USING ERRCODE = 'insufficient_privilege';
-END
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
-  FOR EACH ROW EXECUTE FUNCTION audit_events_guard();
-CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
-  FOR EACH STATEMENT EXECUTE FUNCTION audit_events_guard();
-"""
-
-PG_GUARD_DROP_SQL = """
-DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events;
-DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events;
-DROP FUNCTION IF EXISTS audit_events_guard();
-"""
 
 
 def describe_event(event: AuditEvent) -> dict[str, Any]:
