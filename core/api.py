@@ -6,7 +6,6 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 
-from core import ratelimit
 from core.web import csrf
 
 PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
@@ -41,24 +40,7 @@ def register_api_blueprint(api: Api, blueprint: Blueprint) -> None:
     api.register_blueprint(blueprint, url_prefix="/api/v1" + (blueprint.url_prefix or ""))
 
 
-def init_api(app: Flask) -> None:
-    api = CustodiaApi(app, spec_kwargs=SPEC_KWARGS)
-    from core.api_views import blueprint as core_blueprint
-    from custody.api import blueprints as custody_blueprints
-    from custody.api_bookings import blueprints as booking_blueprints
-    from custody.api_locator import blueprints as locator_blueprints
-    from custody.api_restrictive import blueprints as restrictive_blueprints
-    from custody.api_rules import blueprints as rules_blueprints
-
-    blueprints = (
-        core_blueprint,
-        *custody_blueprints,
-        *booking_blueprints,
-        *restrictive_blueprints,
-        *rules_blueprints,
-    )
-    for blueprint in blueprints:
-        register_api_blueprint(api, blueprint)
-    for blueprint in locator_blueprints:  # public: no token, rate-limited instead
-        register_api_blueprint(api, blueprint)
-    ratelimit.limit_locator(app, *locator_blueprints)
+def init_api(app: Flask) -> Api:
+    """The app's API; core and each feature mount their blueprints on it
+    (`core.features.Registry.add_api_blueprint`)."""
+    return CustodiaApi(app, spec_kwargs=SPEC_KWARGS)
