@@ -12,10 +12,13 @@ from core.actor import Actor
 from core.cli import main
 from core.dashboard import dashboard_for
 from core.directory import NoFacilities
+from core.errors import ValidationFailed
 from core.features import FeatureConflict, registry
 from core.permissions import Role
+from core.users import UserIn, create_user, facility_choices
 from custody.directory import CustodyFacilities
 from tests.conftest import make_app
+from tests.helpers import PASSWORD
 
 NAV = ["Dashboard", "People", "Facilities", "Rule sets", "Users", "Audit log"]
 PROBE = "tests.core.feature_probe"
@@ -87,9 +90,17 @@ def test_features_compose_what_the_setting_names():
 
 
 def test_core_alone_has_no_facilities():
-    features = registry(_bare())
+    bare = _bare()
+    features = registry(bare)
     assert features.features == [] and isinstance(features.facility_directory, NoFacilities)
     assert [p.name for p in features.dashboard_panels] == ["users", "audit"]
+    with bare.app_context():
+        system = Actor.system("test")
+        assert facility_choices(actor=system) == []
+        data = UserIn(username="scoped.one", role="officer", password=PASSWORD, facility_code="X1")
+        with pytest.raises(ValidationFailed) as refused:
+            create_user(actor=system, data=data)
+    assert refused.value.errors == {"facility": ["No facility with code 'X1'."]}
 
 
 def test_a_feature_listed_twice_is_composed_once():
