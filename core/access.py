@@ -15,13 +15,13 @@ from flask import g, request
 from core.actor import Actor
 from core.audit import AuditDraft, persist_denial
 from core.errors import Forbidden, NotFound, Unauthenticated
-from core.permissions import Permission
+from core.permissions import AnyPermission
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def denial(
-    actor: Actor, permission: Permission | str, subject_type: str | None, subject_id: object
+    actor: Actor, permission: AnyPermission | str, subject_type: str | None, subject_id: object
 ) -> Forbidden:
     err = Forbidden()
     err.audit = AuditDraft(  # type: ignore[attr-defined]
@@ -37,7 +37,7 @@ def denial(
 
 def authorize(
     actor: Actor,
-    permission: Permission,
+    permission: AnyPermission,
     *,
     facility_id: int | None = None,
     check_facility: bool = False,
@@ -56,7 +56,7 @@ R = TypeVar("R")
 
 def authorize_found(
     actor: Actor,
-    permission: Permission,
+    permission: AnyPermission,
     record: R | None,
     *,
     facility_of: Callable[[R], int | None],
@@ -88,7 +88,7 @@ def current_actor() -> Actor:
     return actor
 
 
-def requires(permission: Permission) -> Callable[[F], F]:
+def requires(permission: AnyPermission) -> Callable[[F], F]:
     """Declare and enforce the permission a route needs."""
 
     def decorate(view: F) -> F:

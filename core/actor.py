@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.permissions import Permission, Role, role_has
+from core.permissions import AnyPermission, Role, role_has
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Actor:
     def anonymous(cls, request_id: str | None = None, client_addr: str | None = None) -> Actor:
         return cls(None, "anonymous", None, None, request_id, client_addr)
 
-    def can(self, permission: Permission) -> bool:
+    def can(self, permission: AnyPermission) -> bool:
         if self.is_system:
             return True
         return self.role is not None and role_has(self.role, permission)

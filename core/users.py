@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import sqlalchemy as sa
 
@@ -237,5 +238,5 @@ def _authorize_scope(actor: Actor, facility_id: object, user_id: int | None) -> 
     )
 
 
-def _missing(user_id: int) -> User:
+def _missing(user_id: int) -> NoReturn:
     raise NotFound(f"No user {user_id}.")
