@@ -22,7 +22,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(os.environ, overrides))
 
-    from core import web
+    # The composition root: the web stack is imported here, not at the top, so that
+    # importing a core module (core.db for Alembic, the models) does not load every
+    # page. No import names a feature: they come from FEATURES (core.features).
+    from core import features, views, web
+    from core.api import init_api
     from core.db import db, ping_when_idle
 
     db.init_app(app)
@@ -30,4 +34,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name != "sqlite":
             ping_when_idle(db.engine)
     web.init_app(app)
+    registry = features.init_app(app, api=init_api(app))
+    views.register(registry)  # core's own pages, API, navigation and dashboard first
+    features.compose(app, app.config["FEATURES"])  # then each feature's
     return app

@@ -6,7 +6,6 @@ from flask import Flask
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 
-from core import ratelimit
 from core.web import csrf
 
 PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
@@ -41,28 +40,7 @@ def register_api_blueprint(api: Api, blueprint: Blueprint) -> None:
     api.register_blueprint(blueprint, url_prefix="/api/v1" + (blueprint.url_prefix or ""))
 
 
-def init_api(app: Flask) -> None:
-    api = CustodiaApi(app, spec_kwargs=SPEC_KWARGS)
-    from core.api_views import blueprint as core_blueprint
-    from custody.bookings.api import blueprints as booking_blueprints
-    from custody.facilities.api import blueprints as custody_blueprints
-    from custody.housing.api import blueprints as housing_blueprints
-    from custody.locator.api import blueprints as locator_blueprints
-    from custody.people.api import blueprints as people_blueprints
-    from custody.restrictive.api import blueprints as restrictive_blueprints
-    from custody.rules.api import blueprints as rules_blueprints
-
-    blueprints = (
-        core_blueprint,
-        *custody_blueprints,
-        *people_blueprints,
-        *booking_blueprints,
-        *housing_blueprints,
-        *restrictive_blueprints,
-        *rules_blueprints,
-    )
-    for blueprint in blueprints:
-        register_api_blueprint(api, blueprint)
-    for blueprint in locator_blueprints:  # public: no token, rate-limited instead
-        register_api_blueprint(api, blueprint)
-    ratelimit.limit_locator(app, *locator_blueprints)
+def init_api(app: Flask) -> Api:
+    """The app's API; core and each feature mount their blueprints on it
+    (`core.features.Registry.add_api_blueprint`)."""
+    return CustodiaApi(app, spec_kwargs=SPEC_KWARGS)

@@ -14,7 +14,8 @@ refused work is undone and the denial survives whatever the surface (HTTP, CLI, 
 call). The draft also travels on the `Forbidden` error; writing it again is a no-op.
 
 On PostgreSQL a trigger refuses DELETE, TRUNCATE and any UPDATE except sealing an
-unsealed row without touching its content. `verify_chain` recomputes everything.
+unsealed row without touching its content (created by the foundation migration, which
+holds its SQL). `verify_chain` recomputes everything.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
@@ -83,7 +84,7 @@ class AuditEvent(Base):
     __table_args__ = (sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
 
-_INSERT = sa.insert(AuditEvent.__table__)
+_INSERT = sa.insert(cast(sa.Table, AuditEvent.__table__))
 _INSERT_INLINE = _INSERT.inline()  # without RETURNING id
 
 
@@ -123,8 +124,11 @@ def _values(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> dict[s
 def _insert(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> int:
     """One Core INSERT in the session's transaction (no ORM object: audited reads are
     the hottest path there is); returns the new entry's id."""
-    result = db.session.execute(_INSERT, _values(draft, occurred_at))
-    return int(result.inserted_primary_key[0])
+    result = cast(sa.CursorResult[Any], db.session.execute(_INSERT, _values(draft, occurred_at)))
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the audit INSERT returned no id")
+    return int(key[0])
 
 
 def record(
@@ -216,7 +220,7 @@ _CONTENT = [
     c for c in AuditEvent.__table__.c if c.name not in ("seq", "prev_hash", "hash", "sealed_at")
 ]
 _SEAL = (
-    sa.update(AuditEvent.__table__)
+    sa.update(cast(sa.Table, AuditEvent.__table__))
     .where(AuditEvent.__table__.c.id == sa.bindparam("entry_id"))
     .values(
         seq=sa.bindparam("seq"),
@@ -321,7 +325,7 @@ def seal_soon() -> None:
     process's background sealer (`"background"`), which seals everything pending in one
     short transaction a few milliseconds later, so a request does not wait for the
     chain lock and concurrent requests share one seal."""
-    app = current_app._get_current_object() if has_app_context() else None
+    app: Flask | None = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]  # werkzeug's LocalProxy is not typed with it
     if app is None or app.config.get("AUDIT_SEALING", "inline") != "background":
         seal_quietly()
         return
@@ -422,7 +426,7 @@ def verify_chain() -> VerifyResult:
 def _verify(session: sa.orm.Session) -> VerifyResult:
     expected_seq, prev, checked = 1, GENESIS, 0
     for event in _iter_sealed(session):
-        problem = None
+        problem: str | None = None
         if event.seq != expected_seq:
             problem = (
                 f"expected position {expected_seq}, found {event.seq}: "
@@ -437,7 +441,7 @@ def _verify(session: sa.orm.Session) -> VerifyResult:
         if problem:
             unsealed = _count_unsealed(session)
             return VerifyResult(False, checked, unsealed, event.seq, event.id, problem)
-        prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+        prev, expected_seq, checked = event.hash or "", expected_seq + 1, checked + 1
     head = prev if checked else None
     return VerifyResult(True, checked, _count_unsealed(session), head_hash=head)
 
@@ -449,37 +453,6 @@ def _count_unsealed(session: sa.orm.Session) -> int:
         )
         or 0
     )
-
-
-PG_GUARD_SQL = """
-CREATE OR REPLACE FUNCTION audit_events_guard() RETURNS trigger AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
-     AND (NEW.id, NEW.occurred_at, NEW.actor_id, NEW.actor, NEW.tag, NEW.subject_type,
-          NEW.subject_id, NEW.outcome, NEW.changed_fields::text, NEW.request_id,
-          NEW.client_addr)
-         IS NOT DISTINCT FROM
-         (OLD.id, OLD.occurred_at, OLD.actor_id, OLD.actor, OLD.tag, OLD.subject_type,
-          OLD.subject_id, OLD.outcome, OLD.changed_fields::text, OLD.request_id,
-          OLD.client_addr)
-  THEN
-    RETURN NEW;
-  END IF;
-  RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP
-    USING ERRCODE = 'insufficient_privilege';
-END
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
-  FOR EACH ROW EXECUTE FUNCTION audit_events_guard();
-CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
-  FOR EACH STATEMENT EXECUTE FUNCTION audit_events_guard();
-"""
-
-PG_GUARD_DROP_SQL = """
-DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events;
-DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events;
-DROP FUNCTION IF EXISTS audit_events_guard();
-"""
 
 
 def describe_event(event: AuditEvent) -> dict[str, Any]:

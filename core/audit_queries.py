@@ -79,7 +79,7 @@ class AuditFilter:
         return found
 
 
-def _exact_or_prefix(column: sa.ColumnElement[str], value: str) -> sa.ColumnElement[bool]:
+def _exact_or_prefix(column: sa.orm.QueryableAttribute[str], value: str) -> sa.ColumnElement[bool]:
     if value.endswith(PREFIX_MARK):
         return column.startswith(value.rstrip(PREFIX_MARK), autoescape=True)
     return column == value

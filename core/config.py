@@ -16,6 +16,8 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_SQLITE_URL = f"sqlite:///{INSTANCE_DIR / 'custodia.db'}"
 
 IDLE_TIMEOUT = dt.timedelta(minutes=15)
+# Feature packages the app factory composes, in order (core.features): each has init_app.
+FEATURES = ("custody", "health")
 LOCATOR_RATE_LIMIT = "30/minute;300/day"
 
 
@@ -62,6 +64,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
             )
     config: dict[str, Any] = {
         "CUSTODIA_ENV": env,
+        "FEATURES": FEATURES,
         "SECRET_KEY": secret or _dev_secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {}

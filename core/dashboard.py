@@ -1,8 +1,14 @@
-"""What each role sees first. Read-only summaries; no clinical content for any role."""
+"""What each role sees first. Read-only summaries; no clinical content for any role.
+
+The dashboard is composed from the links and panels core and the features registered
+(core.features): each panel adds its figures and its section for the actors who hold
+its permission. Core's own panels (users, audit) are below.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,20 +17,21 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.audit import AuditEvent
+from core.audit_tags import SubjectType
 from core.db import db, utcnow
+from core.features import DashboardPanel, Link
 from core.models import User
 from core.permissions import Permission, Role
-from custody.permissions import CustodyPermission
 
 
 @dataclass
 class Dashboard:
     title: str
     intro: str
-    figures: list[tuple[str, Any]] = field(default_factory=list)
+    figures: list[tuple[str, Any]] = field(default_factory=list)  # (label, value)
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, endpoint)
-    facilities: list[dict[str, Any]] = field(default_factory=list)
-    recent_events: list[AuditEvent] = field(default_factory=list)
+    sections: dict[str, Any] = field(default_factory=dict)  # panel name → what it shows
+    templates: list[str] = field(default_factory=list)  # the panels' sections, in order
 
 
 INTROS = {
@@ -35,41 +42,26 @@ INTROS = {
     Role.RECORDS: "Records and exports for your facilities.",
     Role.AUDITOR: "The audit log and compliance with detention standards.",
 }
-LINKS = {
-    Permission.USER_MANAGE: ("Manage users", "admin.users"),
-    CustodyPermission.FACILITY_MANAGE: ("Manage facilities", "facilities.index"),
-    CustodyPermission.FACILITY_READ: ("Facilities", "facilities.index"),
-    Permission.AUDIT_READ: ("Audit log", "audit.events"),
-}
 
 
-def dashboard_for(*, actor: Actor) -> Dashboard:
-    authorize(actor, Permission.DASHBOARD_VIEW, subject_type="dashboard")
-    from custody.facilities.services import bed_counts, list_facilities
-
+def dashboard_for(
+    *, actor: Actor, links: Sequence[Link] = (), panels: Sequence[DashboardPanel] = ()
+) -> Dashboard:
+    """The actor's dashboard: the `links` they may follow, then each panel they may see,
+    in the order given (the registry keeps both in order)."""
+    authorize(actor, Permission.DASHBOARD_VIEW, subject_type=SubjectType.DASHBOARD)
     role = actor.role or Role.ADMIN
     board = Dashboard(title=f"{role.value.capitalize()} dashboard", intro=INTROS[role])
-    board.links = [link for perm, link in LINKS.items() if actor.can(perm)]
-    facilities = list_facilities(actor=actor)
-    counts = bed_counts(facility_ids=[f.id for f in facilities])
-    board.facilities = [
-        {
-            "facility": f,
-            "beds": counts.get(f.id, (0, 0))[0],
-            "in_service": counts.get(f.id, (0, 0))[1],
-        }
-        for f in facilities
-    ]
-    board.figures.append(("Facilities", len(facilities)))
-    board.figures.append(("Beds in service", sum(c["in_service"] for c in board.facilities)))
-    if actor.can(Permission.USER_MANAGE):
-        _admin_figures(board)
-    if actor.can(Permission.AUDIT_READ):
-        _auditor_figures(board)
+    board.links = [(link.label, link.endpoint) for link in links if actor.can(link.permission)]
+    for panel in panels:
+        if panel.permission is None or actor.can(panel.permission):
+            panel.contribute(actor, board)
+            if panel.template:
+                board.templates.append(panel.template)
     return board
 
 
-def _auditor_figures(board: Dashboard) -> None:
+def _audit_figures(actor: Actor, board: Dashboard) -> None:
     count = sa.select(sa.func.count()).select_from(AuditEvent)
     since = utcnow() - dt.timedelta(hours=24)
     head = db.session.scalar(sa.select(sa.func.max(AuditEvent.seq)))
@@ -82,12 +74,12 @@ def _auditor_figures(board: Dashboard) -> None:
         ("Awaiting sealing", unsealed or 0),
         ("Denied attempts, last 24 h", denied or 0),
     ]
-    board.recent_events = list(
+    board.sections["audit"] = list(
         db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10))
     )
 
 
-def _admin_figures(board: Dashboard) -> None:
+def _user_figures(actor: Actor, board: Dashboard) -> None:
     active = db.session.scalar(
         sa.select(sa.func.count()).select_from(User).where(User.is_active.is_(True))
     )
@@ -95,3 +87,14 @@ def _admin_figures(board: Dashboard) -> None:
         sa.select(sa.func.count()).select_from(User).where(User.locked_until > utcnow())
     )
     board.figures += [("Active users", active or 0), ("Locked accounts", locked or 0)]
+
+
+# After a feature's panels (a facility panel puts its figures first, order 100).
+USERS_PANEL = DashboardPanel("users", _user_figures, order=200, permission=Permission.USER_MANAGE)
+AUDIT_PANEL = DashboardPanel(
+    "audit",
+    _audit_figures,
+    order=300,
+    permission=Permission.AUDIT_READ,
+    template="home/_audit_events.html",
+)

@@ -12,12 +12,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -156,7 +156,7 @@ def unit_of_work() -> Iterator[sa.orm.Session]:
     back (before its exception propagates); those registered with `after_commit` run
     only once it has committed.
     """
-    session = db.session
+    session = cast(Session, db.session)  # the scoped session proxies the request's one
     if _in_unit.get():
         yield session
         session.flush()

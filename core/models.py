@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, created_at, intpk
-
-if TYPE_CHECKING:
-    from custody.facilities.models import Facility  # reference data lives with custody
 
 
 class User(Base):
@@ -28,9 +24,9 @@ class User(Base):
     full_name: Mapped[str] = mapped_column(sa.String(200), server_default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16))
-    facility_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("facilities.id", ondelete="RESTRICT"), index=True
-    )
+    # The facility scope: a plain key, no foreign key (core owns no facility table). The
+    # feature that keeps facilities resolves it (core.directory); None: every facility.
+    facility_id: Mapped[int | None] = mapped_column(index=True)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
     failed_logins: Mapped[int] = mapped_column(sa.Integer, server_default="0")
     first_failed_at: Mapped[dt.datetime | None]
@@ -40,7 +36,6 @@ class User(Base):
     created_at: Mapped[created_at]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
-    facility: Mapped[Facility | None] = relationship("Facility", lazy="raise_on_sql")
 
     # Flask-Login protocol
     @property

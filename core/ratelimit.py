@@ -1,4 +1,5 @@
-"""Rate limits for the routes that answer without login (the public locator).
+"""Rate limits for the routes that answer without login (a feature's public page
+and API, such as the detainee locator).
 
 One Flask-Limiter per app (tests build several apps; a module-level limiter would share
 its storage and switches between them). Counters live in Redis when `REDIS_URL` is set,
@@ -24,14 +25,12 @@ def init_app(app: Flask) -> Limiter:
     return limiter
 
 
-def _locator_limit() -> str:
-    """Read per request, so an operator (or a test) can change it without a restart."""
-    return str(current_app.config["LOCATOR_RATE_LIMIT"])
-
-
-def limit_locator(app: Flask, *blueprints: Blueprint) -> None:
-    """The locator page and API share one budget per client address."""
+def limit_shared(app: Flask, scope: str, config_key: str, *blueprints: Blueprint) -> None:
+    """Give `blueprints` one budget per client address, named `scope` (routes limited
+    with the same scope, e.g. a page and its API, share it). The limit is read from
+    `app.config[config_key]` per request, so an operator (or a test) can change it
+    without a restart."""
     limiter: Limiter = app.extensions[EXTENSION]
-    shared = limiter.shared_limit(_locator_limit, scope="locator")
+    shared = limiter.shared_limit(lambda: str(current_app.config[config_key]), scope=scope)
     for blueprint in blueprints:
         shared(blueprint)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.access import authorize
@@ -14,7 +13,9 @@ from core.actor import Actor
 from core.audit_tags import CoreAuditTag, SubjectType
 from core.auth import forget_tokens, hash_password, password_problems
 from core.db import after_commit, db, unit_of_work, utcnow
+from core.directory import FacilityRef
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.features import facility_directory
 from core.models import User
 from core.permissions import Permission, Role
 
@@ -30,15 +31,24 @@ class UserIn:
     facility_code: str | None = None
 
 
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the list shows them: with their facility scope resolved (None: all
+    facilities, or a scope the facility directory no longer knows)."""
+
+    user: User
+    facility: FacilityRef | None
+
+
 def _facility_id(code: str | None) -> int | None:
+    """The scope key of the facility an admin named by code (the facility directory
+    registered by a feature resolves it); None for no code."""
     if not code:
         return None
-    from custody.facilities.models import Facility  # reference data lives with custody
-
-    facility_id = db.session.scalar(sa.select(Facility.id).where(Facility.code == code.upper()))
-    if facility_id is None:
+    found = facility_directory().by_code(code)
+    if found is None:
         raise ValidationFailed({"facility": [f"No facility with code {code!r}."]})
-    return facility_id
+    return found.id
 
 
 def _validate(data: UserIn) -> dict[str, list[str]]:
@@ -167,11 +177,11 @@ def unlock_user(*, actor: Actor, user_id: int) -> None:
 
 def list_users(
     *, actor: Actor, role: str | None = None, status: str | None = None
-) -> Sequence[User]:
+) -> list[UserRow]:
     """Users the admin may manage (their facility's only, for a facility admin), by
-    user name; `status` is `active`, `inactive` or `locked`."""
+    user name, each with their facility; `status` is `active`, `inactive` or `locked`."""
     authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER)
-    query = sa.select(User).options(selectinload(User.facility)).order_by(User.username)
+    query = sa.select(User).order_by(User.username)
     if actor.facility_id is not None and not actor.is_system:
         query = query.where(User.facility_id == actor.facility_id)
     if role:
@@ -182,7 +192,12 @@ def list_users(
         query = query.where(User.is_active.is_(False))
     elif status == "locked":
         query = query.where(User.locked_until > utcnow())
-    return db.session.scalars(query).all()
+    users = db.session.scalars(query).all()
+    scopes = {u.facility_id for u in users if u.facility_id is not None}
+    facilities = facility_directory().by_ids(scopes) if scopes else {}
+    return [
+        UserRow(u, None if u.facility_id is None else facilities.get(u.facility_id)) for u in users
+    ]
 
 
 def get_user(*, actor: Actor, user_id: int) -> User:
@@ -190,9 +205,21 @@ def get_user(*, actor: Actor, user_id: int) -> User:
     return _reachable(actor, user_id)
 
 
+def facility_choices(*, actor: Actor, current_id: int | None = None) -> list[FacilityRef]:
+    """The facilities an admin may scope a user to: the active ones they see, plus the
+    user's `current_id` one even when it is closed (or the select would show "All
+    facilities" and saving would widen the user's scope)."""
+    authorize(actor, Permission.USER_MANAGE, subject_type=SubjectType.USER)
+    directory = facility_directory()
+    found = directory.choices(actor)
+    if current_id is not None and current_id not in {f.id for f in found}:
+        found += directory.by_ids([current_id]).values()
+    return found
+
+
 def _reachable(actor: Actor, user_id: int) -> User:
     """The user, if the actor's facility scope reaches them (403, audited, otherwise)."""
-    user = db.session.get(User, user_id, options=[selectinload(User.facility)])
+    user = db.session.get(User, user_id)
     if user is None:
         _missing(user_id)
     _authorize_scope(actor, user.facility_id, user_id)
@@ -212,5 +239,5 @@ def _authorize_scope(actor: Actor, facility_id: object, user_id: int | None) -> 
     )
 
 
-def _missing(user_id: int) -> User:
+def _missing(user_id: int) -> NoReturn:
     raise NotFound(f"No user {user_id}.")

@@ -35,8 +35,6 @@ from core.db import MAX_ID, db, utcnow
 from core.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from core.logs import configure_logging
 from core.models import User
-from core.permissions import Permission
-from custody.permissions import CustodyPermission
 
 log = logging.getLogger("custodia.http")
 csrf = CSRFProtect()
@@ -57,16 +55,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-
-NAV_ITEMS = (
-    ("Dashboard", "home.dashboard", Permission.DASHBOARD_VIEW),
-    ("People", "bookings.detainees", CustodyPermission.DETAINEE_READ),
-    ("Facilities", "facilities.index", CustodyPermission.FACILITY_READ),
-    ("Rule sets", "rules.index", CustodyPermission.FACILITY_READ),
-    ("Users", "admin.users", Permission.USER_MANAGE),
-    ("Audit log", "audit.events", Permission.AUDIT_READ),
-)
 
 
 def is_api_request() -> bool:
@@ -238,16 +226,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sa.exc.SQLAlchemyError, _handle_db_error)
     app.register_error_handler(Exception, _handle_unexpected)
 
-    from core.api import init_api
-    from core.views import register_views
-
-    init_api(app)
-    register_views(app)
-
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
         actor: Actor | None = g.get("actor")
-        return {"actor": actor, "nav_items": NAV_ITEMS, "now": utcnow()}
+        return {"actor": actor, "now": utcnow()}  # nav_items: core.features
 
 
 __all__ = ["Forbidden", "Unauthenticated", "csrf", "init_app", "is_api_request"]

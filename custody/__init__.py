@@ -1,27 +1,63 @@
-"""Custody: intake and booking, classification, housing, restrictive housing, rule sets
-and compliance clocks, and the public locator. One package per area (see
-docs/architecture.md)."""
+"""Custody: facilities and housing, intake and booking, classification, restrictive
+housing, detention-standards rule sets and their clocks, the public locator. One package
+per area (`custody/<area>/{models,services,views,api,forms,schemas}.py`).
+
+`init_app` is custody's one entry point into the app: the factory calls it when
+"custody" is in the FEATURES setting (core.features).
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
 
-def register_pages(app: Flask) -> None:
-    from core import ratelimit
+def init_app(app: Flask) -> None:
+    """Register custody's pages, API, locator, command, navigation, dashboard panel,
+    facility directory and event subscribers with the app's feature registry."""
+    # The composition root imports here, not at the top of the package: importing one
+    # area (Alembic's env, health's tests) must not load every page and API module.
+    from core.features import Link, RateLimit, registry
+    from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
+    from custody.facilities import api as facilities_api
     from custody.facilities import views as facilities
+    from custody.facilities.dashboard import FACILITIES_PANEL
+    from custody.facilities.directory import CustodyFacilities
+    from custody.housing import api as housing_api
     from custody.housing import views as housing
+    from custody.locator import api as locator_api
     from custody.locator import views as locator
+    from custody.people import api as people_api
+    from custody.permissions import CustodyPermission as P
+    from custody.restrictive import api as restrictive_api
+    from custody.restrictive import subscribers as restrictive_subscribers
     from custody.restrictive import views as restrictive
+    from custody.rules import api as rules_api
     from custody.rules import views as rules
+    from custody.seed import cli
 
+    features = registry(app)
+    # The locator page and API share one budget per client address.
+    locator_limit = RateLimit(scope="locator", config_key="LOCATOR_RATE_LIMIT")
     for module in (facilities, rules):
-        app.register_blueprint(module.bp)
-        app.register_blueprint(module.admin_bp)
-    for module in (bookings, housing, restrictive, locator):
-        app.register_blueprint(module.bp)
-    ratelimit.limit_locator(app, locator.bp)
-    from custody.restrictive import subscribers
-
-    subscribers.register()
+        features.add_blueprint(module.bp)
+        features.add_blueprint(module.admin_bp)
+    for module in (bookings, housing, restrictive):
+        features.add_blueprint(module.bp)
+    features.add_blueprint(locator.bp, rate_limit=locator_limit)
+    for api in (facilities_api, people_api, bookings_api, housing_api, restrictive_api, rules_api):
+        for blueprint in api.blueprints:
+            features.add_api_blueprint(blueprint)
+    for blueprint in locator_api.blueprints:
+        features.add_public_api_blueprint(blueprint, rate_limit=locator_limit)
+    features.add_command(cli.seed_demo)
+    features.add_nav_item(Link("People", "bookings.detainees", P.DETAINEE_READ, 200))
+    features.add_nav_item(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
+    features.add_nav_item(Link("Rule sets", "rules.index", P.FACILITY_READ, 400))
+    features.add_dashboard_link(
+        Link("Manage facilities", "facilities.index", P.FACILITY_MANAGE, 200)
+    )
+    features.add_dashboard_link(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
+    features.add_dashboard_panel(FACILITIES_PANEL)
+    features.set_facility_directory(CustodyFacilities())
+    restrictive_subscribers.register()

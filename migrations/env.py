@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from alembic import context
 
 import core.models  # noqa: F401  (register tables)
@@ -23,12 +25,33 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite alters a table by rebuilding it (batch mode): copy, DROP the old table,
+    rename the copy. With foreign keys enforced, that DROP deletes the rows referencing
+    the table (ON DELETE CASCADE: every API token when `users` is rebuilt) or fails.
+    SQLite's documented procedure: enforcement off for the change (a pragma that only
+    works outside a transaction), then `foreign_key_check`, then on again."""
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"Migration left rows with broken foreign keys: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
 def run_migrations() -> None:
     connection = context.config.attributes.get("connection")
     if connection is not None:
         _run(connection)
         return
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, _sqlite_foreign_keys_off(conn):
         _run(conn)
         conn.commit()
 

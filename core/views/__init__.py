@@ -1,18 +1,22 @@
-"""Server-rendered pages of the core: health check, sign-in, dashboard, admin, audit."""
+"""Server-rendered pages of the core (health check, sign-in, dashboard, admin, audit)
+and the core API, registered like a feature's (core.features), before the features."""
 
 from __future__ import annotations
 
-from flask import Flask
+from core import api_views, dashboard
+from core.features import Link, Registry
+from core.permissions import Permission
+from core.views import admin, audit, auth, health, home
 
 
-def register_views(app: Flask) -> None:
-    from core.views import admin, audit, auth, health, home
-
+def register(features: Registry) -> None:
     for module in (health, auth, home, admin, audit):
-        app.register_blueprint(module.bp)
-    from custody import register_pages as register_custody
-
-    register_custody(app)
-    from health.fhir import init_app as register_fhir
-
-    register_fhir(app)
+        features.add_blueprint(module.bp)
+    features.add_api_blueprint(api_views.blueprint)
+    features.add_nav_item(Link("Dashboard", "home.dashboard", Permission.DASHBOARD_VIEW, 100))
+    features.add_nav_item(Link("Users", "admin.users", Permission.USER_MANAGE, 800))
+    features.add_nav_item(Link("Audit log", "audit.events", Permission.AUDIT_READ, 900))
+    features.add_dashboard_link(Link("Manage users", "admin.users", Permission.USER_MANAGE, 100))
+    features.add_dashboard_link(Link("Audit log", "audit.events", Permission.AUDIT_READ, 900))
+    features.add_dashboard_panel(dashboard.USERS_PANEL)
+    features.add_dashboard_panel(dashboard.AUDIT_PANEL)

@@ -3,30 +3,29 @@ deactivate). Views are thin: each POST validates its form and calls one service.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.access import current_actor, requires
 from core.db import utcnow
+from core.directory import FacilityRef
 from core.forms import call_service, choices, new_password_fields, render_form_page
+from core.models import User
 from core.permissions import Permission, Role
 from core.users import (
     UserIn,
     create_user,
+    facility_choices,
     get_user,
     list_users,
     set_password,
     unlock_user,
     update_user,
 )
-
-if TYPE_CHECKING:
-    from custody.facilities.models import Facility
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,19 +39,19 @@ STATUS_CHOICES = [
 ]
 
 
-def _facility_choices(current: Facility | None = None) -> list[SelectChoice]:
-    """Active facilities, plus the user's `current` one even when it is closed (or the
-    select would show "All facilities" and saving would widen the user's scope)."""
-    from custody.facilities.services import list_facilities  # reference data
+def _scope_field(field: SelectField, user: User | None = None, *, select: bool = False) -> None:
+    """Offer the facilities a user may be scoped to (`facility_choices`: with an existing
+    `user`, theirs too) and, with `select`, select the user's current one."""
+    actor = current_actor()
+    current_id = user.facility_id if user is not None else None
+    found = facility_choices(actor=actor, current_id=current_id)
+    everyone = [] if actor.facility_id else [("", "All facilities")]
+    field.choices = choices(everyone + [(f.code, _facility_label(f)) for f in found])
+    if select:
+        field.data = next((f.code for f in found if f.id == current_id), "")
 
-    facilities = list(list_facilities(actor=current_actor()))
-    if current is not None and current.id not in {f.id for f in facilities}:
-        facilities.append(current)
-    everyone = [] if current_actor().facility_id else [("", "All facilities")]
-    return choices(everyone + [(f.code, _facility_label(f)) for f in facilities])
 
-
-def _facility_label(facility: Facility) -> str:
+def _facility_label(facility: FacilityRef) -> str:
     closed = "" if facility.is_active else " (inactive)"
     return f"{facility.code} · {facility.name}{closed}"
 
@@ -115,7 +114,7 @@ def users() -> Any:
 @requires(Permission.USER_MANAGE)
 def new_user() -> Any:
     form = UserCreateForm()
-    form.facility.choices = _facility_choices()
+    _scope_field(form.facility)
     if form.validate_on_submit():
         data = UserIn(
             username=form.username.data or "",
@@ -136,10 +135,8 @@ def new_user() -> Any:
 def user(user_id: int) -> Any:
     target = get_user(actor=current_actor(), user_id=user_id)
     form = UserEditForm(obj=target if request.method == "GET" else None)
-    form.facility.choices = _facility_choices(target.facility)
-    if request.method == "GET":
-        form.facility.data = target.facility.code if target.facility_id else ""
-    elif form.validate_on_submit():
+    _scope_field(form.facility, target, select=request.method == "GET")
+    if request.method == "POST" and form.validate_on_submit():
         changed = call_service(
             form,
             lambda: update_user(
@@ -190,8 +187,7 @@ def user_unlock(user_id: int) -> Any:
 def _user_page(target: Any, **forms: FlaskForm) -> Any:
     edit = forms.get("form") or UserEditForm(obj=target, formdata=None)
     if "form" not in forms:
-        edit.facility.choices = _facility_choices(target.facility)
-        edit.facility.data = target.facility.code if target.facility_id else ""
+        _scope_field(edit.facility, target, select=True)
     return render_form_page(
         "admin/user.html",
         target=target,

@@ -4,7 +4,7 @@ One row per `core.events.publish`, written in the publisher's transaction: `seq`
 order a feed reads; the payload holds ids, codes and types only (no health content).
 
 Revision ID: e7e5a0b0c002
-Revises: 5c1e8d2a7b93
+Revises: d1e5c0a7f001
 Create Date: 2026-12-01 12:10:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "e7e5a0b0c002"
-down_revision = "5c1e8d2a7b93"
+down_revision = "d1e5c0a7f001"
 branch_labels = None
 depends_on = None
 

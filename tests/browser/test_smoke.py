@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from core.features import registry
 from core.permissions import ROLE_PERMISSIONS, Role
-from core.web import NAV_ITEMS
 from custody.seed import DEMO_PASSWORDS
 
 
@@ -52,9 +52,10 @@ def test_sign_in_see_dashboard_sign_out(page):
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_navigation_follows_the_role(page, role):
+def test_navigation_follows_the_role(page, live_app, role):
     sign_in_with_keyboard(page, role)
-    expected = [label for label, _, perm in NAV_ITEMS if perm in ROLE_PERMISSIONS[role]]
+    nav_items = registry(live_app).nav_items
+    expected = [item.label for item in nav_items if item.permission in ROLE_PERMISSIONS[role]]
     assert nav_labels(page) == expected
     for label in expected:  # every link the role is shown opens without an error
         with page.expect_navigation():

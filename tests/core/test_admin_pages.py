@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -64,6 +65,17 @@ def test_list_shows_users_and_filters(client, make, admin):
     inactive = client.get("/admin/users?status=inactive")
     assert "cal.clin" in inactive.text and "ada.audit" not in inactive.text
     assert client.get("/admin/users?role=emperor").status_code == 200  # ignored, not a 500
+
+
+def test_list_shows_each_users_facility_scope(client, make, admin):
+    facility = make.facility()
+    make.user("officer", username="scoped.one", facility_id=facility.id)
+    make.user("officer", username="unscoped.one")
+    make.user("officer", username="lost.one", facility_id=2_000_000_000)  # no such facility
+    page = client.get("/admin/users").text
+    cells = dict(re.findall(r'>([a-z.]+)</a></th>.*?data-label="Facility">([^<]*)<', page, re.S))
+    assert cells["scoped.one"] == facility.code and cells["unscoped.one"] == "All"
+    assert cells["lost.one"] == "Unknown (#2000000000)"  # never shown as "All"
 
 
 def test_create_user(client, make, admin):

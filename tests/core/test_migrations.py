@@ -54,3 +54,62 @@ def test_each_revision_downgrades_one_step(scratch_app):
     for _ in revisions:
         command.downgrade(migrate.alembic_config(), "-1")
     assert sa.inspect(db.engine).get_table_names() in ([], ["alembic_version"])
+
+
+SCOPE_KEY = "d1e5c0a7f001"  # users.facility_id stops referencing facilities
+FACILITY_SQL = (
+    "INSERT INTO facilities (code, name, address_line, city, state, postal_code, phone,"
+    " field_office_id, facility_type, time_zone, standards_set_id, is_active)"
+    " VALUES ('MIG01', 'Migration Test', '1 Main St', 'Austin', 'TX', '78701', '555-0100',"
+    " (SELECT min(id) FROM field_offices), 'CDF', 'America/Chicago',"
+    " (SELECT min(id) FROM standards_sets), true)"
+)
+
+
+def _scope_key_state() -> tuple[list, int]:
+    with db.engine.connect() as conn:
+        tokens = conn.execute(sa.text("SELECT count(*) FROM api_tokens")).scalar()
+    return sa.inspect(db.engine).get_foreign_keys("users"), tokens
+
+
+def test_the_user_scope_key_keeps_users_and_tokens_both_ways(scratch_app):
+    migrate.upgrade(f"{SCOPE_KEY}-1")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(FACILITY_SQL))
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (username, password_hash, role, facility_id) VALUES"
+                " ('mig.officer', 'x', 'officer', (SELECT id FROM facilities WHERE code='MIG01'))"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO api_tokens (user_id, token_hash, prefix, expires_at) VALUES"
+                " ((SELECT id FROM users WHERE username='mig.officer'), 'hash', 'prefix',"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+    migrate.upgrade(SCOPE_KEY)
+    foreign_keys, tokens = _scope_key_state()
+    assert foreign_keys == [] and tokens == 1  # SQLite's table rebuild cascades nothing
+    index = {i["name"]: i["column_names"] for i in sa.inspect(db.engine).get_indexes("users")}
+    assert index["ix_users_facility_id"] == ["facility_id"]
+
+    migrate.downgrade(f"{SCOPE_KEY}-1")
+    foreign_keys, tokens = _scope_key_state()
+    assert [fk["name"] for fk in foreign_keys] == ["fk_users_facility_id_facilities"]
+    assert foreign_keys[0]["referred_table"] == "facilities" and tokens == 1
+
+
+def test_the_downgrade_refuses_a_scope_that_names_no_facility(scratch_app):
+    migrate.upgrade(SCOPE_KEY)
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (username, password_hash, role, facility_id)"
+                " VALUES ('lost.officer', 'x', 'officer', 2000000000)"
+            )
+        )
+    with pytest.raises(RuntimeError, match=r"names no facility: lost\.officer"):
+        migrate.downgrade(f"{SCOPE_KEY}-1")
+    assert sa.inspect(db.engine).get_foreign_keys("users") == []

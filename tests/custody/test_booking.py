@@ -116,7 +116,7 @@ def test_bad_booking_input_names_the_field_and_writes_nothing(app, make, change,
 
 def test_facility_scoped_officer_books_only_at_their_facility(app, make):
     mine, other = make.facility(), make.facility()
-    officer = make.actor("officer", facility=mine)
+    officer = make.actor("officer", facility_id=mine.id)
     with pytest.raises(Forbidden):
         intake.book_detainee(
             actor=officer, data={"detainee_id": make.detainee().id, "facility_code": other.code}

@@ -189,7 +189,7 @@ def test_bed_taken_409_names_the_rule(api, make):
 def test_facility_scoped_officer_cannot_read_other_facilities_bookings(client, make):
     booking = make.booking()
     other = make.facility()
-    headers = make.headers("officer", facility=other)
+    headers = make.headers("officer", facility_id=other.id)
     assert client.get(f"/api/v1/bookings/{booking.id}", headers=headers).status_code == 403
 
 

@@ -49,8 +49,11 @@ def test_health_never_imports_custody():
 
 
 def test_health_imports_only_at_the_top_of_a_module():
+    """Except the composition root, health's init_app (registered by the app factory)."""
     nested = []
     for path in MODULES.values():
+        if path == HEALTH / "__init__.py":
+            continue
         tree = ast.parse(path.read_text())
         top = {id(node) for node in tree.body}
         for node in ast.walk(tree):

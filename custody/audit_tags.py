@@ -1,0 +1,52 @@
+"""Custody's audit tags and subject types: what `core.audit.record` stores for custody's
+changes and refusals. The values are part of the audit log's vocabulary (auditors filter
+on them): never rename one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CustodyAuditTag(StrEnum):
+    FACILITY_CREATE = "custody:facility:create"
+    FACILITY_UPDATE = "custody:facility:update"
+    UNIT_CREATE = "custody:unit:create"
+    UNIT_UPDATE = "custody:unit:update"
+    BED_CREATE = "custody:bed:create"
+    BED_UPDATE = "custody:bed:update"
+    DETAINEE_CREATE = "custody:detainee:create"
+    DETAINEE_UPDATE = "custody:detainee:update"
+    ALERT_START = "custody:alert:start"
+    ALERT_END = "custody:alert:end"
+    BOOKING_CREATE = "custody:booking:create"
+    BOOKING_UPDATE = "custody:booking:update"
+    BOOKING_RELEASE = "custody:booking:release"
+    CLASSIFICATION_CREATE = "custody:classification:create"
+    CLASSIFICATION_OVERRIDE = "custody:classification:override"
+    SCREENING_CREATE = "custody:screening:create"
+    HOUSING_ASSIGN = "custody:housing:assign"
+    HOUSING_OVERRIDE = "custody:housing:override"
+    RESTRICTIVE_PLACE = "custody:restrictive:place"
+    RESTRICTIVE_CHECK = "custody:restrictive:check"
+    RESTRICTIVE_REVIEW = "custody:restrictive:review"
+    RESTRICTIVE_NOTIFY = "custody:restrictive:notify"
+    RESTRICTIVE_RELEASE = "custody:restrictive:release"
+    RULE_SET_CREATE = "custody:rule_set:create"
+    RULE_SET_ASSIGN = "custody:rule_set:assign"
+    RULE_CREATE = "custody:rules:create"
+    RULE_UPDATE = "custody:rules:update"
+    LOCATOR_SEARCH = "custody:locator:search"
+    SEED_DEMO = "custody:seed:demo"
+
+
+class CustodySubject(StrEnum):
+    FACILITY = "facility"
+    HOUSING_UNIT = "housing_unit"
+    BED = "bed"
+    DETAINEE = "detainee"
+    BOOKING = "booking"
+    PLACEMENT = "placement"
+    RULE_SET = "rule_set"
+    COMPLIANCE_RULE = "compliance_rule"
+    LOCATOR = "locator"
+    SEED = "seed"
