@@ -17,6 +17,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
 from custody.bookings.services import writable_booking
 from custody.bookings.worksheet import WORKSHEET as WORKSHEET  # re-exported for callers
@@ -62,7 +63,7 @@ def classify(
         authorize(
             actor,
             CustodyPermission.CUSTODY_SUPERVISE,
-            subject_type="booking",
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking_id,
         )
     with unit_of_work() as session:
@@ -96,10 +97,10 @@ def classify(
         clocks.open_clocks(booking, ClockStart.CLASSIFICATION, now)
         audit.record(
             actor=actor,
-            tag="custody:classification:override"
+            tag=CustodyAuditTag.CLASSIFICATION_OVERRIDE
             if final != scored
             else "custody:classification:create",
-            subject_type="booking",
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking.id,
             changed_fields=["level", "score", "inputs"]
             + (["override_reason"] if final != scored else []),
@@ -149,8 +150,8 @@ def record_screening(
         clocks.close_clocks(booking, "sexual-abuse-screening", now, f"screening:{screening.id}")
         audit.record(
             actor=actor,
-            tag="custody:screening:create",
-            subject_type="booking",
+            tag=CustodyAuditTag.SCREENING_CREATE,
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking.id,
             changed_fields=["victimization_risk", "abusiveness_risk"],
         )

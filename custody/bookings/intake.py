@@ -14,6 +14,7 @@ from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.events import publish
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus, PropertyItem
 from custody.bookings.services import active_booking, writable_booking
 from custody.common import apply_changes, checked_time
@@ -84,7 +85,7 @@ def _check_booking(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, l
 def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
     """Book a person into a facility: 409 if they already have an active booking. Opens
     the compliance clocks of the facility's rule set that arrival starts."""
-    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="booking")
+    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type=CustodySubject.BOOKING)
     clean, errors = _check_booking(data)
     facility = db.session.scalar(
         sa.select(Facility).where(Facility.code == str(data.get("facility_code") or "").upper())
@@ -99,7 +100,7 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
         CustodyPermission.DETAINEE_WRITE,
         facility_id=facility.id,
         check_facility=True,
-        subject_type="booking",
+        subject_type=CustodySubject.BOOKING,
     )
     if clean["booked_at"].date() < person.date_of_birth:
         raise ValidationFailed({"booked_at": ["Arrival is before the date of birth."]})
@@ -153,8 +154,8 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
         )
         audit.record(
             actor=actor,
-            tag="custody:booking:create",
-            subject_type="booking",
+            tag=CustodyAuditTag.BOOKING_CREATE,
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking.id,
             changed_fields=[k for k, v in clean.items() if v] + ["facility_id", "detainee_id"],
         )
@@ -196,8 +197,8 @@ def update_intake(*, actor: Actor, booking_id: int, data: Mapping[str, Any]) -> 
             changed.append("property")
         audit.record(
             actor=actor,
-            tag="custody:booking:update",
-            subject_type="booking",
+            tag=CustodyAuditTag.BOOKING_UPDATE,
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking.id,
             changed_fields=changed,
         )
@@ -231,7 +232,7 @@ def intake_new_person(
     """Record a new person and book them, in one transaction: nothing is written unless
     both succeed. Every invalid field of both is reported at once; a possible duplicate
     (similar name, same date and country of birth) stops the intake until confirmed."""
-    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="booking")
+    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type=CustodySubject.BOOKING)
     _, errors = identity.check_person(person)
     _, booking_errors = _check_booking(booking)
     errors.update(booking_errors)

@@ -9,6 +9,7 @@ from core.actor import Actor
 from core.db import lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.events import publish
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
 from custody.common import checked_time
@@ -57,8 +58,8 @@ def release_booking(
         )
         audit.record(
             actor=actor,
-            tag="custody:booking:release",
-            subject_type="booking",
+            tag=CustodyAuditTag.BOOKING_RELEASE,
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking.id,
             changed_fields=["status", "released_at", "release_reason"],
         )

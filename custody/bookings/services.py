@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db
+from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import Bed
 from custody.facilities.services import get_facility
@@ -36,7 +37,7 @@ def get_booking(*, actor: Actor, booking_id: int) -> Booking:
         CustodyPermission.DETAINEE_READ,
         booking,
         facility_of=lambda b: b.facility_id,
-        subject_type="booking",
+        subject_type=CustodySubject.BOOKING,
         subject_id=booking_id,
         missing=f"No booking {booking_id}.",
     )
@@ -66,7 +67,7 @@ def list_bookings(
     *, actor: Actor, facility_code: str, status: str | None = None, limit: int = 500
 ) -> Sequence[Booking]:
     facility = get_facility(actor=actor, code=facility_code)
-    authorize(actor, CustodyPermission.DETAINEE_READ, subject_type="booking")
+    authorize(actor, CustodyPermission.DETAINEE_READ, subject_type=CustodySubject.BOOKING)
     query = (
         sa.select(Booking)
         .join(Detainee)
@@ -89,7 +90,7 @@ def writable_booking(actor: Actor, booking_id: int) -> Booking:
         CustodyPermission.DETAINEE_READ,
         db.session.get(Booking, booking_id),
         facility_of=lambda b: b.facility_id,
-        subject_type="booking",
+        subject_type=CustodySubject.BOOKING,
         subject_id=booking_id,
         missing=f"No booking {booking_id}.",
     )
@@ -98,7 +99,7 @@ def writable_booking(actor: Actor, booking_id: int) -> Booking:
         CustodyPermission.DETAINEE_WRITE,
         facility_id=booking.facility_id,
         check_facility=True,
-        subject_type="booking",
+        subject_type=CustodySubject.BOOKING,
         subject_id=booking_id,
     )
     return booking
@@ -107,7 +108,10 @@ def writable_booking(actor: Actor, booking_id: int) -> Booking:
 def bookings_of(*, actor: Actor, detainee_id: int) -> Sequence[Booking]:
     """A person's bookings, newest first (those at facilities the actor reaches)."""
     authorize(
-        actor, CustodyPermission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id
+        actor,
+        CustodyPermission.DETAINEE_READ,
+        subject_type=CustodySubject.DETAINEE,
+        subject_id=detainee_id,
     )
     query = (
         sa.select(Booking)

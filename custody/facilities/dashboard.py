@@ -1,5 +1,5 @@
 """Custody's panel of the dashboard: how many facilities and beds the actor sees, and a
-table of them (templates/custody/_dashboard_facilities.html)."""
+table of them (templates/custody/facilities/_dashboard_panel.html)."""
 
 from __future__ import annotations
 
@@ -31,5 +31,5 @@ FACILITIES_PANEL = DashboardPanel(
     _facilities,
     order=100,  # before core's user and audit figures
     permission=CustodyPermission.FACILITY_READ,
-    template="custody/_dashboard_facilities.html",
+    template="custody/facilities/_dashboard_panel.html",
 )

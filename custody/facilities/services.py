@@ -15,6 +15,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, unit_of_work
 from core.errors import Conflict, NotFound, ValidationFailed
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.common import apply_changes, clean
 from custody.facilities.models import (
     Bed,
@@ -57,7 +58,7 @@ def list_standards_sets() -> Sequence[StandardsSet]:
 
 def list_facilities(*, actor: Actor, include_inactive: bool = False) -> Sequence[Facility]:
     """Facilities the actor may see (a facility-scoped user sees only theirs)."""
-    authorize(actor, CustodyPermission.FACILITY_READ, subject_type="facility")
+    authorize(actor, CustodyPermission.FACILITY_READ, subject_type=CustodySubject.FACILITY)
     query = sa.select(Facility).options(
         selectinload(Facility.field_office), selectinload(Facility.standards_set)
     )
@@ -75,14 +76,19 @@ def get_facility(*, actor: Actor, code: str) -> Facility:
         .where(Facility.code == code.upper())
     )
     if facility is None:
-        authorize(actor, CustodyPermission.FACILITY_READ, subject_type="facility", subject_id=code)
+        authorize(
+            actor,
+            CustodyPermission.FACILITY_READ,
+            subject_type=CustodySubject.FACILITY,
+            subject_id=code,
+        )
         raise NotFound(f"No facility with code {code!r}.")
     authorize(
         actor,
         CustodyPermission.FACILITY_READ,
         facility_id=facility.id,
         check_facility=True,
-        subject_type="facility",
+        subject_type=CustodySubject.FACILITY,
         subject_id=facility.id,
     )
     return facility
@@ -205,8 +211,8 @@ def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
         session.flush()
         audit.record(
             actor=actor,
-            tag="custody:facility:create",
-            subject_type="facility",
+            tag=CustodyAuditTag.FACILITY_CREATE,
+            subject_type=CustodySubject.FACILITY,
             subject_id=facility.id,
             changed_fields=[
                 "code",
@@ -219,7 +225,12 @@ def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
 
 
 def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Facility:
-    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="facility", subject_id=code)
+    authorize(
+        actor,
+        CustodyPermission.FACILITY_MANAGE,
+        subject_type=CustodySubject.FACILITY,
+        subject_id=code,
+    )
     errors = _check_facility(data, creating=False)
     with unit_of_work() as session:
         facility = session.scalar(sa.select(Facility).where(Facility.code == code.upper()))
@@ -243,8 +254,8 @@ def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Faci
         changed = apply_changes(facility, values)
         audit.record(
             actor=actor,
-            tag="custody:facility:update",
-            subject_type="facility",
+            tag=CustodyAuditTag.FACILITY_UPDATE,
+            subject_type=CustodySubject.FACILITY,
             subject_id=facility.id,
             changed_fields=changed,
         )

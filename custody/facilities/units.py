@@ -13,6 +13,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, unit_of_work
 from core.errors import Conflict, NotFound, ValidationFailed
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.common import apply_changes, clean
 from custody.facilities.models import (
     Bed,
@@ -39,7 +40,7 @@ def get_unit(*, actor: Actor, unit_id: int) -> HousingUnit:
         CustodyPermission.FACILITY_READ,
         facility_id=unit.facility_id,
         check_facility=True,
-        subject_type="housing_unit",
+        subject_type=CustodySubject.HOUSING_UNIT,
         subject_id=unit_id,
     )
     return unit
@@ -54,7 +55,7 @@ def get_bed(*, actor: Actor, bed_id: int) -> Bed:
         CustodyPermission.FACILITY_READ,
         facility_id=bed.unit.facility_id,
         check_facility=True,
-        subject_type="bed",
+        subject_type=CustodySubject.BED,
         subject_id=bed_id,
     )
     return bed
@@ -113,7 +114,7 @@ def _check_levels(values: Mapping[str, Any], unit: HousingUnit | None) -> dict[s
 
 
 def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) -> HousingUnit:
-    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit")
+    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type=CustodySubject.HOUSING_UNIT)
     errors = _check_unit(data, creating=True)
     values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, None)
     errors |= _check_levels(values, None)
@@ -141,8 +142,8 @@ def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) ->
         session.flush()
         audit.record(
             actor=actor,
-            tag="custody:unit:create",
-            subject_type="housing_unit",
+            tag=CustodyAuditTag.UNIT_CREATE,
+            subject_type=CustodySubject.HOUSING_UNIT,
             subject_id=unit.id,
             changed_fields=["facility_id", *values],
         )
@@ -151,7 +152,10 @@ def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) ->
 
 def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> HousingUnit:
     authorize(
-        actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id
+        actor,
+        CustodyPermission.FACILITY_MANAGE,
+        subject_type=CustodySubject.HOUSING_UNIT,
+        subject_id=unit_id,
     )
     errors = _check_unit(data, creating=False)
     with unit_of_work() as session:
@@ -166,8 +170,8 @@ def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> Housi
         changed = apply_changes(unit, values)
         audit.record(
             actor=actor,
-            tag="custody:unit:update",
-            subject_type="housing_unit",
+            tag=CustodyAuditTag.UNIT_UPDATE,
+            subject_type=CustodySubject.HOUSING_UNIT,
             subject_id=unit.id,
             changed_fields=changed,
         )
@@ -184,7 +188,10 @@ def create_beds(
 ) -> list[Bed]:
     """Add one or more beds to a unit (labels must be new in that unit)."""
     authorize(
-        actor, CustodyPermission.FACILITY_MANAGE, subject_type="housing_unit", subject_id=unit_id
+        actor,
+        CustodyPermission.FACILITY_MANAGE,
+        subject_type=CustodySubject.HOUSING_UNIT,
+        subject_id=unit_id,
     )
     wanted = [label.strip() for label in labels if label and label.strip()]
     if not wanted or any(len(label) > 32 for label in wanted) or len(set(wanted)) != len(wanted):
@@ -220,8 +227,8 @@ def create_beds(
         for bed in beds:
             audit.record(
                 actor=actor,
-                tag="custody:bed:create",
-                subject_type="bed",
+                tag=CustodyAuditTag.BED_CREATE,
+                subject_type=CustodySubject.BED,
                 subject_id=bed.id,
                 changed_fields=["unit_id", *BED_FIELDS],
             )
@@ -229,7 +236,9 @@ def create_beds(
 
 
 def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
-    authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type="bed", subject_id=bed_id)
+    authorize(
+        actor, CustodyPermission.FACILITY_MANAGE, subject_type=CustodySubject.BED, subject_id=bed_id
+    )
     with unit_of_work() as session:
         bed = session.get(Bed, bed_id)
         if bed is None:
@@ -248,8 +257,8 @@ def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
         changed = apply_changes(bed, values)
         audit.record(
             actor=actor,
-            tag="custody:bed:update",
-            subject_type="bed",
+            tag=CustodyAuditTag.BED_UPDATE,
+            subject_type=CustodySubject.BED,
             subject_id=bed.id,
             changed_fields=changed,
         )

@@ -17,6 +17,7 @@ from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.events import publish
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
 from custody.bookings.services import writable_booking
 from custody.events import BookingHoused
@@ -127,7 +128,7 @@ def assign_bed(
         authorize(
             actor,
             CustodyPermission.CUSTODY_SUPERVISE,
-            subject_type="booking",
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking_id,
         )
     with unit_of_work() as session:
@@ -186,8 +187,8 @@ def assign_bed(
         )
         audit.record(
             actor=actor,
-            tag="custody:housing:override" if violations else "custody:housing:assign",
-            subject_type="booking",
+            tag=CustodyAuditTag.HOUSING_OVERRIDE if violations else CustodyAuditTag.HOUSING_ASSIGN,
+            subject_type=CustodySubject.BOOKING,
             subject_id=booking.id,
             changed_fields=["bed_id", *(f"override:{v.rule}" for v in violations)],
         )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager
 from core.access import authorize
 from core.actor import Actor
 from core.db import db
+from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus, Classification
 from custody.facilities.models import Bed, Facility, HousingUnit
 from custody.facilities.services import get_facility
@@ -163,7 +164,10 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
     """Current population by unit and classification level, counted in the database."""
     facility = get_facility(actor=actor, code=facility_code)
     authorize(
-        actor, CustodyPermission.DETAINEE_READ, subject_type="facility", subject_id=facility.id
+        actor,
+        CustodyPermission.DETAINEE_READ,
+        subject_type=CustodySubject.FACILITY,
+        subject_id=facility.id,
     )
     level = (
         sa.select(Classification.level)

@@ -31,13 +31,14 @@ from core import audit
 from core.actor import Actor
 from core.db import unit_of_work
 from core.errors import ValidationFailed
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import Facility, FieldOffice
 from custody.people import reference
 from custody.people.models import Detainee
 from custody.people.search import NAME_MAX, name_key, name_tokens, normalize_a_number
 
-SEARCH_TAG = "custody:locator:search"
+SEARCH_TAG = CustodyAuditTag.LOCATOR_SEARCH
 ACTIVE = (BookingStatus.BOOKED, BookingStatus.HOUSED, BookingStatus.IN_TRANSIT)
 
 
@@ -120,7 +121,7 @@ def locate(
         audit.record(
             actor=actor,
             tag=SEARCH_TAG,
-            subject_type="locator",
+            subject_type=CustodySubject.LOCATOR,
             outcome=audit.Outcome.SUCCESS if found else audit.Outcome.FAILURE,
             changed_fields=query.fields_used,
         )

@@ -17,6 +17,7 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db
 from core.errors import NotFound, ValidationFailed
+from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking
 from custody.people.models import (
     Detainee,
@@ -72,7 +73,10 @@ def names_match(a: str, b: str) -> bool:
 
 def get_detainee(*, actor: Actor, detainee_id: int) -> Detainee:
     authorize(
-        actor, CustodyPermission.DETAINEE_READ, subject_type="detainee", subject_id=detainee_id
+        actor,
+        CustodyPermission.DETAINEE_READ,
+        subject_type=CustodySubject.DETAINEE,
+        subject_id=detainee_id,
     )
     person = db.session.get(Detainee, detainee_id)
     if person is None:
@@ -95,7 +99,7 @@ def search_detainees(
 ) -> Sequence[Detainee]:
     """By A-number (any accepted spelling) or by name (any order, accents ignored, aliases
     included)."""
-    authorize(actor, CustodyPermission.DETAINEE_READ, subject_type="detainee")
+    authorize(actor, CustodyPermission.DETAINEE_READ, subject_type=CustodySubject.DETAINEE)
     query = sa.select(Detainee).options(
         selectinload(Detainee.languages),
         selectinload(Detainee.aliases),

@@ -13,6 +13,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.common import apply_changes
 from custody.people import reference
 from custody.people.models import (
@@ -120,7 +121,7 @@ def _check_aliases(items: Sequence[Any], errors: dict[str, list[str]]) -> list[d
 def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
     """Record a person. 422 names the invalid fields; 409 names the existing record when
     the A-number is already known."""
-    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type="detainee")
+    authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type=CustodySubject.DETAINEE)
     clean, errors = check_person(data)
     if errors:
         raise ValidationFailed(errors)
@@ -142,8 +143,8 @@ def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
         session.flush()
         audit.record(
             actor=actor,
-            tag="custody:detainee:create",
-            subject_type="detainee",
+            tag=CustodyAuditTag.DETAINEE_CREATE,
+            subject_type=CustodySubject.DETAINEE,
             subject_id=person.id,
             changed_fields=[*clean.keys()],
         )
@@ -154,7 +155,10 @@ def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) 
     """Correct identity fields (everything but the A-number), aliases and languages."""
     person = get_detainee(actor=actor, detainee_id=detainee_id)
     authorize(
-        actor, CustodyPermission.DETAINEE_WRITE, subject_type="detainee", subject_id=detainee_id
+        actor,
+        CustodyPermission.DETAINEE_WRITE,
+        subject_type=CustodySubject.DETAINEE,
+        subject_id=detainee_id,
     )
     merged = {**_as_data(person), **data, "a_number": person.a_number}
     clean, errors = check_person(merged)
@@ -172,8 +176,8 @@ def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) 
             changed.append("aliases")
         audit.record(
             actor=actor,
-            tag="custody:detainee:update",
-            subject_type="detainee",
+            tag=CustodyAuditTag.DETAINEE_UPDATE,
+            subject_type=CustodySubject.DETAINEE,
             subject_id=person.id,
             changed_fields=changed,
         )
@@ -221,7 +225,12 @@ def _set_aliases(person: Detainee, aliases: list[dict[str, str]]) -> None:
 
 def set_alert(*, actor: Actor, detainee_id: int, kind: str, active: bool) -> Detainee:
     """A clinician starts or ends an alert custody staff act on (no clinical reason)."""
-    authorize(actor, CustodyPermission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
+    authorize(
+        actor,
+        CustodyPermission.ALERT_WRITE,
+        subject_type=CustodySubject.DETAINEE,
+        subject_id=detainee_id,
+    )
     if kind not in set(AlertKind):
         raise ValidationFailed({"kind": [f"Unknown alert {kind!r}."]})
     person = get_detainee(actor=actor, detainee_id=detainee_id)
@@ -239,8 +248,8 @@ def _toggle_alert(actor: Actor, person: Detainee, kind: str, active: bool) -> No
             alert.ended_at = utcnow()
     audit.record(
         actor=actor,
-        tag="custody:alert:start" if active else "custody:alert:end",
-        subject_type="detainee",
+        tag=CustodyAuditTag.ALERT_START if active else CustodyAuditTag.ALERT_END,
+        subject_type=CustodySubject.DETAINEE,
         subject_id=person.id,
         changed_fields=[kind],
     )
@@ -252,7 +261,12 @@ def set_alerts(*, actor: Actor, detainee_id: int, kinds: Iterable[str]) -> Detai
     wanted = set(kinds)
     if unknown := wanted - set(AlertKind):
         raise ValidationFailed({"kinds": [f"Unknown alert {', '.join(sorted(unknown))}."]})
-    authorize(actor, CustodyPermission.ALERT_WRITE, subject_type="detainee", subject_id=detainee_id)
+    authorize(
+        actor,
+        CustodyPermission.ALERT_WRITE,
+        subject_type=CustodySubject.DETAINEE,
+        subject_id=detainee_id,
+    )
     person = get_detainee(actor=actor, detainee_id=detainee_id)
     active = {a.kind for a in person.active_alerts()}
     with unit_of_work():

@@ -5,8 +5,8 @@ that the services, forms, schemas and pages share so they agree on what is allow
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
+from custody.audit_tags import CustodySubject
 from custody.restrictive.models import PlacementKind
 
 CHECK_RULE = "restrictive-housing-check"
@@ -14,7 +14,7 @@ REVIEW_RULE = "restrictive-housing-review"
 NOTIFY_RULE = "restrictive-housing-notification"
 RULES = (CHECK_RULE, REVIEW_RULE, NOTIFY_RULE)
 WHAT = {CHECK_RULE: "check", REVIEW_RULE: "review", NOTIFY_RULE: "notification"}
-SUBJECT = "placement"
+SUBJECT = CustodySubject.PLACEMENT
 DEFAULT_CHECK_LIMIT = dt.timedelta(minutes=30)
 
 KINDS = {
@@ -36,11 +36,3 @@ METHODS = {
     "letter": "Letter",
     "in_person": "In person",
 }
-
-
-class Tag(StrEnum):
-    PLACE = "custody:restrictive:place"
-    CHECK = "custody:restrictive:check"
-    REVIEW = "custody:restrictive:review"
-    NOTIFY = "custody:restrictive:notify"
-    RELEASE = "custody:restrictive:release"

@@ -25,6 +25,7 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db, unit_of_work
 from core.errors import Conflict, NotFound, ValidationFailed
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.common import apply_changes, clean
 from custody.facilities.models import Facility, StandardsSet
 from custody.permissions import CustodyPermission
@@ -258,8 +259,8 @@ def create_rule_set(
         session.flush()
         audit.record(
             actor=actor,
-            tag="custody:rule_set:create",
-            subject_type="rule_set",
+            tag=CustodyAuditTag.RULE_SET_CREATE,
+            subject_type=CustodySubject.RULE_SET,
             subject_id=created.id,
             changed_fields=["code", "name", *(["rules"] if source else [])],
         )
@@ -283,8 +284,8 @@ def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> Compl
         changed = apply_changes(rule, values)
         audit.record(
             actor=actor,
-            tag="custody:rules:update",
-            subject_type="compliance_rule",
+            tag=CustodyAuditTag.RULE_UPDATE,
+            subject_type=CustodySubject.COMPLIANCE_RULE,
             subject_id=rule.id,
             changed_fields=changed,
         )
@@ -320,8 +321,8 @@ def add_rule(*, actor: Actor, set_code: str, data: Mapping[str, Any]) -> Complia
         session.flush()
         audit.record(
             actor=actor,
-            tag="custody:rules:create",
-            subject_type="compliance_rule",
+            tag=CustodyAuditTag.RULE_CREATE,
+            subject_type=CustodySubject.COMPLIANCE_RULE,
             subject_id=rule.id,
             changed_fields=["standards_set_id", *sorted(values)],
         )
@@ -345,8 +346,8 @@ def assign_rule_set(*, actor: Actor, facility_code: str, set_code: str) -> Facil
         session.refresh(facility)
         audit.record(
             actor=actor,
-            tag="custody:rule_set:assign",
-            subject_type="facility",
+            tag=CustodyAuditTag.RULE_SET_ASSIGN,
+            subject_type=CustodySubject.FACILITY,
             subject_id=facility.id,
             changed_fields=changed,
         )

@@ -11,6 +11,7 @@ from core import audit
 from core.actor import Actor
 from core.db import db, unit_of_work
 from core.permissions import Role
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
 from custody.housing.models import BedAssignment
 from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
@@ -53,8 +54,8 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
         report.bookings, report.housed = _in_custody()
         audit.record(
             actor=actor,
-            tag="custody:seed:demo",
-            subject_type="seed",
+            tag=CustodyAuditTag.SEED_DEMO,
+            subject_type=CustodySubject.SEED,
             subject_id=seed,
             changed_fields=["facilities", "users", "detainees"],
         )

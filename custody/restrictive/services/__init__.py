@@ -47,7 +47,6 @@ from custody.restrictive.vocabulary import (
     RULES,
     SUBJECT,
     WHAT,
-    Tag,
 )
 
 __all__ = [
@@ -65,7 +64,6 @@ __all__ = [
     "Interval",
     "PlacementStatus",
     "PlacementView",
-    "Tag",
     "check_gaps",
     "check_intervals",
     "check_limit",

@@ -13,6 +13,7 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, utcnow
 from core.models import User
+from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import UnitKind
 from custody.facilities.services import get_facility
@@ -94,7 +95,7 @@ def open_placements(*, actor: Actor, facility_code: str) -> Sequence[Restrictive
         CustodyPermission.DETAINEE_READ,
         facility_id=facility.id,
         check_facility=True,
-        subject_type="facility",
+        subject_type=CustodySubject.FACILITY,
         subject_id=facility.id,
     )
     return db.session.scalars(
@@ -234,7 +235,7 @@ def placement_candidates(*, actor: Actor, facility_code: str) -> list[tuple[int,
         CustodyPermission.DETAINEE_READ,
         facility_id=facility.id,
         check_facility=True,
-        subject_type="facility",
+        subject_type=CustodySubject.FACILITY,
         subject_id=facility.id,
     )
     placed = sa.select(RestrictivePlacement.booking_id).where(

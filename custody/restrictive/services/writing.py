@@ -14,6 +14,7 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work
 from core.errors import Conflict, ValidationFailed
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
 from custody.facilities.models import Bed, UnitKind
@@ -36,7 +37,6 @@ from custody.restrictive.vocabulary import (
     REVIEW_RULE,
     RULES,
     SUBJECT,
-    Tag,
 )
 from custody.rules import clocks
 from custody.rules.models import ClockStart
@@ -129,7 +129,10 @@ def place_in_restrictive_housing(
     `bed_id`, moves the person to that bed of a restrictive unit in the same unit of
     work (so a refused bed undoes the placement too)."""
     authorize(
-        actor, CustodyPermission.CUSTODY_SUPERVISE, subject_type="booking", subject_id=booking_id
+        actor,
+        CustodyPermission.CUSTODY_SUPERVISE,
+        subject_type=CustodySubject.BOOKING,
+        subject_id=booking_id,
     )
     booking = writable_booking(actor, booking_id)
     errors: dict[str, list[str]] = {}
@@ -164,7 +167,7 @@ def place_in_restrictive_housing(
             _assign(actor, booking.id, bed)
         audit.record(
             actor=actor,
-            tag=Tag.PLACE,
+            tag=CustodyAuditTag.RESTRICTIVE_PLACE,
             subject_type=SUBJECT,
             subject_id=placement.id,
             changed_fields=["booking_id", "kind", "reason", "placed_at"]
@@ -204,7 +207,15 @@ def record_check(
         check = ObservationCheck(
             placement=placement, checked_at=when, officer_id=actor.user_id, observation=observation
         )
-        _log(actor, placement, check, when, "check", Tag.CHECK, ["checked_at", "observation"])
+        _log(
+            actor,
+            placement,
+            check,
+            when,
+            "check",
+            CustodyAuditTag.RESTRICTIVE_CHECK,
+            ["checked_at", "observation"],
+        )
         return check
 
 
@@ -217,7 +228,7 @@ def _log(
     row: ObservationCheck | PlacementReview | FieldOfficeNotification,
     when: dt.datetime,
     what: str,
-    tag: Tag,
+    tag: CustodyAuditTag,
     fields: list[str],
     *,
     repeat: bool = True,
@@ -279,7 +290,7 @@ def record_review(
             review,
             when,
             "review",
-            Tag.REVIEW,
+            CustodyAuditTag.RESTRICTIVE_REVIEW,
             fields,
             repeat=decision == "continue",
         )
@@ -317,7 +328,15 @@ def record_notification(
             method=method,
         )
         fields = ["notified_at", "recipient", "method"]
-        _log(actor, placement, notification, when, "notification", Tag.NOTIFY, fields)
+        _log(
+            actor,
+            placement,
+            notification,
+            when,
+            "notification",
+            CustodyAuditTag.RESTRICTIVE_NOTIFY,
+            fields,
+        )
         return notification
 
 
@@ -359,7 +378,7 @@ def end_placement(
         _close(placement, rule, when, "released", repeat=False)
     audit.record(
         actor=actor,
-        tag=Tag.RELEASE,
+        tag=CustodyAuditTag.RESTRICTIVE_RELEASE,
         subject_type=SUBJECT,
         subject_id=placement.id,
         changed_fields=["released_at", "release_note"],
