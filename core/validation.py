@@ -19,12 +19,13 @@ service alone (a ZIP code, a bed of this facility) use `add` with their own mess
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import re
 from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Final, overload
+from typing import Any, Final, Literal, TypeAlias, overload
 
 from core.db import MAX_ID, utcnow
 from core.errors import ValidationFailed
@@ -323,3 +324,33 @@ class FieldErrors:
             self.add(field, MESSAGES[problem])
             return None
         return parse_id(value)
+
+
+# --- typed inputs ----------------------------------------------------------------------
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset.UNSET
+"""A field a partial update (PATCH) did not send: leave it as it is. Services take
+typed inputs (frozen dataclasses); a patch input's fields default to `UNSET`."""
+Unset: TypeAlias = Literal[_Unset.UNSET]
+
+
+def given(value: object) -> bool:
+    """Whether a patch input's field was sent (None counts: it clears the field)."""
+    return value is not UNSET
+
+
+def sent(patch: object) -> dict[str, Any]:
+    """The fields of a patch dataclass that were sent, by name."""
+    return {
+        f.name: getattr(patch, f.name)
+        for f in dataclasses.fields(patch)  # type: ignore[arg-type]
+        if given(getattr(patch, f.name))
+    }
