@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core import create_app, migrate
 from core.actor import Actor
-from core.audit import record, verify_chain
+from core.audit import record
+from core.audit_verify import verify_chain
 from core.db import db, unit_of_work
 
 

@@ -27,8 +27,9 @@ import sqlalchemy as sa
 
 from core.access import authorize
 from core.actor import Actor
-from core.audit import AuditEvent, VerifyResult, verify_chain
+from core.audit import AuditEvent
 from core.audit_tags import SubjectType
+from core.audit_verify import VerifyResult, verify_chain
 from core.db import db
 from core.errors import NotFound
 from core.permissions import Permission

@@ -16,7 +16,8 @@ from flask.cli import FlaskGroup
 
 from core import create_app, migrate
 from core.actor import Actor
-from core.audit import seal_all, verify_chain
+from core.audit import seal_all
+from core.audit_verify import verify_chain
 from core.auth import create_token, revoke_token
 from core.commands import fail
 from core.errors import ConfigurationError, DomainError

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from core import audit
 from core.actor import Actor
-from core.audit import GENESIS, AuditEvent, compute_hash, verify_chain
+from core.audit import GENESIS, AuditEvent, compute_hash
+from core.audit_verify import verify_chain
 from core.cli import main
 from core.db import db, unit_of_work, utcnow
 from core.errors import Conflict
