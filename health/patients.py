@@ -24,11 +24,11 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
+from health.audit_tags import HealthAuditTag, HealthSubject
 from health.fhir import services
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
-LINK_TAG = str(HealthPermission.PATIENT_LINK)
 # FHIR administrative gender; anything else is recorded as unknown
 GENDERS = frozenset({"male", "female", "other", "unknown"})
 
@@ -81,7 +81,7 @@ def ensure_patient(
     number of bookings), created when missing; its managing organization follows the
     facility, whose Organization and Location are written when they changed. Call it
     inside the booking's unit of work (it joins it)."""
-    authorize(actor, HealthPermission.PATIENT_LINK, subject_type="Patient")
+    authorize(actor, HealthPermission.PATIENT_LINK, subject_type=HealthSubject.PATIENT)
     with unit_of_work():
         written = [
             services.link_place(actor=actor, document=document)
@@ -98,8 +98,8 @@ def ensure_patient(
         )
         audit.record(
             actor=actor,
-            tag=LINK_TAG,
-            subject_type="Patient",
+            tag=HealthAuditTag.PATIENT_LINK,
+            subject_type=HealthSubject.PATIENT,
             subject_id=patient_id,
             changed_fields=_references([*written, stored]),
         )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.db import planned_for_values, reading
+from health.audit_tags import HealthAuditTag, HealthSubject
 from health.fhir import store
 from health.fhir.models import DateIndex, FhirResource, ReferenceIndex
 from health.fhir.services import audit_access, check_visible
@@ -44,7 +45,9 @@ def everything(
     count: int = 50,
     offset: int = 0,
 ) -> tuple[list[Stored], int]:
-    authorize(actor, HealthPermission.READ, subject_type="Patient", subject_id=patient_id)
+    authorize(
+        actor, HealthPermission.READ, subject_type=HealthSubject.PATIENT, subject_id=patient_id
+    )
     with reading() as connection, planned_for_values(connection):
         patient = store.require_current("Patient", patient_id, connection=connection)
         check_visible(actor, patient)
@@ -59,7 +62,13 @@ def everything(
             .offset(offset)
             .limit(count)
         ).all()
-        audit_access(actor, "everything", [patient], default="Patient", connection=connection)
+        audit_access(
+            actor,
+            HealthAuditTag.EVERYTHING,
+            [patient],
+            default=HealthSubject.PATIENT,
+            connection=connection,
+        )
     items = [store.stored_from_row(row) for row in rows]
     return items, total or 0
 

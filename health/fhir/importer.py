@@ -27,6 +27,7 @@ from flask import current_app
 
 from core.actor import Actor
 from core.db import db, unit_of_work
+from health.audit_tags import HealthAuditTag
 from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.incoming import parse_body
 from health.fhir.transaction import run_batch, run_transaction
@@ -71,7 +72,9 @@ def import_bundle(*, actor: Actor, bundle: Any, path: str = "-") -> ImportResult
     elif kind in ("transaction", "collection"):
         source = bundle if kind == "transaction" else as_transaction(bundle)
         with unit_of_work():
-            responses = run_transaction(actor, source, base_url="", interaction="import")
+            responses = run_transaction(
+                actor, source, base_url="", interaction=HealthAuditTag.IMPORT
+            )
     else:
         raise InvalidRequest(f"{path}: Bundle.type {kind!r} cannot be imported.")
     for response in responses:

@@ -23,6 +23,7 @@ from core import audit
 from core.access import authorize, denial
 from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
+from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
 from health.fhir import incoming, jsontext, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
 from health.fhir.query import parse
@@ -31,7 +32,6 @@ from health.fhir.search import SearchResult, matching, run
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
-TAG = "health:fhir:"
 DEFAULT_BASE = "https://custodia.dev/fhir"
 
 
@@ -42,7 +42,7 @@ def fhir_base() -> str:
 
 def audit_access(
     actor: Actor,
-    interaction: str,
+    interaction: HealthAuditTag,
     items: Iterable[Stored],
     *,
     default: str,
@@ -59,12 +59,12 @@ def audit_access(
         subjects[(default, None)] = []
     drafts = [
         audit.AuditDraft(
-            tag=TAG + interaction,
+            tag=interaction,
             actor=actor,
             subject_type=subject_type,
             subject_id=subject_id,
             outcome=audit.Outcome.SUCCESS,
-            changed_fields=refs[:50] if interaction not in ("search", "everything") else [],
+            changed_fields=[] if interaction in UNLISTED else refs[:50],
         )
         for (subject_type, subject_id), refs in subjects.items()
     ]
@@ -81,7 +81,9 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
     with reading() as connection:
         stored = store.require_current(resource_type, resource_id, connection=connection)
         check_visible(actor, stored)
-        audit_access(actor, "read", [stored], default=resource_type, connection=connection)
+        audit_access(
+            actor, HealthAuditTag.READ, [stored], default=resource_type, connection=connection
+        )
     return stored
 
 
@@ -99,7 +101,9 @@ def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -
                 f"Version {version} of {resource_type}/{resource_id} is a deletion."
             )
         check_visible(actor, stored)
-        audit_access(actor, "vread", [stored], default=resource_type, connection=connection)
+        audit_access(
+            actor, HealthAuditTag.VREAD, [stored], default=resource_type, connection=connection
+        )
     return stored
 
 
@@ -112,11 +116,11 @@ def create(
         if if_none_exist:
             found = conditional_match(actor, resource_type, if_none_exist)
             if found is not None:
-                audit_access(actor, "read", [found], default=resource_type)
+                audit_access(actor, HealthAuditTag.READ, [found], default=resource_type)
                 return found, False
         pending = incoming.pending_create(resource_type, document)
         (stored,) = writes.write_many([pending])
-        audit_access(actor, "create", [stored], default=resource_type)
+        audit_access(actor, HealthAuditTag.CREATE, [stored], default=resource_type)
     return stored, True
 
 
@@ -135,7 +139,9 @@ def search(
     with reading() as connection:
         result = run(query, restricted_ok=store.can_see_restricted(actor), connection=connection)
         touched = [*result.matches, *result.included]
-        audit_access(actor, "search", touched, default=resource_type, connection=connection)
+        audit_access(
+            actor, HealthAuditTag.SEARCH, touched, default=resource_type, connection=connection
+        )
     return result
 
 
@@ -175,7 +181,12 @@ def update(
             check_visible(actor, pending.current)
         (stored,) = writes.write_many([pending])
         created = pending.current is None or pending.current.is_deleted
-        audit_access(actor, "create" if created else "update", [stored], default=resource_type)
+        audit_access(
+            actor,
+            HealthAuditTag.CREATE if created else HealthAuditTag.UPDATE,
+            [stored],
+            default=resource_type,
+        )
     return stored, created
 
 
@@ -189,7 +200,7 @@ def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | No
             raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
         check_visible(actor, pending.current)
         (stored,) = writes.write_many([pending])
-        audit_access(actor, "delete", [stored], default=resource_type)
+        audit_access(actor, HealthAuditTag.DELETE, [stored], default=resource_type)
     return stored
 
 
@@ -226,7 +237,7 @@ def history(
     if head is not None:
         for item in items:
             item.patient_id = head.patient_id
-    audit_access(actor, "history", items, default=resource_type or "system")
+    audit_access(actor, HealthAuditTag.HISTORY, items, default=resource_type or "system")
     return items, total, at
 
 
@@ -289,7 +300,7 @@ def ensure_patient(
     `organization_ref` when given and different. Joins an open unit of work. The
     identifier system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default
     custodia.dev). Bookings link through `health.patients.ensure_patient` instead."""
-    authorize(actor, HealthPermission.WRITE, subject_type="Patient")
+    authorize(actor, HealthPermission.WRITE, subject_type=HealthSubject.PATIENT)
     with unit_of_work():
         found = conditional_match(actor, "Patient", _a_number_condition(a_number))
         if found is not None:
@@ -308,7 +319,7 @@ def ensure_patient(
             organization_ref=organization_ref,
         )
         (stored,) = writes.write_many([incoming.pending_create("Patient", document)])
-        audit_access(actor, "create", [stored], default="Patient")
+        audit_access(actor, HealthAuditTag.CREATE, [stored], default=HealthSubject.PATIENT)
     return stored.id
 
 

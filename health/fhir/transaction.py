@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
+from health.audit_tags import HealthAuditTag, HealthSubject
 from health.fhir import bundles, incoming, services, store, writes
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
@@ -104,7 +105,11 @@ def _fail(entry: Entry, err: FhirProblem) -> FhirProblem:
 
 
 def run_transaction(
-    actor: Actor, bundle: dict[str, Any], *, base_url: str, interaction: str = "transaction"
+    actor: Actor,
+    bundle: dict[str, Any],
+    *,
+    base_url: str,
+    interaction: HealthAuditTag = HealthAuditTag.TRANSACTION,
 ) -> list[dict[str, Any]]:
     """Responses per entry (in the bundle's order); raises on the first failure.
     `base_url`: the server's FHIR base, for the fullUrls of GET entries' searchsets."""
@@ -157,7 +162,7 @@ def run_transaction(
     for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
         responses[entry.index] = _response(stored, 204 if stored.is_deleted else status)
-    services.audit_access(actor, interaction, _stored(responses), default="Bundle")
+    services.audit_access(actor, interaction, _stored(responses), default=HealthSubject.BUNDLE)
     for entry in ordered:
         if entry.method in ("GET", "HEAD"):
             try:
@@ -271,7 +276,7 @@ def run_batch(actor: Actor, bundle: dict[str, Any], *, base_url: str) -> list[di
 def process(*, actor: Actor, bundle: Any, base_url: str) -> str:
     """A batch-response or transaction-response Bundle, as JSON text (`base_url`: the
     server's FHIR base the client reached, for absolute URLs in the responses)."""
-    authorize(actor, HealthPermission.READ, subject_type="Bundle")
+    authorize(actor, HealthPermission.READ, subject_type=HealthSubject.BUNDLE)
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidRequest("POST /fhir takes a Bundle.", expression=["Bundle"])
     kind = bundle.get("type")

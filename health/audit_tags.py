@@ -1,0 +1,31 @@
+"""Health's audit tags and subject types: what the audit log stores for reads, searches
+and writes of health records. Values are the log's vocabulary: never rename one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class HealthAuditTag(StrEnum):
+    READ = "health:fhir:read"
+    VREAD = "health:fhir:vread"
+    SEARCH = "health:fhir:search"
+    HISTORY = "health:fhir:history"
+    EVERYTHING = "health:fhir:everything"
+    CREATE = "health:fhir:create"
+    UPDATE = "health:fhir:update"
+    DELETE = "health:fhir:delete"
+    TRANSACTION = "health:fhir:transaction"
+    IMPORT = "health:fhir:import"
+    PATIENT_LINK = "health:patient:link"
+
+
+class HealthSubject(StrEnum):
+    """Subjects that are not a resource type of their own (those are stored as named)."""
+
+    PATIENT = "Patient"
+    BUNDLE = "Bundle"
+
+
+# Reads whose entries list no references (a search can touch thousands).
+UNLISTED = frozenset({HealthAuditTag.SEARCH, HealthAuditTag.EVERYTHING})
