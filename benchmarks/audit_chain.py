@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import tracemalloc
@@ -27,6 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.scratch import scratch_database
 from core import create_app, migrate
 from core.actor import Actor
 from core.audit import record
@@ -35,22 +35,7 @@ from core.db import db, unit_of_work
 
 
 def _database(url: str | None) -> tuple[str, object]:
-    if not url:
-        folder = tempfile.mkdtemp(prefix="custodia-bench-")
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    base = sa.engine.make_url(url)
-    name = f"{base.database}_bench_audit"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    return scratch_database(url, "audit")
 
 
 def _writes(app: object, writer: int, count: int, barrier: threading.Barrier) -> list[float]:

@@ -18,7 +18,6 @@ import datetime as dt
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.scratch import scratch_database
 from core import create_app, migrate
 from core.actor import Actor
 from core.auth import create_token
@@ -47,22 +47,7 @@ PASSWORD = "granite-river-table-77"
 
 
 def _database(url: str | None) -> tuple[str, object]:
-    if not url:
-        folder = tempfile.mkdtemp(prefix="custodia-bench-")
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    base = sa.engine.make_url(url)
-    name = f"{base.database}_bench_board"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    return scratch_database(url, "board")
 
 
 def _build() -> tuple[str, int]:
