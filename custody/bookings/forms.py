@@ -204,10 +204,21 @@ class IntakeForm(FlaskForm):
             raise ValidationError(str(err)) from err
 
 
-class PersonForm(IntakeForm):
+class _PartOfIntake(IntakeForm):
+    """The intake form without the fields in `LEFT_OUT`."""
+
+    LEFT_OUT: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.LEFT_OUT:
+            del self[name]
+
+
+class PersonForm(_PartOfIntake):
     """Correcting a person's identity, languages and aliases (never the A-number)."""
 
-    BOOKING_FIELDS = (
+    LEFT_OUT = (
         "a_number",
         "facility",
         "booked_at",
@@ -219,11 +230,6 @@ class PersonForm(IntakeForm):
         "detainee_id",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in self.BOOKING_FIELDS:
-            del self[name]
-
 
 class AlertsForm(FlaskForm):
     kinds = SelectMultipleField(
@@ -234,10 +240,10 @@ class AlertsForm(FlaskForm):
     )
 
 
-class BookExistingForm(IntakeForm):
+class BookExistingForm(_PartOfIntake):
     """Booking someone already recorded: only the booking part."""
 
-    PERSON_FIELDS = (
+    LEFT_OUT = (
         "a_number",
         "family_name",
         "given_name",
@@ -253,11 +259,6 @@ class BookExistingForm(IntakeForm):
         "aliases",
         "confirm_new",
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in self.PERSON_FIELDS:
-            del self[name]
 
 
 def worksheet_form(supervisor: bool) -> type[FlaskForm]:
