@@ -7,20 +7,16 @@ the one path every FHIR write takes (create, update, delete, transactions, batch
 the importer and the custody link) — after the rows are written. Subscribers get each
 resource's type, code, status and relevant time; **the outbox payload keeps only
 types, ids, versions, patient ids and whether it was a deletion**: codes and statuses
-are health content.
+are health content. (`health.fhir.written` builds the `WrittenResource`s from the
+documents; this module imports nothing of health, so any part may import it.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core.events import Event, JSONValue
-from health.fhir.indexing import date_range
-
-CODE_FIELDS = ("type", "code", "vaccineCode")  # where a resource says what it is
 
 
 @dataclass(frozen=True)
@@ -69,57 +65,3 @@ class FhirResourcesWritten(Event):
 
     def payload(self) -> dict[str, JSONValue]:
         return {"resources": [r.summary() for r in self.resources]}
-
-
-def written_resource(
-    *,
-    resource_type: str,
-    id: str,
-    version: int,
-    patient_id: str | None,
-    document: dict[str, Any] | None,
-) -> WrittenResource:
-    """The event's view of one written version (`document` None: a deletion)."""
-    if document is None:
-        return WrittenResource(resource_type, id, version, patient_id, True)
-    status = document.get("status")
-    return WrittenResource(
-        resource_type,
-        id,
-        version,
-        patient_id,
-        False,
-        status if isinstance(status, str) else None,
-        tuple(dict.fromkeys(_codes(document))),
-        _occurred_at(resource_type, document),
-    )
-
-
-def _codes(document: dict[str, Any]) -> Iterator[str]:
-    for field in CODE_FIELDS:
-        value = document.get(field)
-        concepts: Sequence[Any] = value if isinstance(value, list) else [value]
-        for concept in concepts:
-            codings = concept.get("coding") if isinstance(concept, dict) else None
-            for coding in codings if isinstance(codings, list) else ():
-                code = coding.get("code") if isinstance(coding, dict) else None
-                if isinstance(code, str) and code:
-                    system = coding.get("system")
-                    yield f"{system if isinstance(system, str) else ''}|{code}"
-
-
-def _occurred_at(resource_type: str, document: dict[str, Any]) -> dt.datetime | None:
-    """Encounter: `period.end`, else `period.start`; ServiceRequest: `authoredOn`."""
-    if resource_type == "Encounter":
-        period = document.get("period")
-        if isinstance(period, dict):
-            return _instant(period.get("end")) or _instant(period.get("start"))
-    elif resource_type == "ServiceRequest":
-        return _instant(document.get("authoredOn"))
-    return None
-
-
-def _instant(value: Any) -> dt.datetime | None:
-    """The start of a FHIR dateTime (UTC; a value without a zone is taken as UTC)."""
-    covered = date_range(value) if isinstance(value, str) else None
-    return covered[0] if covered else None

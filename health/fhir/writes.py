@@ -18,11 +18,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from core.db import db, utcnow
 from core.events import publish
-from health.events import FhirResourcesWritten, WrittenResource, written_resource
+from health.events import FhirResourcesWritten, WrittenResource
 from health.fhir import jsontext
 from health.fhir.indexing import is_restricted, patient_of, rows_for
 from health.fhir.models import INDEX_TABLES, table_of
 from health.fhir.store import HISTORY, RESOURCES, Stored, chunks, instant
+from health.fhir.written import written_resource
 
 INDEX_MODELS = tuple(dict.fromkeys(INDEX_TABLES.values()))
 
