@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from custody.restrictive import subscribers as restrictive_subscribers
     from custody.restrictive import views as restrictive
     from custody.rules import api as rules_api
+    from custody.rules import subscribers as rules_subscribers
     from custody.rules import views as rules
     from custody.seed import cli
 
@@ -61,3 +62,4 @@ def init_app(app: Flask) -> None:
     features.add_dashboard_panel(FACILITIES_PANEL)
     features.set_facility_directory(CustodyFacilities())
     restrictive_subscribers.register()
+    rules_subscribers.register()

@@ -25,7 +25,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import services
+from health.fhir import jsontext, services, store
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
@@ -104,6 +104,26 @@ def ensure_patient(
             changed_fields=_references([*written, stored]),
         )
     return PatientRef(patient_id)
+
+
+def a_number_of(patient_id: str) -> str | None:
+    """The A-number of the stored Patient `patient_id` (its identifier under
+    `{FHIR_BASE}/sid/a-number`); None when the Patient is unknown, deleted or has none.
+
+    For custody's subscribers, which map a written resource's Patient to a booking.
+    Reading an identifier is not clinical content: no permission is checked and no
+    audit entry of a read is written. Reads in the open unit of work, if any."""
+    stored = store.current("Patient", patient_id)
+    if stored is None or stored.is_deleted or stored.text is None:
+        return None
+    document = jsontext.loads(stored.text)
+    system = services.a_number_system()
+    for identifier in document.get("identifier") or ():
+        if isinstance(identifier, dict) and identifier.get("system") == system:
+            value = identifier.get("value")
+            if isinstance(value, str) and value:
+                return value
+    return None
 
 
 def _references(items: list[Stored | None]) -> list[str]:

@@ -1,7 +1,8 @@
 """Versioned storage, the writing side: `write_many` puts the current row, a history row
 and the index rows of every pending resource, in the caller's unit of work, with
 executemany inserts (one statement per table however many resources: the importer and
-transactions use the same path; COPY on PostgreSQL for a bundle's rows).
+transactions use the same path; COPY on PostgreSQL for a bundle's rows). Every call then
+publishes one `health.events.FhirResourcesWritten` in the same unit of work.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from core.db import db, utcnow
+from core.events import publish
+from health.events import FhirResourcesWritten, WrittenResource
 from health.fhir import jsontext
 from health.fhir.indexing import is_restricted, patient_of, rows_for
 from health.fhir.models import INDEX_TABLES, table_of
 from health.fhir.store import HISTORY, RESOURCES, Stored, chunks, instant
+from health.fhir.written import written_resource
 
 INDEX_MODELS = tuple(dict.fromkeys(INDEX_TABLES.values()))
 
@@ -86,7 +90,9 @@ COPY_THRESHOLD = 20
 
 def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> list[Stored]:
     """Write every pending resource (inside the caller's unit of work): one statement
-    per table however many resources (COPY on PostgreSQL for a bundle's rows)."""
+    per table however many resources (COPY on PostgreSQL for a bundle's rows); then
+    publish one `FhirResourcesWritten` for them all (its subscribers run in the same
+    transaction: one that fails rolls the write back)."""
     if not pendings:
         return []
     now = now or utcnow()
@@ -116,7 +122,19 @@ def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> l
     insert_rows(HISTORY, history_rows)
     for table, rows in index_rows.items():
         insert_rows(table, rows)
-    return [stored for stored, _ in prepared]
+    written = [stored for stored, _ in prepared]
+    publish(FhirResourcesWritten(resources=tuple(map(_written, pendings, written))))
+    return written
+
+
+def _written(pending: Pending, stored: Stored) -> WrittenResource:
+    return written_resource(
+        resource_type=stored.resource_type,
+        id=stored.id,
+        version=stored.version,
+        patient_id=stored.patient_id,
+        document=pending.document,
+    )
 
 
 def insert_rows(table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
