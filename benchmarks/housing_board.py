@@ -35,6 +35,7 @@ from custody.bookings import classification, intake
 from custody.bookings.models import Booking, Classification
 from custody.facilities import services as facilities
 from custody.facilities import units
+from custody.facilities.inputs import BedsIn, FacilityIn, UnitIn
 from custody.facilities.models import Bed, HousingUnit
 from custody.housing import assignment as housing
 from custody.housing import board
@@ -54,31 +55,31 @@ def _build() -> tuple[str, int]:
     system = Actor.system("bench")
     facilities.create_facility(
         actor=system,
-        data={
-            "code": "BIG",
-            "name": "Benchmark Facility",
-            "address_line": "1 Example Road",
-            "city": "Springfield",
-            "state": "TX",
-            "postal_code": "78000",
-            "phone": "(555) 010-0000",
-            "field_office": "SNA",
-            "facility_type": "CDF",
-            "time_zone": "America/Chicago",
-            "standards_set": "PBNDS-2011-R2016",
-        },
+        data=FacilityIn(
+            code="BIG",
+            name="Benchmark Facility",
+            address_line="1 Example Road",
+            city="Springfield",
+            state="TX",
+            postal_code="78000",
+            phone="(555) 010-0000",
+            field_office="SNA",
+            facility_type="CDF",
+            time_zone="America/Chicago",
+            standards_set="PBNDS-2011-R2016",
+        ),
     )
     for u in range(UNITS):
         levels = [[1, 2], [2, 3]][u % 2]
         unit = units.create_unit(
             actor=system,
             facility_code="BIG",
-            data={"name": f"U{u:02d}", "sex_housed": "male", "kind": "general", "levels": levels},
+            data=UnitIn(name=f"U{u:02d}", sex_housed="male", kind="general", levels=levels),
         )
         units.create_beds(
             actor=system,
             unit_id=unit.id,
-            labels=[f"U{u:02d}-{b:03d}" for b in range(BEDS_PER_UNIT)],
+            data=BedsIn(labels=[f"U{u:02d}-{b:03d}" for b in range(BEDS_PER_UNIT)]),
         )
     facility_id = db.session.scalar(sa.text("SELECT id FROM facilities WHERE code = 'BIG'"))
     beds = db.session.execute(

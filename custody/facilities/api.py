@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
-from custody.facilities import schemas, units
+from custody.facilities import inputs, schemas, units
 from custody.facilities import services as svc
 from custody.permissions import CustodyPermission
 
@@ -34,7 +34,7 @@ def list_facilities() -> Any:
 @facilities_bp.arguments(schemas.FacilityIn)
 @facilities_bp.response(201, schemas.FacilityOut)
 def create_facility(data: dict[str, Any]) -> Any:
-    return svc.create_facility(actor=current_actor(), data=data)
+    return svc.create_facility(actor=current_actor(), data=inputs.FacilityIn(**data))
 
 
 @facilities_bp.get("/<code>")
@@ -49,7 +49,7 @@ def get_facility(code: str) -> Any:
 @facilities_bp.arguments(schemas.FacilityPatchIn)
 @facilities_bp.response(200, schemas.FacilityOut)
 def update_facility(data: dict[str, Any], code: str) -> Any:
-    return svc.update_facility(actor=current_actor(), code=code, data=data)
+    return svc.update_facility(actor=current_actor(), code=code, data=inputs.FacilityPatch(**data))
 
 
 @facilities_bp.get("/<code>/units")
@@ -64,7 +64,7 @@ def list_units(code: str) -> Any:
 @facilities_bp.arguments(schemas.UnitIn)
 @facilities_bp.response(201, schemas.UnitOut)
 def create_unit(data: dict[str, Any], code: str) -> Any:
-    return units.create_unit(actor=current_actor(), facility_code=code, data=data)
+    return units.create_unit(actor=current_actor(), facility_code=code, data=inputs.UnitIn(**data))
 
 
 @units_bp.patch("/units/<int:unit_id>")
@@ -72,7 +72,7 @@ def create_unit(data: dict[str, Any], code: str) -> Any:
 @units_bp.arguments(schemas.UnitPatchIn)
 @units_bp.response(200, schemas.UnitOut)
 def update_unit(data: dict[str, Any], unit_id: int) -> Any:
-    return units.update_unit(actor=current_actor(), unit_id=unit_id, data=data)
+    return units.update_unit(actor=current_actor(), unit_id=unit_id, data=inputs.UnitPatch(**data))
 
 
 @units_bp.post("/units/<int:unit_id>/beds")
@@ -80,7 +80,7 @@ def update_unit(data: dict[str, Any], unit_id: int) -> Any:
 @units_bp.arguments(schemas.BedsIn)
 @units_bp.response(201, schemas.BedOut(many=True))
 def create_beds(data: dict[str, Any], unit_id: int) -> Any:
-    return units.create_beds(actor=current_actor(), unit_id=unit_id, **data)
+    return units.create_beds(actor=current_actor(), unit_id=unit_id, data=inputs.BedsIn(**data))
 
 
 @units_bp.patch("/beds/<int:bed_id>")
@@ -88,4 +88,4 @@ def create_beds(data: dict[str, Any], unit_id: int) -> Any:
 @units_bp.arguments(schemas.BedPatchIn)
 @units_bp.response(200, schemas.BedOut)
 def update_bed(data: dict[str, Any], bed_id: int) -> Any:
-    return units.update_bed(actor=current_actor(), bed_id=bed_id, data=data)
+    return units.update_bed(actor=current_actor(), bed_id=bed_id, data=inputs.BedPatch(**data))

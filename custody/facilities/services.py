@@ -14,9 +14,11 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.db import db, unit_of_work
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound
+from core.validation import FieldErrors, given, sent
 from custody.audit_tags import CustodyAuditTag, CustodySubject
-from custody.common import apply_changes, clean
+from custody.common import apply_changes
+from custody.facilities.inputs import FacilityIn, FacilityPatch
 from custody.facilities.models import (
     Bed,
     Facility,
@@ -115,59 +117,58 @@ def bed_count_rows(key: Any, where: Any) -> dict[int, tuple[int, int]]:
 
 # --- validation ----------------------------------------------------------------------
 
-
-def require_fields(
-    data: Mapping[str, Any], names: Sequence[str], errors: dict[str, list[str]]
-) -> None:
-    for name in names:
-        value = data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            errors.setdefault(name, []).append("This field is required.")
-
-
-def _check_facility(data: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if creating:
-        require_fields(
-            data,
-            (
-                "code",
-                "name",
-                "address_line",
-                "city",
-                "state",
-                "postal_code",
-                "phone",
-                "field_office",
-                "facility_type",
-                "time_zone",
-                "standards_set",
-            ),
-            errors,
-        )
-        if data.get("code") and not FACILITY_CODE.match(str(data["code"]).upper()):
-            errors.setdefault("code", []).append("Use 3–16 capital letters or digits.")
-    if data.get("state") and not re.fullmatch(r"[A-Za-z]{2}", str(data["state"])):
-        errors.setdefault("state", []).append("Use the two-letter state code.")
-    if data.get("postal_code") and not re.fullmatch(r"\d{5}(-\d{4})?", str(data["postal_code"])):
-        errors.setdefault("postal_code", []).append("Use a ZIP code like 12345 or 12345-6789.")
-    if data.get("phone") and not PHONE.match(str(data["phone"])):
-        errors.setdefault("phone", []).append("Use a phone number like (555) 010-0100.")
-    if data.get("facility_type") and data["facility_type"] not in set(FacilityType):
-        errors.setdefault("facility_type", []).append("Unknown facility type.")
-    if data.get("time_zone") and data["time_zone"] not in zoneinfo.available_timezones():
-        errors.setdefault("time_zone", []).append("Use an IANA time zone such as America/Chicago.")
-    return errors
+TEXT_LIMITS = {  # the column lengths; state, ZIP code and phone have their own pattern
+    "name": 200,
+    "address_line": 200,
+    "city": 100,
+    "state": 100,
+    "postal_code": 100,
+    "phone": 100,
+    "time_zone": 64,
+    "field_office": 100,
+    "standards_set": 100,
+}
+PATTERNS = {
+    "state": (re.compile(r"[A-Za-z]{2}"), "Use the two-letter state code."),
+    "postal_code": (re.compile(r"\d{5}(-\d{4})?"), "Use a ZIP code like 12345 or 12345-6789."),
+    "phone": (PHONE, "Use a phone number like (555) 010-0100."),
+}
 
 
-def _lookup(
-    model: type[_Coded], code: str | None, field: str, errors: dict[str, list[str]]
-) -> _Coded | None:
-    if not code:
+def _checked_fields(values: Mapping[str, object], errors: FieldErrors) -> dict[str, object]:
+    """The facility fields given (all of a new facility, those sent in a patch), cleaned;
+    their problems recorded on `errors`."""
+    clean: dict[str, object] = {}
+    for name, value in values.items():
+        if name == "is_active":
+            clean[name] = errors.boolean(name, value)
+        elif name == "facility_type":
+            clean[name] = errors.choice(name, value, list(FacilityType))
+        else:
+            clean[name] = errors.text(name, value, max_length=TEXT_LIMITS[name])
+        text = clean[name]
+        if name in errors or not isinstance(text, str):
+            continue
+        if name in PATTERNS and not PATTERNS[name][0].fullmatch(text):
+            errors.add(name, PATTERNS[name][1])
+        if name == "time_zone" and text not in zoneinfo.available_timezones():
+            errors.add(name, "Use an IANA time zone such as America/Chicago.")
+    return clean
+
+
+def _facility_code(value: object, errors: FieldErrors) -> str:
+    code = errors.text("code", value, max_length=16).upper()
+    if "code" not in errors and not FACILITY_CODE.match(code):
+        errors.add("code", "Use 3–16 capital letters or digits.")
+    return code
+
+
+def _lookup(model: type[_Coded], code: object, field: str, errors: FieldErrors) -> _Coded | None:
+    if not isinstance(code, str) or not code or field in errors:
         return None
     row = db.session.scalar(sa.select(model).where(model.code == code))
     if row is None:
-        errors.setdefault(field, []).append(f"Unknown {field.replace('_', ' ')} {code!r}.")
+        errors.add(field, f"Unknown {field.replace('_', ' ')} {code!r}.")
     return row
 
 
@@ -189,23 +190,28 @@ def may_manage(
     )
 
 
-def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
+def create_facility(*, actor: Actor, data: FacilityIn) -> Facility:
     may_manage(actor, -1 if actor.facility_id else None, "facility", None)
-    errors = _check_facility(data, creating=True)
+    errors = FieldErrors()
+    code = _facility_code(data.code, errors)
+    values = _checked_fields(
+        {name: getattr(data, name) for name in FACILITY_FIELDS if name != "is_active"}
+        | {"field_office": data.field_office, "standards_set": data.standards_set},
+        errors,
+    )
+    is_active = errors.boolean("is_active", data.is_active) if given(data.is_active) else True
     with unit_of_work() as session:
-        office = _lookup(FieldOffice, data.get("field_office"), "field_office", errors)
-        standards = _lookup(StandardsSet, data.get("standards_set"), "standards_set", errors)
-        if errors:
-            raise ValidationFailed(errors)
-        code = str(data["code"]).upper()
+        office = _lookup(FieldOffice, values.pop("field_office"), "field_office", errors)
+        standards = _lookup(StandardsSet, values.pop("standards_set"), "standards_set", errors)
+        errors.raise_if_any()
         if session.scalar(sa.select(Facility.id).where(Facility.code == code)):
             raise Conflict(f"A facility with code {code} already exists.", field="code")
         facility = Facility(
             code=code,
             field_office=office,
             standards_set=standards,
-            **{k: clean(data[k]) for k in FACILITY_FIELDS if k in data and k != "is_active"},
-            is_active=bool(data.get("is_active", True)),
+            **values,
+            is_active=bool(is_active),
         )
         session.add(facility)
         session.flush()
@@ -218,39 +224,40 @@ def create_facility(*, actor: Actor, data: Mapping[str, Any]) -> Facility:
                 "code",
                 "field_office_id",
                 "standards_set_id",
-                *[k for k in FACILITY_FIELDS if k in data],
+                *values,
+                *(["is_active"] if given(data.is_active) else []),
             ],
         )
         return facility
 
 
-def update_facility(*, actor: Actor, code: str, data: Mapping[str, Any]) -> Facility:
+def update_facility(*, actor: Actor, code: str, data: FacilityPatch) -> Facility:
     authorize(
         actor,
         CustodyPermission.FACILITY_MANAGE,
         subject_type=CustodySubject.FACILITY,
         subject_id=code,
     )
-    errors = _check_facility(data, creating=False)
+    errors = FieldErrors()
+    changes = sent(data)
+    checked = _checked_fields(changes, errors)
+    values: dict[str, object] = {k: checked[k] for k in FACILITY_FIELDS if k in checked}
     with unit_of_work() as session:
         facility = session.scalar(sa.select(Facility).where(Facility.code == code.upper()))
         if facility is None:
             raise NotFound(f"No facility with code {code!r}.")
         may_manage(actor, facility.id, "facility", facility.id)
-        values = {k: clean(data[k]) for k in FACILITY_FIELDS if k in data}
-        if "field_office" in data:
+        if "field_office" in changes:
             values["field_office"] = _lookup(
-                FieldOffice, data["field_office"], "field_office", errors
+                FieldOffice, checked["field_office"], "field_office", errors
             )
-        if "standards_set" in data:
-            values["standards_set"] = _lookup(
-                StandardsSet, data["standards_set"], "standards_set", errors
-            )
-            if values["standards_set"] not in (None, facility.standards_set):
+        if "standards_set" in changes:
+            standards = _lookup(StandardsSet, checked["standards_set"], "standards_set", errors)
+            values["standards_set"] = standards
+            if standards not in (None, facility.standards_set):
                 # The rule set decides the facility's deadlines: as `assign_rule_set`.
                 may_manage_rules(actor, "facility", facility.id)
-        if errors:
-            raise ValidationFailed(errors)
+        errors.raise_if_any()
         changed = apply_changes(facility, values)
         audit.record(
             actor=actor,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -12,9 +11,11 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.db import db, unit_of_work
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound
+from core.validation import FieldErrors, sent
 from custody.audit_tags import CustodyAuditTag, CustodySubject
-from custody.common import apply_changes, clean
+from custody.common import apply_changes
+from custody.facilities.inputs import BedPatch, BedsIn, UnitIn, UnitPatch
 from custody.facilities.models import (
     Bed,
     Facility,
@@ -22,11 +23,8 @@ from custody.facilities.models import (
     Sex,
     UnitKind,
 )
-from custody.facilities.services import bed_count_rows, get_facility, may_manage, require_fields
+from custody.facilities.services import bed_count_rows, get_facility, may_manage
 from custody.permissions import CustodyPermission
-
-UNIT_FIELDS = ("name", "sex_housed", "kind", "allows_level_1", "allows_level_2", "allows_level_3")
-
 
 BED_FIELDS = ("label", "is_lower_bunk", "is_accessible", "is_in_service")
 
@@ -83,48 +81,38 @@ def unit_bed_counts(*, unit_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     return bed_count_rows(HousingUnit.id, HousingUnit.id.in_(unit_ids))
 
 
-def _check_unit(data: Mapping[str, Any], *, creating: bool) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if creating:
-        require_fields(data, ("name", "sex_housed", "kind"), errors)
-    if data.get("sex_housed") and data["sex_housed"] not in set(Sex):
-        errors.setdefault("sex_housed", []).append("Choose male, female or any.")
-    if data.get("kind") and data["kind"] not in set(UnitKind):
-        errors.setdefault("kind", []).append("Unknown unit kind.")
-    return errors
-
-
-def _levels(data: Mapping[str, Any], unit: HousingUnit | None) -> dict[str, bool]:
-    if "levels" in data:
-        levels = set(data["levels"])
-        return {f"allows_level_{n}": n in levels for n in (1, 2, 3)}
-    return {k: bool(data[k]) for k in UNIT_FIELDS[3:] if k in data}
-
-
-def _check_levels(values: Mapping[str, Any], unit: HousingUnit | None) -> dict[str, list[str]]:
-    merged = {
-        f"allows_level_{n}": values.get(
-            f"allows_level_{n}", getattr(unit, f"allows_level_{n}", False)
-        )
+def _unit_values(data: UnitIn | UnitPatch, unit: HousingUnit | None) -> dict[str, object]:
+    """The unit fields given, cleaned (levels as `allows_level_n`); 422 on a problem."""
+    errors = FieldErrors()
+    changes = sent(data)
+    values: dict[str, object] = {}
+    if "name" in changes:
+        values["name"] = errors.text("name", changes["name"], max_length=64)
+    if "sex_housed" in changes:
+        values["sex_housed"] = errors.choice("sex_housed", changes["sex_housed"], list(Sex))
+    if "kind" in changes:
+        values["kind"] = errors.choice("kind", changes["kind"], list(UnitKind))
+    if "levels" in changes:
+        levels = set(changes["levels"] or ())
+        values |= {f"allows_level_{n}": n in levels for n in (1, 2, 3)}
+    allowed = [
+        values.get(f"allows_level_{n}", getattr(unit, f"allows_level_{n}", False))
         for n in (1, 2, 3)
-    }
-    if not any(merged.values()):
-        return {"levels": ["Allow at least one classification level."]}
-    return {}
+    ]
+    if not any(allowed):
+        errors.add("levels", "Allow at least one classification level.")
+    errors.raise_if_any()
+    return values
 
 
-def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) -> HousingUnit:
+def create_unit(*, actor: Actor, facility_code: str, data: UnitIn) -> HousingUnit:
     authorize(actor, CustodyPermission.FACILITY_MANAGE, subject_type=CustodySubject.HOUSING_UNIT)
-    errors = _check_unit(data, creating=True)
-    values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, None)
-    errors |= _check_levels(values, None)
     with unit_of_work() as session:
         facility = session.scalar(sa.select(Facility).where(Facility.code == facility_code.upper()))
         if facility is None:
             raise NotFound(f"No facility with code {facility_code!r}.")
         may_manage(actor, facility.id, "housing_unit", None)
-        if errors:
-            raise ValidationFailed(errors)
+        values = _unit_values(data, None)
         duplicate = sa.select(HousingUnit.id).where(
             HousingUnit.facility_id == facility.id, HousingUnit.name == values["name"]
         )
@@ -150,23 +138,19 @@ def create_unit(*, actor: Actor, facility_code: str, data: Mapping[str, Any]) ->
         return unit
 
 
-def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> HousingUnit:
+def update_unit(*, actor: Actor, unit_id: int, data: UnitPatch) -> HousingUnit:
     authorize(
         actor,
         CustodyPermission.FACILITY_MANAGE,
         subject_type=CustodySubject.HOUSING_UNIT,
         subject_id=unit_id,
     )
-    errors = _check_unit(data, creating=False)
     with unit_of_work() as session:
         unit = session.get(HousingUnit, unit_id)
         if unit is None:
             raise NotFound(f"No housing unit {unit_id}.")
         may_manage(actor, unit.facility_id, "housing_unit", unit_id)
-        values = {k: clean(data[k]) for k in UNIT_FIELDS[:3] if k in data} | _levels(data, unit)
-        errors |= _check_levels(values, unit)
-        if errors:
-            raise ValidationFailed(errors)
+        values = _unit_values(data, unit)
         changed = apply_changes(unit, values)
         audit.record(
             actor=actor,
@@ -178,14 +162,7 @@ def update_unit(*, actor: Actor, unit_id: int, data: Mapping[str, Any]) -> Housi
         return unit
 
 
-def create_beds(
-    *,
-    actor: Actor,
-    unit_id: int,
-    labels: Sequence[str],
-    is_lower_bunk: bool = False,
-    is_accessible: bool = False,
-) -> list[Bed]:
+def create_beds(*, actor: Actor, unit_id: int, data: BedsIn) -> list[Bed]:
     """Add one or more beds to a unit (labels must be new in that unit)."""
     authorize(
         actor,
@@ -193,11 +170,13 @@ def create_beds(
         subject_type=CustodySubject.HOUSING_UNIT,
         subject_id=unit_id,
     )
-    wanted = [label.strip() for label in labels if label and label.strip()]
+    errors = FieldErrors()
+    wanted = [label.strip() for label in data.labels if isinstance(label, str) and label.strip()]
     if not wanted or any(len(label) > 32 for label in wanted) or len(set(wanted)) != len(wanted):
-        raise ValidationFailed(
-            {"labels": ["Give one or more distinct bed labels (≤ 32 characters)."]}
-        )
+        errors.add("labels", "Give one or more distinct bed labels (≤ 32 characters).")
+    is_lower_bunk = errors.boolean("is_lower_bunk", data.is_lower_bunk)
+    is_accessible = errors.boolean("is_accessible", data.is_accessible)
+    errors.raise_if_any()
     with unit_of_work() as session:
         unit = session.get(HousingUnit, unit_id)
         if unit is None:
@@ -216,8 +195,8 @@ def create_beds(
             Bed(
                 unit=unit,
                 label=label,
-                is_lower_bunk=is_lower_bunk,
-                is_accessible=is_accessible,
+                is_lower_bunk=bool(is_lower_bunk),
+                is_accessible=bool(is_accessible),
                 is_in_service=True,
             )
             for label in wanted
@@ -235,7 +214,19 @@ def create_beds(
         return beds
 
 
-def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
+def _bed_values(data: BedPatch) -> dict[str, object]:
+    errors = FieldErrors()
+    values: dict[str, object] = {}
+    for name, value in sent(data).items():
+        if name == "label":
+            values[name] = errors.text(name, value, max_length=32)
+        else:
+            values[name] = errors.boolean(name, value)
+    errors.raise_if_any()
+    return values
+
+
+def update_bed(*, actor: Actor, bed_id: int, data: BedPatch) -> Bed:
     authorize(
         actor, CustodyPermission.FACILITY_MANAGE, subject_type=CustodySubject.BED, subject_id=bed_id
     )
@@ -244,11 +235,8 @@ def update_bed(*, actor: Actor, bed_id: int, data: Mapping[str, Any]) -> Bed:
         if bed is None:
             raise NotFound(f"No bed {bed_id}.")
         may_manage(actor, bed.unit.facility_id, "bed", bed_id)
-        values = {k: data[k] for k in BED_FIELDS if k in data}
+        values = _bed_values(data)
         if "label" in values:
-            values["label"] = str(values["label"]).strip()
-            if not values["label"] or len(values["label"]) > 32:
-                raise ValidationFailed({"label": ["Give a label of 1–32 characters."]})
             clash = sa.select(Bed.id).where(
                 Bed.unit_id == bed.unit_id, Bed.label == values["label"], Bed.id != bed.id
             )

@@ -13,7 +13,9 @@ from core.forms import attach_errors, call_service, choices, form_data, render_f
 from custody.facilities import services as svc
 from custody.facilities import units
 from custody.facilities.forms import BedForm, BedsForm, FacilityForm, UnitForm, expand_labels
+from custody.facilities.inputs import BedPatch, BedsIn, FacilityIn, FacilityPatch, UnitIn, UnitPatch
 from custody.facilities.models import Facility, HousingUnit
+from custody.facilities.services import FACILITY_FIELDS
 from custody.permissions import CustodyPermission
 
 bp = Blueprint("facilities", __name__, url_prefix="/facilities")
@@ -67,12 +69,21 @@ def _facility_form(facility: Facility | None = None) -> FacilityForm:
     return form
 
 
+def _facility_fields(form: FacilityForm) -> dict[str, Any]:
+    """The facility form's fields but the code (which never changes)."""
+    return {
+        name: value
+        for name, value in form_data(form).items()
+        if name in (*FACILITY_FIELDS, "field_office", "standards_set")
+    } | {"is_active": bool(form.is_active.data)}
+
+
 @admin_bp.route("/new", methods=["GET", "POST"])
 @requires(CustodyPermission.FACILITY_MANAGE)
 def new_facility() -> Any:
     form = _facility_form()
     if form.validate_on_submit():
-        data = form_data(form)
+        data = FacilityIn(**_facility_fields(form), code=form.code.data or "")
         created = call_service(form, lambda: svc.create_facility(actor=current_actor(), data=data))
         if created is not None:
             flash(f"Facility {created.code} created. Add its housing units next.", "success")
@@ -87,10 +98,9 @@ def edit_facility(code: str) -> Any:
     form = _facility_form(facility)
     form.code.data = facility.code  # the code never changes
     if form.validate_on_submit():
-        data = form_data(form)
-        data.pop("code")
+        patch = FacilityPatch(**_facility_fields(form))
         changed = call_service(
-            form, lambda: svc.update_facility(actor=current_actor(), code=code, data=data)
+            form, lambda: svc.update_facility(actor=current_actor(), code=code, data=patch)
         )
         if changed is not None:
             flash("Changes saved.", "success")
@@ -98,10 +108,13 @@ def edit_facility(code: str) -> Any:
     return render_form_page("custody/facilities/facility_form.html", form=form, facility=facility)
 
 
-def _unit_data(form: UnitForm) -> dict[str, Any]:
-    data = form_data(form, "name", "kind", "sex_housed")
-    data["levels"] = [int(level) for level in form.levels.data or []]
-    return data
+def _unit_data(form: UnitForm) -> UnitIn:
+    return UnitIn(
+        name=form.name.data or "",
+        kind=form.kind.data or "",
+        sex_housed=form.sex_housed.data or "",
+        levels=[int(level) for level in form.levels.data or []],
+    )
 
 
 @admin_bp.route("/<code>/units/new", methods=["GET", "POST"])
@@ -146,8 +159,11 @@ def edit_unit(unit_id: int) -> Any:
     form = UnitForm()
     if form.validate_on_submit():
         data = _unit_data(form)
+        patch = UnitPatch(
+            name=data.name, kind=data.kind, sex_housed=data.sex_housed, levels=data.levels
+        )
         changed = call_service(
-            form, lambda: units.update_unit(actor=current_actor(), unit_id=unit_id, data=data)
+            form, lambda: units.update_unit(actor=current_actor(), unit_id=unit_id, data=patch)
         )
         if changed is not None:
             flash("Changes saved.", "success")
@@ -171,9 +187,11 @@ def add_beds(unit_id: int) -> Any:
                 lambda: units.create_beds(
                     actor=current_actor(),
                     unit_id=unit_id,
-                    labels=labels,
-                    is_lower_bunk=form.is_lower_bunk.data,
-                    is_accessible=form.is_accessible.data,
+                    data=BedsIn(
+                        labels=labels,
+                        is_lower_bunk=bool(form.is_lower_bunk.data),
+                        is_accessible=bool(form.is_accessible.data),
+                    ),
                 ),
             )
             if beds is not None:
@@ -188,9 +206,14 @@ def edit_bed(bed_id: int) -> Any:
     bed = units.get_bed(actor=current_actor(), bed_id=bed_id)
     form = BedForm(obj=bed) if request.method == "GET" else BedForm()
     if form.validate_on_submit():
-        data = form_data(form)
+        patch = BedPatch(
+            label=form.label.data or "",
+            is_lower_bunk=bool(form.is_lower_bunk.data),
+            is_accessible=bool(form.is_accessible.data),
+            is_in_service=bool(form.is_in_service.data),
+        )
         changed = call_service(
-            form, lambda: units.update_bed(actor=current_actor(), bed_id=bed_id, data=data)
+            form, lambda: units.update_bed(actor=current_actor(), bed_id=bed_id, data=patch)
         )
         if changed is not None:
             flash(f"Bed {changed.label} saved.", "success")

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
 from custody.permissions import CustodyPermission
-from custody.rules import schemas
+from custody.rules import inputs, schemas
 from custody.rules import services as svc
 
 rule_sets_bp = Blueprint(
@@ -36,7 +36,7 @@ def list_rule_sets() -> Any:
 @rule_sets_bp.response(201, schemas.RuleSetOut)
 def create_rule_set(data: dict[str, Any]) -> Any:
     actor = current_actor()
-    created = svc.create_rule_set(actor=actor, **data)
+    created = svc.create_rule_set(actor=actor, data=inputs.RuleSetIn(**data))
     return svc.get_rule_set(actor=actor, code=created.code)
 
 
@@ -52,7 +52,7 @@ def get_rule_set(set_code: str) -> Any:
 @rule_sets_bp.arguments(schemas.RuleIn)
 @rule_sets_bp.response(201, schemas.RuleOut)
 def add_rule(data: dict[str, Any], set_code: str) -> Any:
-    return svc.add_rule(actor=current_actor(), set_code=set_code, data=data)
+    return svc.add_rule(actor=current_actor(), set_code=set_code, data=inputs.RuleIn(**data))
 
 
 @rule_sets_bp.patch("/rules/<int:rule_id>")
@@ -60,7 +60,7 @@ def add_rule(data: dict[str, Any], set_code: str) -> Any:
 @rule_sets_bp.arguments(schemas.RulePatchIn)
 @rule_sets_bp.response(200, schemas.RuleOut)
 def update_rule(data: dict[str, Any], rule_id: int) -> Any:
-    return svc.update_rule(actor=current_actor(), rule_id=rule_id, data=data)
+    return svc.update_rule(actor=current_actor(), rule_id=rule_id, data=inputs.RulePatch(**data))
 
 
 @rule_sets_bp.put("/facilities/<code>/rule-set")

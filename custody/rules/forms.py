@@ -3,11 +3,14 @@ and shown as people say it ("12 hours", "every 7 days after the last")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.forms import choices
+from custody.rules.inputs import RuleIn, RulePatch
 from custody.rules.models import ClockStart, RepeatAnchor
 
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
@@ -92,11 +95,11 @@ class RuleForm(FlaskForm):
         self.repeat_value.data, self.repeat_unit.data = split_minutes(repeat)
         self.repeat_anchor.data = anchor if repeat is not None else ""
 
-    def rule_data(self) -> dict[str, object]:
-        """The form as a service's `data` (minutes; no repeat means no anchor)."""
+    def rule_fields(self) -> dict[str, Any]:
+        """The changeable fields (minutes; no repeat means no anchor)."""
         repeat = _minutes(self.repeat_value.data, self.repeat_unit.data)
         return {
-            "title": self.title.data,
+            "title": self.title.data or "",
             "limit_minutes": _minutes(self.limit_value.data, self.limit_unit.data),
             "repeat_minutes": repeat,
             "repeat_anchor": (self.repeat_anchor.data or None) if repeat is not None else None,
@@ -104,6 +107,10 @@ class RuleForm(FlaskForm):
             "to_confirm": bool(self.to_confirm.data),
             "is_active": bool(self.is_active.data),
         }
+
+    def patch(self) -> RulePatch:
+        """The form as the change of a rule."""
+        return RulePatch(**self.rule_fields())
 
 
 class NewRuleForm(RuleForm):
@@ -115,13 +122,14 @@ class NewRuleForm(RuleForm):
     starts_on = SelectField("Clock starts at", choices=choices(STARTS.items()))
     stops_on = StringField("Clock stops when", validators=[DataRequired(), Length(max=200)])
 
-    def rule_data(self) -> dict[str, object]:
-        return {
-            "rule": self.rule.data,
-            "starts_on": self.starts_on.data,
-            "stops_on": self.stops_on.data,
-            **super().rule_data(),
-        }
+    def new_rule(self) -> RuleIn:
+        """The form as a new rule."""
+        return RuleIn(
+            rule=self.rule.data or "",
+            starts_on=self.starts_on.data or "",
+            stops_on=self.stops_on.data or "",
+            **self.rule_fields(),
+        )
 
 
 # Service field names → the form fields that show their errors.

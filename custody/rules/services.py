@@ -13,7 +13,7 @@ clock is opened with the rule as it stands when the previous one is met.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +25,12 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db, unit_of_work
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.validation import FieldErrors, sent
 from custody.audit_tags import CustodyAuditTag, CustodySubject
-from custody.common import apply_changes, clean
+from custody.common import apply_changes
 from custody.facilities.models import Facility, StandardsSet
 from custody.permissions import CustodyPermission
+from custody.rules.inputs import RuleIn, RulePatch, RuleSetIn
 from custody.rules.models import ClockStart, ComplianceRule, RepeatAnchor
 
 MAX_MINUTES = 365 * 24 * 60  # a limit or a repeat interval of at most a year
@@ -45,8 +47,6 @@ EDITABLE = (
 )
 NEW_RULE_FIELDS = ("rule", "starts_on", "stops_on", *EDITABLE)
 COPIED = NEW_RULE_FIELDS
-
-Errors = dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -149,107 +149,78 @@ def _set_by_code(code: str) -> StandardsSet | None:
 
 # --- validation ----------------------------------------------------------------------
 
-
-def _text(data: Mapping[str, Any], name: str, limit: int, errors: Errors, *, empty: bool) -> None:
-    if name not in data:
-        return
-    value = data[name]
-    if not isinstance(value, str) or len(value.strip()) > limit:
-        errors.setdefault(name, []).append(f"Give text of at most {limit} characters.")
-    elif not empty and not value.strip():
-        errors.setdefault(name, []).append("This field is required.")
+NEEDS_LIMIT = "A limit is required; to stop using the rule, make it inactive."
+NEEDS_ANCHOR = "A repeating rule needs an anchor: from the start, or after the previous time."
+BAD_RULE_ID = (
+    "Use lower-case letters, digits and single hyphens (at most 48), e.g. dental-screening."
+)
 
 
-def _minutes(data: Mapping[str, Any], name: str, errors: Errors, *, optional: bool) -> None:
-    if name not in data:
-        return
-    value = data[name]
-    if value is None:
-        if not optional:
-            errors.setdefault(name, []).append(
-                "A limit is required; to stop using the rule, make it inactive."
-            )
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors.setdefault(name, []).append("Give a whole number of minutes.")
-    elif value <= 0:
-        errors.setdefault(name, []).append("Must be more than zero.")
-    elif value > MAX_MINUTES:
-        errors.setdefault(name, []).append("Must be at most 365 days.")
+def _minutes(errors: FieldErrors, name: str, value: object) -> int | None:
+    return errors.integer(
+        name,
+        value,
+        required=False,
+        minimum=1,
+        maximum=MAX_MINUTES,
+        maximum_label="365 days",
+        unit="minutes",
+    )
 
 
-def _flags(data: Mapping[str, Any], errors: Errors) -> None:
-    for name in ("to_confirm", "is_active"):
-        if name in data and not isinstance(data[name], bool):
-            errors.setdefault(name, []).append("Give true or false.")
-
-
-def _check_rule(data: Mapping[str, Any], current: ComplianceRule | None) -> Errors:
-    """Field-named problems of `data` (a change to `current`, or a new rule)."""
-    allowed = EDITABLE if current is not None else NEW_RULE_FIELDS
-    errors: Errors = {
-        name: ["This field cannot be changed here." if current else "Unknown field."]
-        for name in data
-        if name not in allowed
-    }
-    _text(data, "title", 200, errors, empty=False)
-    _text(data, "citation", 200, errors, empty=True)
-    _minutes(data, "limit_minutes", errors, optional=False)
-    _minutes(data, "repeat_minutes", errors, optional=True)
-    _flags(data, errors)
-    if "repeat_anchor" in data and data["repeat_anchor"] not in (*RepeatAnchor, None):
-        errors.setdefault("repeat_anchor", []).append("Choose start or previous.")
-    if "repeat_minutes" in errors or "repeat_anchor" in errors:
-        return errors
-    repeat = data.get("repeat_minutes", getattr(current, "repeat_minutes", None))
-    anchor = data.get("repeat_anchor", getattr(current, "repeat_anchor", None))
-    if repeat is not None and anchor is None:
-        errors.setdefault("repeat_anchor", []).append(
-            "A repeating rule needs an anchor: from the start, or after the previous time."
-        )
-    return errors
-
-
-def _check_new_rule(data: Mapping[str, Any]) -> Errors:
-    errors = _check_rule(data, None)
-    for name in ("rule", "title", "starts_on", "stops_on", "limit_minutes"):
-        if data.get(name) in (None, ""):
-            errors.setdefault(name, []).append("This field is required.")
-    rule = data.get("rule")
-    if rule and (not isinstance(rule, str) or len(rule) > 48 or not RULE_ID.match(rule)):
-        errors.setdefault("rule", []).append(
-            "Use lower-case letters, digits and single hyphens (at most 48), e.g. dental-screening."
-        )
-    starts = data.get("starts_on")
-    if starts and (not isinstance(starts, str) or starts not in set(ClockStart)):
-        errors.setdefault("starts_on", []).append("Unknown start event.")
-    _text(data, "stops_on", 200, errors, empty=False)
-    return errors
+def _checked_rule(changes: dict[str, Any], current: ComplianceRule | None) -> dict[str, Any]:
+    """The rule fields given (a change to `current`, or a new rule), cleaned; 422 naming
+    the fields on a problem."""
+    errors = FieldErrors()
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in ("title", "stops_on"):
+            values[name] = errors.text(name, value, max_length=200)
+        elif name == "citation":
+            values[name] = errors.text(name, value, max_length=200, required=False)
+        elif name in ("to_confirm", "is_active"):
+            values[name] = errors.boolean(name, value)
+        elif name in ("limit_minutes", "repeat_minutes"):
+            if name == "limit_minutes" and value is None:
+                errors.add(name, NEEDS_LIMIT)
+            values[name] = _minutes(errors, name, value)
+        elif name == "repeat_anchor":
+            values[name] = errors.choice(name, value, list(RepeatAnchor), required=False) or None
+        elif name == "starts_on":
+            values[name] = errors.choice(name, value, list(ClockStart))
+        elif name == "rule":
+            values[name] = errors.text(name, value, max_length=48)
+            if name not in errors and not RULE_ID.match(values[name]):
+                errors.add(name, BAD_RULE_ID)
+    if "repeat_minutes" not in errors and "repeat_anchor" not in errors:
+        repeat = values.get("repeat_minutes", getattr(current, "repeat_minutes", None))
+        anchor = values.get("repeat_anchor", getattr(current, "repeat_anchor", None))
+        if repeat is not None and anchor is None:
+            errors.add("repeat_anchor", NEEDS_ANCHOR)
+    errors.raise_if_any()
+    return values
 
 
 # --- writes --------------------------------------------------------------------------
 
 
-def create_rule_set(
-    *, actor: Actor, code: str, name: str, copy_from: str | None = None
-) -> StandardsSet:
-    """A new rule set, empty or holding a copy of the rules of `copy_from`."""
+def create_rule_set(*, actor: Actor, data: RuleSetIn) -> StandardsSet:
+    """A new rule set, empty or holding a copy of the rules of `data.copy_from`."""
     may_manage_rules(actor, "rule_set")
-    code = (code or "").strip().upper()
-    errors: Errors = {}
-    if not SET_CODE.match(code):
-        errors["code"] = ["Use 2–32 capital letters, digits or hyphens, e.g. NDS-2025-LOCAL."]
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
-        errors["name"] = ["Give a name of 1–200 characters."]
+    errors = FieldErrors()
+    code = errors.text("code", data.code, max_length=32).upper()
+    if "code" not in errors and not SET_CODE.match(code):
+        errors.add("code", "Use 2–32 capital letters, digits or hyphens, e.g. NDS-2025-LOCAL.")
+    name = errors.text("name", data.name, max_length=200)
+    copy_from = errors.text("copy_from", data.copy_from, max_length=32, required=False)
     with unit_of_work() as session:
         source = _set_by_code(copy_from) if copy_from else None
         if copy_from and source is None:
-            errors["copy_from"] = [f"Unknown rule set {copy_from!r}."]
-        if errors:
-            raise ValidationFailed(errors)
+            errors.add("copy_from", f"Unknown rule set {copy_from!r}.")
+        errors.raise_if_any()
         if session.scalar(sa.select(StandardsSet.id).where(StandardsSet.code == code)):
             raise Conflict(f"A rule set with code {code} already exists.", field="code")
-        created = StandardsSet(code=code, name=name.strip())
+        created = StandardsSet(code=code, name=name)
         session.add(created)
         session.flush()
         for rule in source.rules if source else ():
@@ -267,18 +238,15 @@ def create_rule_set(
         return created
 
 
-def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> ComplianceRule:
+def update_rule(*, actor: Actor, rule_id: int, data: RulePatch) -> ComplianceRule:
     """Change a rule's title, limit, repeat, citation or flags. Clocks already open keep
     their due times; clocks opened from now on use the new values."""
     may_manage_rules(actor, "compliance_rule", rule_id)
-    values = {k: clean(v) for k, v in data.items()}
     with unit_of_work() as session:
         rule = session.get(ComplianceRule, rule_id)
         if rule is None:
             raise NotFound(f"No rule {rule_id}.")
-        errors = _check_rule(values, rule)
-        if errors:
-            raise ValidationFailed(errors)
+        values = _checked_rule(sent(data), rule)
         if "repeat_anchor" in values and values["repeat_anchor"] is None:
             values["repeat_anchor"] = RepeatAnchor.START.value  # no repeat: the default
         changed = apply_changes(rule, values)
@@ -292,17 +260,14 @@ def update_rule(*, actor: Actor, rule_id: int, data: Mapping[str, Any]) -> Compl
         return rule
 
 
-def add_rule(*, actor: Actor, set_code: str, data: Mapping[str, Any]) -> ComplianceRule:
+def add_rule(*, actor: Actor, set_code: str, data: RuleIn) -> ComplianceRule:
     """Add a rule to a set; its id (a slug) must be new in that set."""
     may_manage_rules(actor, "compliance_rule")
-    values = {k: clean(v) for k, v in data.items()}
     with unit_of_work() as session:
         rule_set = _set_by_code(set_code)
         if rule_set is None:
             raise NotFound(f"No rule set with code {set_code!r}.")
-        errors = _check_new_rule(values)
-        if errors:
-            raise ValidationFailed(errors)
+        values = _checked_rule(sent(data), None)
         taken = sa.select(ComplianceRule.id).where(
             ComplianceRule.standards_set_id == rule_set.id, ComplianceRule.rule == values["rule"]
         )
@@ -340,7 +305,9 @@ def assign_rule_set(*, actor: Actor, facility_code: str, set_code: str) -> Facil
             raise NotFound(f"No facility with code {facility_code!r}.")
         rule_set = _set_by_code(set_code or "")
         if rule_set is None:
-            raise ValidationFailed({"set_code": [f"Unknown rule set {set_code!r}."]})
+            errors = FieldErrors()
+            errors.add("set_code", f"Unknown rule set {set_code!r}.")
+            raise ValidationFailed(errors.as_dict())
         changed = apply_changes(facility, {"standards_set_id": rule_set.id})
         session.flush()
         session.refresh(facility)

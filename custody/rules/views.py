@@ -21,6 +21,7 @@ from custody.rules.forms import (
     duration_text,
     repeat_text,
 )
+from custody.rules.inputs import RuleSetIn
 
 T = TypeVar("T")
 
@@ -73,9 +74,11 @@ def new_rule_set() -> Any:
             form,
             lambda: svc.create_rule_set(
                 actor=actor,
-                code=form.code.data or "",
-                name=form.name.data or "",
-                copy_from=form.copy_from.data or None,
+                data=RuleSetIn(
+                    code=form.code.data or "",
+                    name=form.name.data or "",
+                    copy_from=form.copy_from.data or None,
+                ),
             ),
         )
         if created is not None:
@@ -95,7 +98,7 @@ def new_rule(set_code: str) -> Any:
         form.set_from(None, None, "start")
         form.is_active.data = True
     if form.validate_on_submit():
-        data = form.rule_data()
+        data = form.new_rule()
         added = call_service(
             form, lambda: svc.add_rule(actor=actor, set_code=set_code, data=data), FIELD_FOR
         )
@@ -117,9 +120,9 @@ def edit_rule(rule_id: int) -> Any:
     else:
         form = RuleForm()
     if form.validate_on_submit():
-        data = form.rule_data()
+        patch = form.patch()
         changed = call_service(
-            form, lambda: svc.update_rule(actor=actor, rule_id=rule_id, data=data), FIELD_FOR
+            form, lambda: svc.update_rule(actor=actor, rule_id=rule_id, data=patch), FIELD_FOR
         )
         if changed is not None:
             flash(f"Rule {changed.rule} saved. Clocks opened from now on use it.", "success")

@@ -12,6 +12,7 @@ from core.permissions import Role
 from core.users import UserIn, create_user
 from custody.facilities import services as svc
 from custody.facilities import units as unit_services
+from custody.facilities.inputs import BedsIn, FacilityIn, UnitIn
 from custody.facilities.models import Facility, HousingUnit
 
 DEMO_FACILITIES = (
@@ -112,19 +113,19 @@ def seed_facility(actor: Actor, spec: tuple) -> int:
     if facility is None:
         facility = svc.create_facility(
             actor=actor,
-            data={
-                "code": code,
-                "name": name,
-                "address_line": f"{100 + len(name)} Service Road",
-                "city": city,
-                "state": state,
-                "postal_code": zip_code,
-                "phone": phone,
-                "field_office": office,
-                "facility_type": kind,
-                "time_zone": tz,
-                "standards_set": standards,
-            },
+            data=FacilityIn(
+                code=code,
+                name=name,
+                address_line=f"{100 + len(name)} Service Road",
+                city=city,
+                state=state,
+                postal_code=zip_code,
+                phone=phone,
+                field_office=office,
+                facility_type=kind,
+                time_zone=tz,
+                standards_set=standards,
+            ),
         )
     beds = 0
     for unit_name, sex, unit_kind, levels, bed_count in units:
@@ -137,7 +138,7 @@ def seed_facility(actor: Actor, spec: tuple) -> int:
             unit = unit_services.create_unit(
                 actor=actor,
                 facility_code=code,
-                data={"name": unit_name, "sex_housed": sex, "kind": unit_kind, "levels": levels},
+                data=UnitIn(name=unit_name, sex_housed=sex, kind=unit_kind, levels=levels),
             )
             prefix = unit_name.replace(" ", "")[:3].upper()
             labels = [f"{prefix}-{n:03d}{'L' if n % 2 else 'U'}" for n in range(1, bed_count + 1)]
@@ -146,9 +147,11 @@ def seed_facility(actor: Actor, spec: tuple) -> int:
                     unit_services.create_beds(
                         actor=actor,
                         unit_id=unit.id,
-                        labels=group,
-                        is_lower_bunk=lower,
-                        is_accessible=lower and unit_kind == "medical",
+                        data=BedsIn(
+                            labels=group,
+                            is_lower_bunk=lower,
+                            is_accessible=lower and unit_kind == "medical",
+                        ),
                     )
         beds += bed_count
     return beds

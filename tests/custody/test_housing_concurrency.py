@@ -27,6 +27,7 @@ from core.users import UserIn, create_user
 from custody.bookings import classification, intake
 from custody.facilities import services as facilities
 from custody.facilities import units
+from custody.facilities.inputs import BedsIn, FacilityIn, UnitIn
 from custody.housing.models import BedAssignment
 from custody.people import services as identity
 from tests.conftest import drop_database, fresh_database, make_app
@@ -58,27 +59,29 @@ def _world() -> dict:
     code = "RACE" + uuid.uuid4().hex[:4].upper()
     facilities.create_facility(
         actor=system,
-        data={
-            "code": code,
-            "name": "Race Test Facility",
-            "address_line": "1 Example Road",
-            "city": "Springfield",
-            "state": "TX",
-            "postal_code": "78000",
-            "phone": "(555) 010-0000",
-            "field_office": "SNA",
-            "facility_type": "CDF",
-            "time_zone": "America/Chicago",
-            "standards_set": "PBNDS-2011-R2016",
-        },
+        data=FacilityIn(
+            code=code,
+            name="Race Test Facility",
+            address_line="1 Example Road",
+            city="Springfield",
+            state="TX",
+            postal_code="78000",
+            phone="(555) 010-0000",
+            field_office="SNA",
+            facility_type="CDF",
+            time_zone="America/Chicago",
+            standards_set="PBNDS-2011-R2016",
+        ),
     )
     unit = units.create_unit(
         actor=system,
         facility_code=code,
-        data={"name": "A", "sex_housed": "male", "kind": "general", "levels": [1, 2]},
+        data=UnitIn(name="A", sex_housed="male", kind="general", levels=[1, 2]),
     )
     beds = units.create_beds(
-        actor=system, unit_id=unit.id, labels=[f"A-{n:02d}" for n in range(REQUESTS + 1)]
+        actor=system,
+        unit_id=unit.id,
+        data=BedsIn(labels=[f"A-{n:02d}" for n in range(REQUESTS + 1)]),
     )
     bookings = []
     for n in range(REQUESTS + 1):

@@ -3,7 +3,9 @@ changed limit applies to clocks opened afterwards only."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -11,11 +13,14 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.validation import FieldErrors
 from custody.facilities.models import StandardsSet
 from custody.rules import services as rules
+from custody.rules.inputs import RuleIn, RulePatch, RuleSetIn
 from custody.rules.models import ComplianceRule
 from tests.helpers import events, last_event
 
+T = TypeVar("T")
 DEFAULT_SET = "PBNDS-2011-R2016"
 ARRIVAL = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 H, D = 60, 24 * 60
@@ -27,6 +32,23 @@ NEW_RULE = {
     "limit_minutes": 3 * D,
     "citation": "PBNDS 6.3",
 }
+
+
+def typed(kind: type[T], data: dict[str, Any]) -> T:
+    """Test data as a typed input; fields the input has not are refused (a 422), as the
+    API refuses them."""
+    errors = FieldErrors()
+    errors.unknown_fields(data, [f.name for f in dataclasses.fields(kind)])  # type: ignore[arg-type]
+    errors.raise_if_any()
+    return kind(**data)
+
+
+def patch_of(data: dict[str, Any]) -> RulePatch:
+    return typed(RulePatch, data)
+
+
+def new_rule(data: dict[str, Any]) -> RuleIn:
+    return typed(RuleIn, data)
 
 
 def rule_of(set_code: str, rule: str) -> ComplianceRule:
@@ -46,7 +68,7 @@ def admin(make) -> Actor:
 def own_set(admin) -> StandardsSet:
     """A copy of the default set, so changes never touch the sets other tests rely on."""
     return rules.create_rule_set(
-        actor=admin, code="TEST-SET", name="Test standards", copy_from=DEFAULT_SET
+        actor=admin, data=RuleSetIn(code="TEST-SET", name="Test standards", copy_from=DEFAULT_SET)
     )
 
 
@@ -103,17 +125,17 @@ def test_create_copies_the_rules_and_audits(admin, own_set):
 
 
 def test_create_empty_set(admin):
-    created = rules.create_rule_set(actor=admin, code="empty-one", name="Empty")
+    created = rules.create_rule_set(actor=admin, data=RuleSetIn(code="empty-one", name="Empty"))
     assert created.code == "EMPTY-ONE" and created.rules == []
     assert last_event("custody:rule_set:create").changed_fields == ["code", "name"]
 
 
 def test_create_refuses_a_taken_code_bad_input_and_unknown_source(admin, own_set):
     with pytest.raises(Conflict) as taken:
-        rules.create_rule_set(actor=admin, code="test-set", name="Again")
+        rules.create_rule_set(actor=admin, data=RuleSetIn(code="test-set", name="Again"))
     assert taken.value.details["field"] == "code"
     with pytest.raises(ValidationFailed) as bad:
-        rules.create_rule_set(actor=admin, code="a b", name=" ", copy_from="NOPE")
+        rules.create_rule_set(actor=admin, data=RuleSetIn(code="a b", name=" ", copy_from="NOPE"))
     assert set(bad.value.errors) == {"code", "name", "copy_from"}
 
 
@@ -126,7 +148,7 @@ def test_update_rule_audits_the_changed_field_names(admin, own_set):
     rules.update_rule(
         actor=admin,
         rule_id=rule.id,
-        data={"limit_minutes": 7 * D, "to_confirm": False, "title": rule.title},
+        data=patch_of({"limit_minutes": 7 * D, "to_confirm": False, "title": rule.title}),
     )
     assert (rule.limit_minutes, rule.to_confirm) == (7 * D, False)
     event = last_event("custody:rules:update", subject_id=str(rule.id))
@@ -159,7 +181,7 @@ def test_bad_changes_are_422_naming_the_field_and_change_nothing(admin, own_set,
     rule = rule_of("TEST-SET", "health-assessment")
     before = len(events("custody:rules:update"))
     with pytest.raises(ValidationFailed) as err:
-        rules.update_rule(actor=admin, rule_id=rule.id, data=data)
+        rules.update_rule(actor=admin, rule_id=rule.id, data=patch_of(data))
     assert field in err.value.errors
     db.session.expire_all()
     assert rule_of("TEST-SET", "health-assessment").limit_minutes == 14 * D
@@ -170,7 +192,7 @@ def test_removing_the_repeat_resets_the_anchor(admin, own_set):
     rule = rule_of("TEST-SET", "restrictive-housing-review")
     assert (rule.repeat_minutes, rule.repeat_anchor) == (7 * D, "previous")
     rules.update_rule(
-        actor=admin, rule_id=rule.id, data={"repeat_minutes": None, "repeat_anchor": None}
+        actor=admin, rule_id=rule.id, data=patch_of({"repeat_minutes": None, "repeat_anchor": None})
     )
     assert (rule.repeat_minutes, rule.repeat_anchor) == (None, "start")
     changed = last_event("custody:rules:update").changed_fields
@@ -179,14 +201,16 @@ def test_removing_the_repeat_resets_the_anchor(admin, own_set):
 
 def test_unknown_rule_is_404(admin):
     with pytest.raises(NotFound):
-        rules.update_rule(actor=admin, rule_id=2**31 - 1, data={"title": "x"})
+        rules.update_rule(actor=admin, rule_id=2**31 - 1, data=patch_of({"title": "x"}))
 
 
 @pytest.mark.parametrize("role", ["officer", "supervisor", "auditor", "clinician", "records"])
 def test_only_administrators_change_rules(make, own_set, role):
     rule = rule_of("TEST-SET", "health-assessment")
     with pytest.raises(Forbidden):
-        rules.update_rule(actor=make.actor(role), rule_id=rule.id, data={"limit_minutes": 60})
+        rules.update_rule(
+            actor=make.actor(role), rule_id=rule.id, data=patch_of({"limit_minutes": 60})
+        )
     assert last_event("custody:rules:manage").outcome == "denied"
 
 
@@ -195,9 +219,11 @@ def test_an_admin_limited_to_one_facility_may_not_change_shared_rule_sets(make, 
     scoped = make.actor("admin", facility_id=facility.id)
     rule = rule_of("TEST-SET", "health-assessment")
     for attempt in (
-        lambda: rules.update_rule(actor=scoped, rule_id=rule.id, data={"limit_minutes": 60}),
-        lambda: rules.add_rule(actor=scoped, set_code="TEST-SET", data=NEW_RULE),
-        lambda: rules.create_rule_set(actor=scoped, code="MINE", name="Mine"),
+        lambda: rules.update_rule(
+            actor=scoped, rule_id=rule.id, data=patch_of({"limit_minutes": 60})
+        ),
+        lambda: rules.add_rule(actor=scoped, set_code="TEST-SET", data=new_rule(NEW_RULE)),
+        lambda: rules.create_rule_set(actor=scoped, data=RuleSetIn(code="MINE", name="Mine")),
         lambda: rules.assign_rule_set(
             actor=scoped, facility_code=facility.code, set_code="TEST-SET"
         ),
@@ -213,15 +239,17 @@ def test_an_admin_limited_to_one_facility_may_not_change_shared_rule_sets(make, 
 
 
 def test_add_rule_audits_and_refuses_a_taken_id(admin, own_set):
-    rule = rules.add_rule(actor=admin, set_code="test-set", data=NEW_RULE)
+    rule = rules.add_rule(actor=admin, set_code="test-set", data=new_rule(NEW_RULE))
     assert (rule.repeat_anchor, rule.is_active, rule.to_confirm) == ("start", True, False)
     event = last_event("custody:rules:create", subject_id=str(rule.id))
     assert {"standards_set_id", "rule", "limit_minutes"} <= set(event.changed_fields)
     with pytest.raises(Conflict) as taken:
-        rules.add_rule(actor=admin, set_code="TEST-SET", data={**NEW_RULE, "title": "Again"})
+        rules.add_rule(
+            actor=admin, set_code="TEST-SET", data=new_rule({**NEW_RULE, "title": "Again"})
+        )
     assert taken.value.details["field"] == "rule"
     # the same id in another set is fine: ids are unique within a set
-    rules.add_rule(actor=admin, set_code="NDS-2025", data=NEW_RULE)
+    rules.add_rule(actor=admin, set_code="NDS-2025", data=new_rule(NEW_RULE))
 
 
 @pytest.mark.parametrize(
@@ -240,13 +268,13 @@ def test_add_rule_audits_and_refuses_a_taken_id(admin, own_set):
 )
 def test_add_rule_validation(admin, own_set, change, field):
     with pytest.raises(ValidationFailed) as err:
-        rules.add_rule(actor=admin, set_code="TEST-SET", data={**NEW_RULE, **change})
+        rules.add_rule(actor=admin, set_code="TEST-SET", data=new_rule({**NEW_RULE, **change}))
     assert field in err.value.errors
 
 
 def test_add_rule_to_unknown_set_is_404(admin):
     with pytest.raises(NotFound):
-        rules.add_rule(actor=admin, set_code="NOPE", data=NEW_RULE)
+        rules.add_rule(actor=admin, set_code="NOPE", data=new_rule(NEW_RULE))
 
 
 # --- facilities and clocks -----------------------------------------------------------
@@ -257,7 +285,7 @@ def test_assign_rule_set_audits_and_new_bookings_follow_it(make, admin, own_set)
     rules.update_rule(
         actor=admin,
         rule_id=rule_of("TEST-SET", "health-assessment").id,
-        data={"limit_minutes": 7 * D},
+        data=patch_of({"limit_minutes": 7 * D}),
     )
     assigned = rules.assign_rule_set(actor=admin, facility_code=facility.code, set_code="test-set")
     assert assigned.standards_set.code == "TEST-SET"
@@ -278,7 +306,7 @@ def test_a_changed_limit_applies_to_bookings_made_afterwards_only(make, admin, o
     rules.assign_rule_set(actor=admin, facility_code=facility.code, set_code="TEST-SET")
     before = make.booking(facility=facility, booked_at=ARRIVAL)
     rule = rule_of("TEST-SET", "intake-health-screening")
-    rules.update_rule(actor=admin, rule_id=rule.id, data={"limit_minutes": 4 * H})
+    rules.update_rule(actor=admin, rule_id=rule.id, data=patch_of({"limit_minutes": 4 * H}))
     after = make.booking(facility=facility, booked_at=ARRIVAL + dt.timedelta(hours=1))
     db.session.expire_all()
 
@@ -294,7 +322,7 @@ def test_an_inactive_rule_opens_no_clocks(make, admin, own_set):
     facility = make.facility()
     rules.assign_rule_set(actor=admin, facility_code=facility.code, set_code="TEST-SET")
     rule = rule_of("TEST-SET", "dental-screening")
-    rules.update_rule(actor=admin, rule_id=rule.id, data={"is_active": False})
+    rules.update_rule(actor=admin, rule_id=rule.id, data=patch_of({"is_active": False}))
     booking = make.booking(facility=facility, booked_at=ARRIVAL)
     assert "dental-screening" not in {c.rule for c in booking.clocks}
     assert "health-assessment" in {c.rule for c in booking.clocks}
