@@ -32,6 +32,7 @@ from core.auth import create_token
 from core.db import db
 from core.users import UserIn, create_user
 from custody.bookings import classification, intake
+from custody.bookings.inputs import BookingIn, WorksheetIn
 from custody.bookings.models import Booking, Classification
 from custody.facilities import services as facilities
 from custody.facilities import units
@@ -135,19 +136,21 @@ def _build() -> tuple[str, int]:
     db.session.commit()
     # the last person goes through the services: booked, classified, screened
     booking = intake.book_detainee(
-        actor=system, data={"detainee_id": ids[-1], "facility_code": "BIG"}
+        actor=system, booking=BookingIn(detainee_id=ids[-1], facility_code="BIG")
     )
     classification.classify(
         actor=system,
         booking_id=booking.id,
-        inputs={
-            "current_offense": "moderate",
-            "prior_convictions": "one_or_two",
-            "violence_history": "none",
-            "escape_history": "none",
-            "institutional_conduct": "none",
-            "security_threat_group": "no",
-        },
+        worksheet=WorksheetIn(
+            inputs={
+                "current_offense": "moderate",
+                "prior_convictions": "one_or_two",
+                "violence_history": "none",
+                "escape_history": "none",
+                "institutional_conduct": "none",
+                "security_threat_group": "no",
+            }
+        ),
     )
     classification.record_screening(
         actor=system, booking_id=booking.id, victimization_risk=False, abusiveness_risk=False

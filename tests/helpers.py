@@ -63,26 +63,33 @@ class Maker:
     def detainee(self, **kwargs: Any) -> Any:
         return factories.DetaineeFactory(**kwargs)
 
-    def booking(self, facility: Any = None, detainee: Any = None, **data: Any) -> Any:
+    def booking(
+        self, facility: Any = None, detainee: Any = None, property: Any = (), **data: Any
+    ) -> Any:
         """A booking made through the service (so its clocks open as in production)."""
+        from custody.bookings.inputs import BookingIn, property_lines
         from custody.bookings.intake import book_detainee
 
         facility = facility or self.facility()
         detainee = detainee or self.detainee()
-        return book_detainee(
-            actor=Actor.system("test"),
-            data={"detainee_id": detainee.id, "facility_code": facility.code, **data},
+        booking = BookingIn(
+            detainee_id=detainee.id,
+            facility_code=facility.code,
+            property=property_lines(property),
+            **data,
         )
+        return book_detainee(actor=Actor.system("test"), booking=booking)
 
     def classified(self, booking: Any, level: int = 2, screened: bool = True) -> Any:
         """Classify (the scored level, or a supervisor override to `level`) and screen."""
         from custody.bookings.classification import classify, record_screening
+        from custody.bookings.inputs import WorksheetIn
 
         system = Actor.system("test")
         classify(
             actor=system,
             booking_id=booking.id,
-            inputs=WORKSHEET_ANSWERS[level],
+            worksheet=WorksheetIn(inputs=WORKSHEET_ANSWERS[level]),
         )
         if screened:
             record_screening(

@@ -7,8 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
-from core.errors import ValidationFailed
-from custody.bookings import classification, intake
+from custody.bookings import classification, inputs, intake
 from custody.bookings import release as releasing
 from custody.bookings import schemas as booking_schemas
 from custody.bookings.services import get_booking as find_booking
@@ -23,20 +22,12 @@ bookings_bp = Blueprint(
 blueprints = (bookings_bp,)
 
 
-def _id(value: Any, field: str) -> int:
-    text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) < 2**31:
-        raise ValidationFailed({field: ["Not a known id."]})
-    return int(text)
-
-
 @bookings_bp.post("")
 @requires(CustodyPermission.DETAINEE_WRITE)
 @bookings_bp.arguments(booking_schemas.BookingIn)
 @bookings_bp.response(201, booking_schemas.BookingOut)
 def create_booking(data: dict[str, Any]) -> Any:
-    data = {**data, "detainee_id": _id(data["detainee_id"], "detainee_id")}
-    return intake.book_detainee(actor=current_actor(), data=data)
+    return intake.book_detainee(actor=current_actor(), booking=inputs.booking_in(data))
 
 
 @bookings_bp.get("/<int:booking_id>")
@@ -51,7 +42,8 @@ def get_booking(booking_id: int) -> Any:
 @bookings_bp.arguments(booking_schemas.IntakePatchIn)
 @bookings_bp.response(200, booking_schemas.BookingOut)
 def update_intake(data: dict[str, Any], booking_id: int) -> Any:
-    return intake.update_intake(actor=current_actor(), booking_id=booking_id, data=data)
+    patch = inputs.intake_patch(data)
+    return intake.update_intake(actor=current_actor(), booking_id=booking_id, patch=patch)
 
 
 @bookings_bp.post("/<int:booking_id>/classification")
@@ -59,7 +51,10 @@ def update_intake(data: dict[str, Any], booking_id: int) -> Any:
 @bookings_bp.arguments(booking_schemas.ClassificationIn)
 @bookings_bp.response(201, booking_schemas.ClassificationOut)
 def classify(data: dict[str, Any], booking_id: int) -> Any:
-    return classification.classify(actor=current_actor(), booking_id=booking_id, **data)
+    worksheet = inputs.WorksheetIn(**data)
+    return classification.classify(
+        actor=current_actor(), booking_id=booking_id, worksheet=worksheet
+    )
 
 
 @bookings_bp.get("/<int:booking_id>/classifications")

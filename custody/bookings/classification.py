@@ -9,15 +9,15 @@ kept (the newest is current) and sets the reclassification due date.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.db import lock_for_update, unit_of_work, utcnow
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict
+from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
+from custody.bookings.inputs import WorksheetIn
 from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
 from custody.bookings.services import writable_booking
 from custody.bookings.worksheet import WORKSHEET as WORKSHEET  # re-exported for callers
@@ -35,30 +35,25 @@ def _reclassify_after(booking: Booking) -> dt.timedelta:
     return found.limit if found is not None and found.limit else DEFAULT_RECLASSIFY
 
 
-def classify(
-    *,
-    actor: Actor,
-    booking_id: int,
-    inputs: Mapping[str, Any],
-    reasons: str | None = None,
-    level: int | None = None,
-    override_reason: str | None = None,
-    classified_at: dt.datetime | None = None,
-) -> Classification:
+def classify(*, actor: Actor, booking_id: int, worksheet: WorksheetIn) -> Classification:
     """Score the worksheet. `level` different from the scored one is a supervisor
     override and needs `override_reason`. `classified_at` records a worksheet done
     earlier on paper (between arrival and now)."""
     booking = writable_booking(actor, booking_id)
-    score, scored, errors = score_worksheet(inputs)
+    inputs = worksheet.inputs
+    score, scored, problems = score_worksheet(inputs)
+    errors = FieldErrors()
+    errors.merge(problems)
+    level = errors.integer("level", worksheet.level, required=False, minimum=1, maximum=3)
     final = scored if level is None else level
-    if level is not None and level not in (1, 2, 3):
-        errors["level"] = ["Level 1, 2 or 3."]
-    override_reason = (override_reason or "").strip() or None
-    if final != scored and not override_reason:
-        errors["override_reason"] = ["Give the reason for a level other than the score's."]
-    when = _past(classified_at, booking, "classified_at", errors)
-    if errors:
-        raise ValidationFailed(errors)
+    reasons = errors.text("reasons", worksheet.reasons, max_length=2000, required=False)
+    override_reason = errors.text(
+        "override_reason", worksheet.override_reason, max_length=2000, required=False
+    )
+    if final != scored:
+        errors.required("override_reason", override_reason)
+    when = _past(errors, "classified_at", worksheet.classified_at, booking)
+    errors.raise_if_any()
     if final != scored:
         authorize(
             actor,
@@ -83,8 +78,8 @@ def classify(
             score=score,
             scored_level=scored,
             level=final,
-            reasons=(reasons or "").strip() or None,
-            override_reason=override_reason if final != scored else None,
+            reasons=reasons or None,
+            override_reason=(override_reason or None) if final != scored else None,
             approved_by_id=actor.user_id if final != scored else None,
             classified_by_id=actor.user_id,
             classified_at=now,
@@ -109,15 +104,11 @@ def classify(
 
 
 def _past(
-    value: dt.datetime | None, booking: Booking, name: str, errors: dict[str, list[str]]
+    errors: FieldErrors, field: str, value: dt.datetime | None, booking: Booking
 ) -> dt.datetime:
-    now = utcnow()
-    if value is None:
-        return now
-    if value.tzinfo is None or not booking.booked_at <= value <= now:
-        errors[name] = ["Give a time between arrival and now, with its time zone."]
-        return now
-    return value
+    """A time between arrival and now (None: now)."""
+    arrival = (booking.booked_at, "arrival")
+    return errors.time(field, value, required=False, default=utcnow(), not_before=arrival)
 
 
 def record_screening(
@@ -130,12 +121,11 @@ def record_screening(
 ) -> RiskScreening:
     """Sexual-abuse risk screening (6 CFR 115.41), needed before general population."""
     booking = writable_booking(actor, booking_id)
-    errors: dict[str, list[str]] = {}
-    if not isinstance(victimization_risk, bool) or not isinstance(abusiveness_risk, bool):
-        errors["victimization_risk"] = ["Answer yes or no to both questions."]
-    when = _past(screened_at, booking, "screened_at", errors)
-    if errors:
-        raise ValidationFailed(errors)
+    errors = FieldErrors()
+    errors.boolean("victimization_risk", victimization_risk)
+    errors.boolean("abusiveness_risk", abusiveness_risk)
+    when = _past(errors, "screened_at", screened_at, booking)
+    errors.raise_if_any()
     with unit_of_work() as session:
         now = when
         screening = RiskScreening(

@@ -3,6 +3,7 @@ compliance clocks opened at arrival, release."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,10 +15,12 @@ from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.events import publish
+from core.validation import FieldErrors, given, sent
 from custody.audit_tags import CustodyAuditTag, CustodySubject
+from custody.bookings.inputs import BookingIn, IntakePatch, PropertyLine
 from custody.bookings.models import Booking, BookingStatus, PropertyItem
 from custody.bookings.services import active_booking, writable_booking
-from custody.common import apply_changes, checked_time
+from custody.common import apply_changes
 from custody.events import BookingOpened
 from custody.facilities.models import Facility
 from custody.people import reference
@@ -30,71 +33,92 @@ from custody.rules.models import ClockStart
 from health.patients import FacilityRef, PatientDemographics, ensure_patient
 
 MAX_PROPERTY_LINES = 100
+MAX_QUANTITY = 9999
 
 
 # --- booking -------------------------------------------------------------------------
 
 
-def _check_property(items: Sequence[Any], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _check_line(number: int, item: PropertyLine, errors: FieldErrors) -> dict[str, Any]:
+    """One property line, its problems on `property` as "Line 2, quantity: …"."""
+    line = FieldErrors()
+    description = line.text("description", item.description, max_length=200)
+    quantity = line.integer("quantity", item.quantity, minimum=1, maximum=MAX_QUANTITY)
+    value = line.integer("value_cents", item.value_cents, required=False, minimum=0)
+    for name, messages in line.as_dict().items():
+        for text in messages:
+            errors.add("property", f"Line {number}, {name.replace('_', ' ')}: {text}")
+    return {
+        "line_no": number,
+        "description": description,
+        "quantity": quantity,
+        "is_valuable": bool(item.is_valuable) or bool(value),
+        "value_cents": value,
+    }
+
+
+def _check_property(items: Sequence[PropertyLine], errors: FieldErrors) -> list[dict[str, Any]]:
     if len(items) > MAX_PROPERTY_LINES:
-        errors["property"] = [f"At most {MAX_PROPERTY_LINES} lines; group small items."]
+        errors.add("property", f"At most {MAX_PROPERTY_LINES} lines; group small items.")
         return []
-    clean = []
-    for number, item in enumerate(items, start=1):
-        description = str(item.get("description") or "").strip()
-        quantity = item.get("quantity", 1)
-        value = item.get("value_cents")
-        if not description or len(description) > 200:
-            errors.setdefault("property", []).append(f"Line {number}: describe the item.")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 < quantity < 10_000:
-            errors.setdefault("property", []).append(f"Line {number}: quantity 1 to 9999.")
-        if value is not None and (not isinstance(value, int) or value < 0):
-            errors.setdefault("property", []).append(f"Line {number}: value in cents, 0 or more.")
-        clean.append(
-            {
-                "line_no": number,
-                "description": description,
-                "quantity": quantity,
-                "is_valuable": bool(item.get("is_valuable")) or bool(value),
-                "value_cents": value,
-            }
-        )
+    return [_check_line(number, item, errors) for number, item in enumerate(items, start=1)]
+
+
+def _check_booking(booking: BookingIn, errors: FieldErrors) -> dict[str, Any]:
+    """The booking's times, agency, program, handbook language and property, cleaned."""
+    clean: dict[str, Any] = {}
+    booked_at = errors.time("booked_at", booking.booked_at, required=False, default=utcnow())
+    clean["booked_at"] = booked_at
+    clean["orientation_at"] = errors.time(
+        "orientation_at",
+        booking.orientation_at,
+        required=False,
+        not_before=(booked_at, "arrival"),
+    )
+    for name in ("arresting_agency", "program"):
+        value = getattr(booking, name)
+        clean[name] = errors.text(name, value, max_length=100, required=False) or None
+    language = errors.text(
+        "handbook_language", booking.handbook_language, max_length=8, required=False
+    ).lower()
+    if language and "handbook_language" not in errors and not reference.is_language(language):
+        errors.add("handbook_language", "Use a language code such as es or en.")
+    clean["handbook_language"] = language or None
+    clean["property"] = _check_property(booking.property, errors)
     return clean
 
 
-def _check_booking(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    clean["booked_at"] = checked_time(data.get("booked_at"), "booked_at", errors) or utcnow()
-    clean["orientation_at"] = checked_time(data.get("orientation_at"), "orientation_at", errors)
-    if clean["orientation_at"] and clean["orientation_at"] < clean["booked_at"]:
-        errors.setdefault("orientation_at", []).append("Orientation comes after arrival.")
-    for name in ("arresting_agency", "program"):
-        value = (data.get(name) or "").strip() or None
-        if value and len(value) > 100:
-            errors.setdefault(name, []).append("Use at most 100 characters.")
-        clean[name] = value
-    language = (data.get("handbook_language") or "").strip().lower() or None
-    if language and not reference.is_language(language):
-        errors["handbook_language"] = ["Use a language code such as es or en."]
-    clean["handbook_language"] = language
-    clean["property"] = _check_property(data.get("property") or [], errors)
-    return clean, errors
+def _facility(code: object, errors: FieldErrors) -> Facility | None:
+    text = errors.text("facility_code", code, max_length=16)
+    if "facility_code" in errors:
+        return None
+    facility = db.session.scalar(sa.select(Facility).where(Facility.code == text.upper()))
+    if facility is None or not facility.is_active:
+        errors.add("facility_code", "Choose an open facility.")
+        return None
+    return facility
 
 
-def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
+def _person(value: object, errors: FieldErrors) -> Detainee | None:
+    person_id = errors.identifier("detainee_id", value)
+    if person_id is None:
+        return None
+    person = db.session.get(Detainee, person_id)
+    if person is None:
+        errors.add("detainee_id", "No such detainee.")
+    return person
+
+
+def book_detainee(*, actor: Actor, booking: BookingIn) -> Booking:
     """Book a person into a facility: 409 if they already have an active booking. Opens
     the compliance clocks of the facility's rule set that arrival starts."""
     authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type=CustodySubject.BOOKING)
-    clean, errors = _check_booking(data)
-    facility = db.session.scalar(
-        sa.select(Facility).where(Facility.code == str(data.get("facility_code") or "").upper())
-    )
-    if facility is None or not facility.is_active:
-        errors["facility_code"] = ["Choose an open facility."]
-    person = _person(data.get("detainee_id"), errors)
+    errors = FieldErrors()
+    clean = _check_booking(booking, errors)
+    facility = _facility(booking.facility_code, errors)
+    person = _person(booking.detainee_id, errors)
     if errors or facility is None or person is None:  # each None has its field error
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors.as_dict())
     authorize(
         actor,
         CustodyPermission.DETAINEE_WRITE,
@@ -103,7 +127,8 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
         subject_type=CustodySubject.BOOKING,
     )
     if clean["booked_at"].date() < person.date_of_birth:
-        raise ValidationFailed({"booked_at": ["Arrival is before the date of birth."]})
+        errors.add("booked_at", "Arrival is before the date of birth.")
+        errors.raise_if_any()
     with unit_of_work() as session:
         lock_for_update(session, Detainee, [person.id])
         if (current := active_booking(person.id)) is not None:
@@ -111,18 +136,18 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
                 f"Detainee {person.id} already has an active booking ({current.id}).",
                 existing_id=str(current.id),
             )
-        booking = Booking(
+        record = Booking(
             detainee=person,
             facility=facility,
             status=BookingStatus.BOOKED,
             booked_by_id=actor.user_id,
             **{k: v for k, v in clean.items() if k != "property"},
         )
-        booking.property_items = [PropertyItem(**line) for line in clean["property"]]
-        session.add(booking)
+        record.property_items = [PropertyItem(**line) for line in clean["property"]]
+        session.add(record)
         session.flush()
-        booking.receipt_number = f"{facility.code}-{booking.id:07d}"
-        clocks.open_clocks(booking, ClockStart.BOOKING, booking.booked_at)
+        record.receipt_number = f"{facility.code}-{record.id:07d}"
+        clocks.open_clocks(record, ClockStart.BOOKING, record.booked_at)
         ensure_patient(
             actor=actor,
             person=PatientDemographics(
@@ -146,51 +171,41 @@ def book_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Booking:
         publish(
             BookingOpened(
                 actor=actor,
-                booking_id=booking.id,
-                facility_id=booking.facility_id,
-                occurred_at=booking.booked_at,
-                detainee_id=booking.detainee_id,
+                booking_id=record.id,
+                facility_id=record.facility_id,
+                occurred_at=record.booked_at,
+                detainee_id=record.detainee_id,
             )
         )
         audit.record(
             actor=actor,
             tag=CustodyAuditTag.BOOKING_CREATE,
             subject_type=CustodySubject.BOOKING,
-            subject_id=booking.id,
+            subject_id=record.id,
             changed_fields=[k for k, v in clean.items() if v] + ["facility_id", "detainee_id"],
         )
-        return booking
+        return record
 
 
-def _person(value: Any, errors: dict[str, list[str]]) -> Detainee | None:
-    try:
-        person_id = int(value)
-    except (TypeError, ValueError):
-        person_id = 0
-    person = db.session.get(Detainee, person_id) if 0 < person_id < 2**31 else None
-    if person is None:
-        errors["detainee_id"] = ["No such detainee."]
-    return person
-
-
-def update_intake(*, actor: Actor, booking_id: int, data: Mapping[str, Any]) -> Booking:
+def update_intake(*, actor: Actor, booking_id: int, patch: IntakePatch) -> Booking:
     """Orientation, handbook language and the property receipt, after booking."""
     booking = writable_booking(actor, booking_id)
-    merged = {
-        "booked_at": booking.booked_at,
-        "orientation_at": booking.orientation_at,
-        "arresting_agency": booking.arresting_agency,
-        "program": booking.program,
-        "handbook_language": booking.handbook_language,
-        **data,
-    }
-    clean, errors = _check_booking(merged)
-    if errors:
-        raise ValidationFailed(errors)
+    current = BookingIn(
+        facility_code=booking.facility.code,
+        detainee_id=booking.detainee_id,
+        booked_at=booking.booked_at,
+        orientation_at=booking.orientation_at,
+        arresting_agency=booking.arresting_agency,
+        program=booking.program,
+        handbook_language=booking.handbook_language,
+    )
+    errors = FieldErrors()
+    clean = _check_booking(dataclasses.replace(current, **sent(patch)), errors)
+    errors.raise_if_any()
     with unit_of_work():
         fields = ("orientation_at", "handbook_language", "arresting_agency", "program")
         changed = apply_changes(booking, {name: clean[name] for name in fields})
-        if "property" in data:
+        if given(patch.property):
             booking.property_items.clear()
             db.session.flush()
             booking.property_items.extend(PropertyItem(**line) for line in clean["property"])
@@ -226,18 +241,17 @@ def intake_new_person(
     *,
     actor: Actor,
     person: Mapping[str, Any],
-    booking: Mapping[str, Any],
+    booking: BookingIn,
     confirm_new: bool = False,
 ) -> Booking:
     """Record a new person and book them, in one transaction: nothing is written unless
     both succeed. Every invalid field of both is reported at once; a possible duplicate
     (similar name, same date and country of birth) stops the intake until confirmed."""
     authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type=CustodySubject.BOOKING)
-    _, errors = identity.check_person(person)
-    _, booking_errors = _check_booking(booking)
-    errors.update(booking_errors)
-    if errors:
-        raise ValidationFailed(errors)
+    errors = FieldErrors()
+    errors.merge(identity.check_person(person)[1])
+    _check_booking(booking, errors)
+    errors.raise_if_any()
     if not confirm_new:
         found = people_search.possible_duplicates(
             family_name=person["family_name"],
@@ -250,4 +264,6 @@ def intake_new_person(
             raise PossibleDuplicates(found)
     with unit_of_work():
         created = identity.create_detainee(actor=actor, data=person)
-        return book_detainee(actor=actor, data={**booking, "detainee_id": created.id})
+        return book_detainee(
+            actor=actor, booking=dataclasses.replace(booking, detainee_id=created.id)
+        )

@@ -7,12 +7,12 @@ import datetime as dt
 from core import audit
 from core.actor import Actor
 from core.db import lock_for_update, unit_of_work, utcnow
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict
 from core.events import publish
+from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
-from custody.common import checked_time
 from custody.events import BookingReleased
 
 
@@ -22,15 +22,16 @@ def release_booking(
     """Release: the bed is freed, open clocks stop counting, property is returned against
     the receipt."""
     booking = writable_booking(actor, booking_id)
-    errors: dict[str, list[str]] = {}
-    when = checked_time(released_at, "released_at", errors) or utcnow()
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 500:
-        errors["reason"] = ["Give the reason for release (at most 500 characters)."]
-    if when < booking.booked_at:
-        errors.setdefault("released_at", []).append("Release comes after arrival.")
-    if errors:
-        raise ValidationFailed(errors)
+    errors = FieldErrors()
+    when = errors.time(
+        "released_at",
+        released_at,
+        required=False,
+        default=utcnow(),
+        not_before=(booking.booked_at, "arrival"),
+    )
+    reason = errors.text("reason", reason, max_length=500)
+    errors.raise_if_any()
     with unit_of_work() as session:
         lock_for_update(session, Booking, [booking.id])
         session.refresh(booking)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.validation import FieldErrors
+
 WORKSHEET_VERSION = "CCW-2026.1"
 
 
@@ -49,20 +51,15 @@ LEVEL_BANDS = ((3, 1), (8, 2))  # score ≤ 3 → level 1, ≤ 8 → level 2, el
 def score_worksheet(inputs: Mapping[str, Any]) -> tuple[int, int, dict[str, list[str]]]:
     """(score, level, errors): every factor must be answered with a known answer. A
     violent felony or a recent escape is Level 3 whatever the total."""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     score = 0
     for factor in WORKSHEET:
-        answer = inputs.get(factor.name)
-        if answer not in factor.points:
-            errors[factor.name] = [f"Answer: {', '.join(factor.points)}."]
-            continue
-        score += factor.points[answer]
-    unknown = set(inputs) - {f.name for f in WORKSHEET}
-    for name in sorted(unknown):
-        errors[name] = ["Not a question of this worksheet."]
+        answer = errors.choice(factor.name, inputs.get(factor.name), factor.points)
+        score += factor.points.get(answer, 0)
+    errors.unknown_fields(inputs, [f.name for f in WORKSHEET])
     level = next((lvl for top, lvl in LEVEL_BANDS if score <= top), 3)
     if inputs.get("current_offense") == "violent_felony" or (
         inputs.get("escape_history") == "within_5_years"
     ):
         level = 3
-    return score, level, errors
+    return score, level, errors.as_dict()

@@ -8,7 +8,6 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
-from core.errors import ValidationFailed
 from custody.bookings import schemas as booking_schemas
 from custody.bookings import services as lookups
 from custody.facilities import schemas as facility_schemas
@@ -25,13 +24,6 @@ facility_beds_bp = Blueprint(
 blueprints = (booking_housing_bp, facility_beds_bp)
 
 
-def _id(value: Any, field: str) -> int:
-    text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) < 2**31:
-        raise ValidationFailed({field: ["Not a known id."]})
-    return int(text)
-
-
 @booking_housing_bp.post("/<int:booking_id>/housing")
 @requires(CustodyPermission.DETAINEE_WRITE)
 @booking_housing_bp.arguments(booking_schemas.HousingIn)
@@ -40,17 +32,10 @@ def assign_bed(data: dict[str, Any], booking_id: int) -> Any:
     return housing.assign_bed(
         actor=current_actor(),
         booking_id=booking_id,
-        bed_id=_id(data["bed_id"], "bed_id"),
+        bed_id=data["bed_id"],
         override_reason=data.get("override_reason"),
-        **_from_bed(data),
+        from_bed_id=data.get("from_bed_id", housing.KEEP),  # DatabaseId: an int or None
     )
-
-
-def _from_bed(data: dict[str, Any]) -> dict[str, Any]:
-    if "from_bed_id" not in data:
-        return {}
-    value = data["from_bed_id"]
-    return {"from_bed_id": None if value in (None, "") else _id(value, "from_bed_id")}
 
 
 @booking_housing_bp.get("/<int:booking_id>/housing")

@@ -15,8 +15,9 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work, utcnow
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound
 from core.events import publish
+from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
 from custody.bookings.services import writable_booking
@@ -121,9 +122,11 @@ def assign_bed(
     in (None: not housed). When it is no longer true, 409 `housing_changed` — so of two
     officers housing the same person at the same moment, exactly one wins."""
     writable_booking(actor, booking_id)
-    override_reason = (override_reason or "").strip() or None
-    if override_reason and len(override_reason) > 1000:
-        raise ValidationFailed({"override_reason": ["Use at most 1000 characters."]})
+    errors = FieldErrors()
+    override_reason = (
+        errors.text("override_reason", override_reason, max_length=1000, required=False) or None
+    )
+    errors.raise_if_any()
     if override_reason:  # only a supervisor may override, whatever the rules turn out to be
         authorize(
             actor,

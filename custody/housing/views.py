@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from core.access import current_actor, requires
 from core.errors import Conflict, ValidationFailed
 from core.forms import attach_errors, render_form_page
+from core.validation import parse_id
 from custody.bookings import forms
 from custody.bookings import services as lookups
 from custody.bookings.services import get_booking as find_booking
@@ -82,18 +83,19 @@ def house(booking_id: int) -> Any:
 
 
 def _assign(form: forms.HousingForm, booking_id: int, refusal: list[dict[str, Any]]) -> Any:
-    bed = str(form.bed_id.data or "")
+    bed = parse_id(form.bed_id.data)
     origin = (form.from_bed_id.data or "").strip()
-    if not bed.isdigit() or (origin and not origin.isdigit()):
+    from_bed = parse_id(origin) if origin else None
+    if bed is None or (origin and from_bed is None):  # not an id ("²" is a digit to isdigit)
         attach_errors(form, {"bed_id": ["Choose a bed from the list."]})
         return None
     try:
         return housing.assign_bed(
             actor=current_actor(),
             booking_id=booking_id,
-            bed_id=int(bed),
+            bed_id=bed,
             override_reason=form.override_reason.data,
-            from_bed_id=int(origin) if origin else None,
+            from_bed_id=from_bed,
         )
     except housing.HousingRefused as err:
         refusal.extend(err.details["rules"])

@@ -17,6 +17,7 @@ from core.actor import Actor
 from core.db import db, utcnow
 from core.errors import Conflict
 from custody.bookings import classification, intake, release
+from custody.bookings.inputs import BookingIn, PropertyLine, WorksheetIn
 from custody.facilities.models import HousingUnit, UnitKind
 from custody.housing import assignment as housing
 from custody.housing.models import BedAssignment
@@ -67,15 +68,15 @@ def seed_people(actor: Actor, rng: random.Random, count: int) -> int:
         arrival = now - dt.timedelta(hours=rng.randrange(2, 24 * 75))
         booking = intake.book_detainee(
             actor=actor,
-            data={
-                "detainee_id": person.id,
-                "facility_code": facility,
-                "booked_at": arrival,
-                "arresting_agency": rng.choice(AGENCIES),
-                "handbook_language": person.languages[0].code if person.languages else "en",
-                "orientation_at": min(arrival + dt.timedelta(hours=rng.randrange(1, 6)), now),
-                "property": rng.sample(PROPERTY, rng.randrange(1, 4)),
-            },
+            booking=BookingIn(
+                detainee_id=person.id,
+                facility_code=facility,
+                booked_at=arrival,
+                arresting_agency=rng.choice(AGENCIES),
+                handbook_language=person.languages[0].code if person.languages else "en",
+                orientation_at=min(arrival + dt.timedelta(hours=rng.randrange(1, 6)), now),
+                property=tuple(rng.sample(PROPERTY, rng.randrange(1, 4))),
+            ),
         )
         if roll < 0.14:
             continue  # intake not finished: the clocks show it due or overdue
@@ -84,7 +85,9 @@ def seed_people(actor: Actor, rng: random.Random, count: int) -> int:
         late = dt.timedelta(hours=rng.choice((1, 2, 3, 5, 8, 14)))
         at = min(arrival + late, now)
         classification.classify(
-            actor=actor, booking_id=booking.id, inputs=WORKSHEETS[level], classified_at=at
+            actor=actor,
+            booking_id=booking.id,
+            worksheet=WorksheetIn(inputs=WORKSHEETS[level], classified_at=at),
         )
         classification.record_screening(
             actor=actor,
@@ -107,13 +110,13 @@ def seed_people(actor: Actor, rng: random.Random, count: int) -> int:
 AGENCIES = ("ERO Dallas", "ERO Phoenix", "CBP El Paso", "287(g) Harris County", "ERO Newark")
 RELEASES = ("Bond posted", "Released on recognizance", "Removed", "Parole granted")
 PROPERTY = (
-    {"description": "Wallet, black"},
-    {"description": "Mobile phone"},
-    {"description": "Belt"},
-    {"description": "T-shirt", "quantity": 2},
-    {"description": "Cash", "value_cents": 3700},
-    {"description": "Birth certificate (copy)"},
-    {"description": "Rosary"},
+    PropertyLine("Wallet, black"),
+    PropertyLine("Mobile phone"),
+    PropertyLine("Belt"),
+    PropertyLine("T-shirt", quantity=2),
+    PropertyLine("Cash", value_cents=3700),
+    PropertyLine("Birth certificate (copy)"),
+    PropertyLine("Rosary"),
 )
 LANGUAGES = {
     "MX": ("es",),

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from core.actor import Actor
 from core.db import db
+from custody.bookings.inputs import BookingIn
 from custody.bookings.intake import book_detainee
 from custody.facilities.models import Facility
 from custody.people.services import create_detainee
@@ -32,7 +33,9 @@ def someone_in_custody(live_app) -> tuple[str, str, dt.date, str]:
                 "country_of_birth": "HN",
             },
         )
-        book_detainee(actor=system, data={"detainee_id": person.id, "facility_code": facility.code})
+        book_detainee(
+            actor=system, booking=BookingIn(detainee_id=person.id, facility_code=facility.code)
+        )
         found = (person.family_name, person.given_name, person.date_of_birth, facility.name)
         db.session.remove()
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from core.db import db, unit_of_work
 from core.errors import Conflict, Forbidden, ValidationFailed
 from custody.bookings import classification, intake, release
+from custody.bookings.inputs import BookingIn, PropertyLine, WorksheetIn
 from custody.bookings.models import Booking
 from custody.rules import clocks
 from custody.rules.models import ComplianceClock, ComplianceRule
@@ -23,18 +25,18 @@ def test_booking_opens_the_rule_sets_clocks_and_audits(app, make):
     person = make.detainee()
     booking = intake.book_detainee(
         actor=make.actor("officer"),
-        data={
-            "detainee_id": person.id,
-            "facility_code": facility.code,
-            "booked_at": ARRIVAL,
-            "arresting_agency": "ERO Dallas",
-            "property": [
-                {"description": "Wallet, brown", "quantity": 1},
-                {"description": "Cash", "quantity": 1, "value_cents": 4250},
-            ],
-            "handbook_language": "es",
-            "orientation_at": ARRIVAL + dt.timedelta(hours=2),
-        },
+        booking=BookingIn(
+            detainee_id=person.id,
+            facility_code=facility.code,
+            booked_at=ARRIVAL,
+            arresting_agency="ERO Dallas",
+            property=(
+                PropertyLine("Wallet, brown", quantity=1),
+                PropertyLine("Cash", quantity=1, value_cents=4250),
+            ),
+            handbook_language="es",
+            orientation_at=ARRIVAL + dt.timedelta(hours=2),
+        ),
     )
     due = {c.rule: c.due_at - ARRIVAL for c in booking.clocks}
     assert due["intake-health-screening"] == dt.timedelta(hours=12)
@@ -102,14 +104,14 @@ def test_the_database_refuses_a_second_active_booking(app, make):
         ({"booked_at": dt.datetime(2026, 1, 1)}, "booked_at"),  # naive
         ({"orientation_at": ARRIVAL - dt.timedelta(hours=1)}, "orientation_at"),
         ({"handbook_language": "klingon"}, "handbook_language"),
-        ({"property": [{"description": "", "quantity": 0}]}, "property"),
+        ({"property": (PropertyLine("", quantity=0),)}, "property"),
     ],
 )
 def test_bad_booking_input_names_the_field_and_writes_nothing(app, make, change, field):
     facility, person = make.facility(), make.detainee()
-    data = {"detainee_id": person.id, "facility_code": facility.code, "booked_at": ARRIVAL}
+    data = BookingIn(detainee_id=person.id, facility_code=facility.code, booked_at=ARRIVAL)
     with pytest.raises(ValidationFailed) as err:
-        intake.book_detainee(actor=make.actor("officer"), data={**data, **change})
+        intake.book_detainee(actor=make.actor("officer"), booking=replace(data, **change))
     assert field in err.value.errors
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
 
@@ -119,10 +121,12 @@ def test_facility_scoped_officer_books_only_at_their_facility(app, make):
     officer = make.actor("officer", facility_id=mine.id)
     with pytest.raises(Forbidden):
         intake.book_detainee(
-            actor=officer, data={"detainee_id": make.detainee().id, "facility_code": other.code}
+            actor=officer,
+            booking=BookingIn(detainee_id=make.detainee().id, facility_code=other.code),
         )
     booking = intake.book_detainee(
-        actor=officer, data={"detainee_id": make.detainee().id, "facility_code": mine.code}
+        actor=officer,
+        booking=BookingIn(detainee_id=make.detainee().id, facility_code=mine.code),
     )
     assert booking.facility_id == mine.id
 
@@ -161,7 +165,9 @@ def test_worksheet_needs_every_answer_and_only_its_questions():
 def test_classification_records_inputs_closes_its_clock_and_sets_reclassification(app, make):
     booking = make.booking(booked_at=ARRIVAL)
     record = classification.classify(
-        actor=make.actor("officer"), booking_id=booking.id, inputs=WORKSHEET_ANSWERS[2]
+        actor=make.actor("officer"),
+        booking_id=booking.id,
+        worksheet=WorksheetIn(inputs=WORKSHEET_ANSWERS[2]),
     )
     assert (record.level, record.scored_level, record.score) == (2, 2, 4)
     assert record.worksheet_version == classification.WORKSHEET_VERSION
@@ -177,26 +183,30 @@ def test_classification_records_inputs_closes_its_clock_and_sets_reclassificatio
 def test_override_needs_a_supervisor_and_a_reason_and_history_is_kept(app, make):
     booking = make.booking()
     officer, supervisor = make.actor("officer"), make.actor("supervisor")
-    classification.classify(actor=officer, booking_id=booking.id, inputs=WORKSHEET_ANSWERS[2])
+    classification.classify(
+        actor=officer, booking_id=booking.id, worksheet=WorksheetIn(inputs=WORKSHEET_ANSWERS[2])
+    )
     with pytest.raises(ValidationFailed) as err:
         classification.classify(
-            actor=supervisor, booking_id=booking.id, inputs=WORKSHEET_ANSWERS[2], level=1
+            actor=supervisor,
+            booking_id=booking.id,
+            worksheet=WorksheetIn(inputs=WORKSHEET_ANSWERS[2], level=1),
         )
     assert "override_reason" in err.value.errors
     with pytest.raises(Forbidden):
         classification.classify(
             actor=officer,
             booking_id=booking.id,
-            inputs=WORKSHEET_ANSWERS[2],
-            level=1,
-            override_reason="Stable",
+            worksheet=WorksheetIn(inputs=WORKSHEET_ANSWERS[2], level=1, override_reason="Stable"),
         )
     record = classification.classify(
         actor=supervisor,
         booking_id=booking.id,
-        inputs=WORKSHEET_ANSWERS[2],
-        level=1,
-        override_reason="Conviction 20 years old; no incidents since.",
+        worksheet=WorksheetIn(
+            inputs=WORKSHEET_ANSWERS[2],
+            level=1,
+            override_reason="Conviction 20 years old; no incidents since.",
+        ),
     )
     assert record.is_override and record.approved_by_id == supervisor.user_id
     history = booking.classifications

@@ -167,6 +167,20 @@ def test_stale_housing_form_is_refused(client, make, officer):
     assert response.status_code == 422 and "changed meanwhile" in response.text
 
 
+@pytest.mark.parametrize(
+    "sent", [{"bed_id": "²"}, {"bed_id": "1", "from_bed_id": "²"}, {"bed_id": "007"}]
+)
+def test_a_bed_that_is_not_an_id_is_a_form_error(client, make, officer, sent):
+    booking = make.classified(
+        make.booking(facility=officer["facility"], detainee=make.detainee(sex="female"))
+    )
+    response = post(client, f"/bookings/{booking.id}/housing", sent)
+    assert response.status_code == 422  # not a 500: "²" is a digit to str.isdigit
+    assert 'id="bed_id-error"' in response.text
+    assert "Choose a bed from the list." in response.text
+    assert booking.assignment is None
+
+
 def test_officer_pages_show_alerts_not_clinical_content(client, make, officer):
     booking = make.booking(facility=officer["facility"])
     set_alert(

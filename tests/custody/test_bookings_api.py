@@ -120,6 +120,22 @@ def test_booking_422(api, make):
         assert response.status_code == 422 and field in response.json["errors"], body
 
 
+def test_intake_patch_changes_only_what_is_sent(api, make):
+    _, _, response = _booking(api, make, booked_at="2026-03-02T08:00:00-06:00")
+    path = f"/bookings/{response.json['id']}"
+    first = api("PATCH", path, {"program": "ATD", "property": [{"description": "Belt"}]})
+    assert first.status_code == 200, first.json
+    assert first.json["program"] == "ATD" and len(first.json["property"]) == 1
+    second = api("PATCH", path, {"handbook_language": "ES"})
+    assert second.status_code == 200, second.json
+    body = second.json
+    assert (body["handbook_language"], body["program"]) == ("es", "ATD")
+    assert [p["description"] for p in body["property"]] == ["Belt"]  # not sent: kept
+    assert last_event("custody:booking:update").changed_fields == ["handbook_language"]
+    early = api("PATCH", path, {"orientation_at": "2026-03-01T08:00:00+00:00"})
+    assert early.status_code == 422 and "orientation_at" in early.json["errors"]
+
+
 def test_get_booking_shows_status_bed_classification_deadlines_alerts(api, make):
     facility, _, response = _booking(api, make)
     booking_id = response.json["id"]

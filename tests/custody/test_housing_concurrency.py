@@ -25,6 +25,7 @@ from core.auth import create_token
 from core.db import db
 from core.users import UserIn, create_user
 from custody.bookings import classification, intake
+from custody.bookings.inputs import BookingIn, WorksheetIn
 from custody.facilities import services as facilities
 from custody.facilities import units
 from custody.facilities.inputs import BedsIn, FacilityIn, UnitIn
@@ -97,9 +98,11 @@ def _world() -> dict:
             },
         )
         booking = intake.book_detainee(
-            actor=system, data={"detainee_id": person.id, "facility_code": code}
+            actor=system, booking=BookingIn(detainee_id=person.id, facility_code=code)
         )
-        classification.classify(actor=system, booking_id=booking.id, inputs=WORKSHEET_ANSWERS[1])
+        classification.classify(
+            actor=system, booking_id=booking.id, worksheet=WorksheetIn(inputs=WORKSHEET_ANSWERS[1])
+        )
         classification.record_screening(
             actor=system, booking_id=booking.id, victimization_risk=False, abusiveness_risk=False
         )

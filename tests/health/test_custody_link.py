@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from core.errors import Forbidden
+from custody.bookings.inputs import BookingIn
 from custody.bookings.intake import book_detainee
 from custody.bookings.release import release_booking
 from health.fhir import services
@@ -81,8 +82,8 @@ def test_officers_book_without_seeing_the_health_record(client, make):
 def _book(make, role, person=None, facility=None):
     person = person or make.detainee()
     facility = facility or make.facility()
-    data = {"detainee_id": person.id, "facility_code": facility.code}
-    return book_detainee(actor=make.actor(role), data=data)
+    booking = BookingIn(detainee_id=person.id, facility_code=facility.code)
+    return book_detainee(actor=make.actor(role), booking=booking)
 
 
 @pytest.mark.parametrize("role", ["officer", "supervisor"])
@@ -106,7 +107,9 @@ def test_a_booking_is_audited_under_the_link_tag(make, role):
 def test_the_link_names_the_booking_officer(make):
     officer = make.actor("officer")
     person, facility = make.detainee(), make.facility()
-    book_detainee(actor=officer, data={"detainee_id": person.id, "facility_code": facility.code})
+    book_detainee(
+        actor=officer, booking=BookingIn(detainee_id=person.id, facility_code=facility.code)
+    )
     entry = last_event("health:patient:link")
     assert entry.actor == officer.username and entry.actor_id == officer.user_id
 

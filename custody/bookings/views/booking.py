@@ -11,6 +11,7 @@ from core.forms import call_service, render_form_page
 from custody.bookings import classification, forms, worksheet
 from custody.bookings import release as releasing
 from custody.bookings import services as lookups
+from custody.bookings.inputs import WorksheetIn
 from custody.bookings.models import Booking
 from custody.bookings.services import get_booking as find_booking
 from custody.bookings.views.blueprint import bp
@@ -41,6 +42,17 @@ def _worksheet(booking: Booking, data: Any = None) -> Any:
     return form_class() if data is not None else form_class(formdata=None)
 
 
+def _worksheet_in(form: Any) -> WorksheetIn:
+    level = getattr(form, "level", None)
+    override = getattr(form, "override_reason", None)
+    return WorksheetIn(
+        inputs={f.name: form[f.name].data for f in worksheet.WORKSHEET},
+        reasons=form.reasons.data,
+        level=int(level.data) if level is not None and level.data else None,
+        override_reason=override.data if override is not None else None,
+    )
+
+
 @bp.route("/bookings/<int:booking_id>/classification", methods=["GET", "POST"])
 @requires(CustodyPermission.DETAINEE_WRITE)
 def classify(booking_id: int) -> Any:
@@ -48,18 +60,11 @@ def classify(booking_id: int) -> Any:
     form = _worksheet(found, request.form if request.method == "POST" else None)
     screening = forms.ScreeningForm(formdata=None)
     if request.method == "POST" and form.validate():
-        inputs = {f.name: form[f.name].data for f in worksheet.WORKSHEET}
-        level = getattr(form, "level", None)
+        sheet = _worksheet_in(form)
         record = call_service(
             form,
             lambda: classification.classify(
-                actor=current_actor(),
-                booking_id=booking_id,
-                inputs=inputs,
-                reasons=form.reasons.data,
-                level=int(level.data) if level is not None and level.data else None,
-                override_reason=getattr(form, "override_reason", None)
-                and form.override_reason.data,
+                actor=current_actor(), booking_id=booking_id, worksheet=sheet
             ),
         )
         if record is not None:

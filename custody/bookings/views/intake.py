@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from core.errors import Conflict, ValidationFailed
 from core.forms import attach_errors, call_service, choices, render_form_page
 from custody.bookings import forms, intake
 from custody.bookings import services as lookups
+from custody.bookings.inputs import BookingIn, property_lines
 from custody.bookings.models import Booking
 from custody.bookings.views.blueprint import bp
 from custody.bookings.views.people import INTAKE_FIELDS, person_data
@@ -30,16 +32,16 @@ def _facility_choices(form: forms.IntakeForm) -> dict[str, str]:
 # --- people --------------------------------------------------------------------------
 
 
-def _booking_data(form: forms.IntakeForm, time_zone: str) -> dict[str, Any]:
+def _booking_data(form: forms.IntakeForm, time_zone: str) -> BookingIn:
     booked_at = forms.local_to_utc(form.booked_at.data, time_zone) or utcnow()
-    return {
-        "facility_code": form.facility.data,
-        "booked_at": booked_at,
-        "arresting_agency": form.arresting_agency.data,
-        "property": forms.parse_property(form.property.data or ""),
-        "handbook_language": form.handbook_language.data,
-        "orientation_at": booked_at if form.orientation_given.data else None,
-    }
+    return BookingIn(
+        facility_code=form.facility.data or "",
+        booked_at=booked_at,
+        arresting_agency=form.arresting_agency.data,
+        property=property_lines(forms.parse_property(form.property.data or "")),
+        handbook_language=form.handbook_language.data,
+        orientation_at=booked_at if form.orientation_given.data else None,
+    )
 
 
 @bp.route("/intake", methods=["GET", "POST"])
@@ -80,9 +82,8 @@ def _submit_intake(
     data = _booking_data(form, zone)
     actor = current_actor()
     if person is not None:
-        return call_service(
-            form, lambda: intake.book_detainee(actor=actor, data={**data, "detainee_id": person.id})
-        )
+        booking = dataclasses.replace(data, detainee_id=person.id)
+        return call_service(form, lambda: intake.book_detainee(actor=actor, booking=booking))
     try:
         return intake.intake_new_person(
             actor=actor,

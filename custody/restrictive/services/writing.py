@@ -4,7 +4,6 @@ release, each in one unit of work with its audit entry and clocks."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -12,8 +11,9 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.access import authorize, authorize_found
 from core.actor import Actor
-from core.db import db, lock_for_update, unit_of_work
-from core.errors import Conflict, ValidationFailed
+from core.db import db, lock_for_update, unit_of_work, utcnow
+from core.errors import Conflict
+from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
@@ -26,7 +26,6 @@ from custody.restrictive.models import (
     PlacementReview,
     RestrictivePlacement,
 )
-from custody.restrictive.services.validation import _choice, _not_before, _raise, _text, _when
 from custody.restrictive.vocabulary import (
     CHECK_RULE,
     DECISIONS,
@@ -95,24 +94,38 @@ def _not_before_last_check(placement_id: int, when: dt.datetime, name: str, mess
     formatted with that check's time)."""
     last = _last_check_at(placement_id)
     if last is not None and when < last:
-        raise ValidationFailed({name: [message.format(last)]})
+        errors = FieldErrors()
+        errors.add(name, message.format(last))
+        errors.raise_if_any()
 
 
-def _restrictive_bed(bed_id: Any, booking: Booking, errors: dict[str, list[str]]) -> int | None:
-    if bed_id in (None, ""):
+def _restrictive_bed(bed_id: object, booking: Booking, errors: FieldErrors) -> int | None:
+    """A bed of a restrictive unit of the booking's facility, or None (none given, or an
+    error on `bed_id`)."""
+    number = errors.identifier("bed_id", bed_id, required=False)
+    if number is None:
         return None
-    try:
-        number = int(bed_id)
-    except (TypeError, ValueError):
-        number = 0
-    bed = db.session.get(Bed, number) if 0 < number < 2**31 else None
+    bed = db.session.get(Bed, number)
     if bed is None or bed.unit.facility_id != booking.facility_id:
-        errors["bed_id"] = ["Choose a bed in this facility."]
+        errors.add("bed_id", "Choose a bed in this facility.")
         return None
     if bed.unit.kind != UnitKind.RESTRICTIVE:
-        errors["bed_id"] = [f"Bed {bed.label} is not in a restrictive-housing unit."]
+        errors.add("bed_id", f"Bed {bed.label} is not in a restrictive-housing unit.")
         return None
     return bed.id
+
+
+def _lower(value: object) -> object:
+    """Choices are taken in any case ("Email" is email), as before the toolkit."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def _after_placement(
+    errors: FieldErrors, field: str, value: dt.datetime | None, placement: RestrictivePlacement
+) -> dt.datetime:
+    """A time between placement and now (None: now)."""
+    since = (placement.placed_at, "placement")
+    return errors.time(field, value, required=False, default=utcnow(), not_before=since)
 
 
 def place_in_restrictive_housing(
@@ -135,13 +148,13 @@ def place_in_restrictive_housing(
         subject_id=booking_id,
     )
     booking = writable_booking(actor, booking_id)
-    errors: dict[str, list[str]] = {}
-    kind = _choice(kind, KINDS, "kind", errors)
-    reason = _text(reason, "reason", errors, limit=2000, what="the reason for the placement")
-    when = _when(placed_at, "placed_at", errors)
-    _not_before(when, booking.booked_at, "placed_at", "Placement comes after arrival.", errors)
+    errors = FieldErrors()
+    kind = errors.choice("kind", _lower(kind), KINDS)
+    reason = errors.text("reason", reason, max_length=2000)
+    arrival = (booking.booked_at, "arrival")
+    when = errors.time("placed_at", placed_at, required=False, default=utcnow(), not_before=arrival)
     bed = _restrictive_bed(bed_id, booking, errors)
-    _raise(errors)
+    errors.raise_if_any()
     with unit_of_work() as session:
         lock_for_update(session, Booking, [booking.id])
         session.refresh(booking)
@@ -194,11 +207,10 @@ def record_check(
     """An officer saw the person: closes the open check clock and opens the next one,
     due 30 minutes later."""
     placement = _writable(actor, placement_id, CustodyPermission.DETAINEE_WRITE)
-    errors: dict[str, list[str]] = {}
-    observation = _choice(observation or "observed", OBSERVATIONS, "observation", errors)
-    when = _when(checked_at, "checked_at", errors)
-    _not_before(when, placement.placed_at, "checked_at", "A check comes after placement.", errors)
-    _raise(errors)
+    errors = FieldErrors()
+    observation = errors.choice("observation", _lower(observation or "observed"), OBSERVATIONS)
+    when = _after_placement(errors, "checked_at", checked_at, placement)
+    errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
         _not_before_last_check(
@@ -268,12 +280,11 @@ def record_review(
     """A supervisor reviews the placement: closes the review clock, and either opens the
     next (due 7 days after this review) or, on `release`, releases."""
     placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
-    errors: dict[str, list[str]] = {}
-    decision = _choice(decision, DECISIONS, "decision", errors)
-    note = _text(note, "note", errors, limit=2000, what="the review's reasons")
-    when = _when(reviewed_at, "reviewed_at", errors)
-    _not_before(when, placement.placed_at, "reviewed_at", "A review comes after placement.", errors)
-    _raise(errors)
+    errors = FieldErrors()
+    decision = errors.choice("decision", _lower(decision), DECISIONS)
+    note = errors.text("note", note, max_length=2000)
+    when = _after_placement(errors, "reviewed_at", reviewed_at, placement)
+    errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
         review = PlacementReview(
@@ -310,14 +321,11 @@ def record_notification(
     """A supervisor notified the field office: closes the open notification clock; the
     series goes on (30, 60, 90 … days after placement) until release."""
     placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
-    errors: dict[str, list[str]] = {}
-    recipient = _text(recipient, "recipient", errors, limit=200, what="who was notified")
-    method = _choice(method, METHODS, "method", errors)
-    when = _when(notified_at, "notified_at", errors)
-    _not_before(
-        when, placement.placed_at, "notified_at", "A notification comes after placement.", errors
-    )
-    _raise(errors)
+    errors = FieldErrors()
+    recipient = errors.text("recipient", recipient, max_length=200)
+    method = errors.choice("method", _lower(method), METHODS)
+    when = _after_placement(errors, "notified_at", notified_at, placement)
+    errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
         notification = FieldOfficeNotification(
@@ -351,11 +359,10 @@ def release_from_restrictive_housing(
     (met by `released`) and none opens again. The bed is not changed: move the person
     with a housing assignment."""
     placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
-    errors: dict[str, list[str]] = {}
-    note = _text(note, "note", errors, limit=2000, what="the reason for release")
-    when = _when(released_at, "released_at", errors)
-    _not_before(when, placement.placed_at, "released_at", "Release comes after placement.", errors)
-    _raise(errors)
+    errors = FieldErrors()
+    note = errors.text("note", note, max_length=2000)
+    when = _after_placement(errors, "released_at", released_at, placement)
+    errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
         _not_before_last_check(
