@@ -4,8 +4,9 @@ compliance clocks opened at arrival, release."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -26,6 +27,7 @@ from custody.facilities.models import Facility
 from custody.people import reference
 from custody.people import search as people_search
 from custody.people import services as identity
+from custody.people.inputs import PersonIn, aliases
 from custody.people.models import Detainee
 from custody.permissions import CustodyPermission
 from custody.rules import clocks
@@ -240,7 +242,7 @@ class PossibleDuplicates(Conflict):
 def intake_new_person(
     *,
     actor: Actor,
-    person: Mapping[str, Any],
+    person: PersonIn,
     booking: BookingIn,
     confirm_new: bool = False,
 ) -> Booking:
@@ -249,16 +251,19 @@ def intake_new_person(
     (similar name, same date and country of birth) stops the intake until confirmed."""
     authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type=CustodySubject.BOOKING)
     errors = FieldErrors()
-    errors.merge(identity.check_person(person)[1])
+    errors.merge(identity.check_person(person)[1].as_dict())
     _check_booking(booking, errors)
     errors.raise_if_any()
     if not confirm_new:
         found = people_search.possible_duplicates(
-            family_name=person["family_name"],
-            given_name=person["given_name"],
-            date_of_birth=person["date_of_birth"],
-            country_of_birth=str(person["country_of_birth"]).upper(),
-            aliases=person.get("aliases") or [],
+            family_name=person.family_name or "",
+            given_name=person.given_name or "",
+            date_of_birth=cast(dt.date, person.date_of_birth),  # checked above
+            country_of_birth=(person.country_of_birth or "").upper(),
+            aliases=[
+                {"family_name": a.family_name, "given_name": a.given_name}
+                for a in aliases(person.aliases)
+            ],
         )
         if found:
             raise PossibleDuplicates(found)

@@ -10,6 +10,7 @@ from core.access import current_actor, requires
 from custody.people import schemas
 from custody.people import search as people_search
 from custody.people import services as identity
+from custody.people.inputs import PersonIn, PersonPatch
 from custody.permissions import CustodyPermission
 
 detainees_bp = Blueprint(
@@ -22,7 +23,7 @@ detainees_bp = Blueprint(
 @detainees_bp.arguments(schemas.DetaineeIn)
 @detainees_bp.response(201, schemas.DetaineeCreatedOut)
 def create_detainee(data: dict[str, Any]) -> Any:
-    person = identity.create_detainee(actor=current_actor(), data=data)
+    person = identity.create_detainee(actor=current_actor(), data=PersonIn(**data))
     duplicates = people_search.possible_duplicates(
         family_name=person.family_name,
         given_name=person.given_name,
@@ -57,7 +58,9 @@ def get_detainee(detainee_id: int) -> Any:
 @detainees_bp.arguments(schemas.DetaineePatchIn)
 @detainees_bp.response(200, schemas.DetaineeOut)
 def update_detainee(data: dict[str, Any], detainee_id: int) -> Any:
-    return identity.update_detainee(actor=current_actor(), detainee_id=detainee_id, data=data)
+    return identity.update_detainee(
+        actor=current_actor(), detainee_id=detainee_id, data=PersonPatch(**data)
+    )
 
 
 @detainees_bp.post("/<int:detainee_id>/alerts")

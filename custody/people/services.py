@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,9 +14,11 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import db, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
+from core.validation import FieldErrors, sent
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.common import apply_changes
-from custody.people import reference
+from custody.people import inputs, reference
+from custody.people.inputs import AliasIn, LanguageIn, PersonIn, PersonPatch
 from custody.people.models import (
     Alert,
     AlertKind,
@@ -34,97 +37,80 @@ from custody.permissions import CustodyPermission
 # --- writes --------------------------------------------------------------------------
 
 
-def _text(
-    data: Mapping[str, Any], name: str, errors: dict[str, list[str]], *, required: bool
-) -> Any:
-    value = data.get(name)
-    if isinstance(value, str):
-        value = value.strip()
-    if not value:
-        if required:
-            errors.setdefault(name, []).append("This field is required.")
-        return None
-    if len(value) > NAME_MAX:
-        errors.setdefault(name, []).append(f"Use at most {NAME_MAX} characters.")
-    elif not name_tokens(value):
-        errors.setdefault(name, []).append("Use letters.")
-    return value
+def _name(errors: FieldErrors, field: str, value: str | None, *, required: bool) -> str | None:
+    text = errors.text(field, value, max_length=NAME_MAX, required=required)
+    if text and field not in errors and not name_tokens(text):
+        errors.add(field, "Use letters.")
+    return text or None
 
 
-def check_person(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
-    a_number = normalize_a_number(data.get("a_number"))
-    if a_number is None:
-        errors["a_number"] = ["Use 8 or 9 digits, like A123456789 or 123-456-789."]
-    clean["a_number"] = a_number
-    for name in ("family_name", "given_name"):
-        clean[name] = _text(data, name, errors, required=True)
-    clean["middle_name"] = _text(data, "middle_name", errors, required=False)
-    born = data.get("date_of_birth")
+def check_person(person: PersonIn) -> tuple[dict[str, Any], FieldErrors]:
+    """The person's values, cleaned, and what is wrong with them."""
+    errors = FieldErrors()
+    clean: dict[str, Any] = {"a_number": normalize_a_number(person.a_number)}
+    if clean["a_number"] is None:
+        errors.add("a_number", "Use 8 or 9 digits, like A123456789 or 123-456-789.")
+    clean["family_name"] = _name(errors, "family_name", person.family_name, required=True)
+    clean["given_name"] = _name(errors, "given_name", person.given_name, required=True)
+    clean["middle_name"] = _name(errors, "middle_name", person.middle_name, required=False)
+    born = person.date_of_birth
     if not isinstance(born, dt.date):
-        errors["date_of_birth"] = ["Give the date of birth, like 1990-04-30."]
+        errors.add("date_of_birth", "Give the date of birth, like 1990-04-30.")
     elif born > dt.date.today() or born < dt.date(1900, 1, 1):
-        errors["date_of_birth"] = ["The date of birth must be in the past (after 1900)."]
+        errors.add("date_of_birth", "The date of birth must be in the past (after 1900).")
     clean["date_of_birth"] = born
-    if data.get("sex") not in set(DetaineeSex):
-        errors["sex"] = ["Choose male, female or unknown."]
-    clean["sex"] = data.get("sex")
-    gender = data.get("gender_identity") or None
-    if gender is not None and gender not in set(GenderIdentity):
-        errors["gender_identity"] = ["Choose one of the listed gender identities."]
-    clean["gender_identity"] = gender
+    clean["sex"] = errors.choice("sex", person.sex, list(DetaineeSex)) or None
+    clean["gender_identity"] = (
+        errors.choice(
+            "gender_identity", person.gender_identity, list(GenderIdentity), required=False
+        )
+        or None
+    )
     for name, required in (("country_of_birth", True), ("country_of_citizenship", False)):
-        code = (data.get(name) or "").strip().upper() or None
+        code = (getattr(person, name) or "").strip().upper() or None
         if code is None and required:
-            errors[name] = ["Choose the country of birth."]
+            errors.add(name, "Choose the country of birth.")
         elif code is not None and not reference.is_country(code):
-            errors[name] = ["Use a two-letter country code such as MX or GT."]
+            errors.add(name, "Use a two-letter country code such as MX or GT.")
         clean[name] = code
-    clean["languages"] = _check_languages(data.get("languages") or [], errors)
-    clean["aliases"] = _check_aliases(data.get("aliases") or [], errors)
+    clean["languages"] = _check_languages(inputs.languages(person.languages), errors)
+    clean["aliases"] = _check_aliases(inputs.aliases(person.aliases), errors)
     return clean, errors
 
 
-def _check_languages(items: Sequence[Any], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _check_languages(items: Sequence[LanguageIn], errors: FieldErrors) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for item in items:
-        entry = {"code": item} if isinstance(item, str) else dict(item)
-        code = str(entry.get("code") or "").strip().lower()
+        code = item.code.strip().lower()
         if not reference.is_language(code):
-            errors.setdefault("languages", []).append(
-                f"{code or 'An empty code'} is not a language code (ISO 639, like es or mam)."
+            errors.add(
+                "languages",
+                f"{code or 'An empty code'} is not a language code (ISO 639, like es or mam).",
             )
         elif code not in {f["code"] for f in found}:
-            found.append(
-                {"code": code, "interpreter_needed": bool(entry.get("interpreter_needed"))}
-            )
+            found.append({"code": code, "interpreter_needed": item.interpreter_needed})
     return found
 
 
-def _check_aliases(items: Sequence[Any], errors: dict[str, list[str]]) -> list[dict[str, str]]:
+def _check_aliases(items: Sequence[AliasIn], errors: FieldErrors) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     for item in items:
-        if not isinstance(item, Mapping):
-            errors.setdefault("aliases", []).append("Give each alias a family and given name.")
-            continue
-        local: dict[str, list[str]] = {}
-        family = _text(item, "family_name", local, required=True)
-        given = _text(item, "given_name", local, required=True)
-        if local:
-            errors.setdefault("aliases", []).append("Give each alias a family and given name.")
+        local = FieldErrors()
+        family = _name(local, "family_name", item.family_name, required=True)
+        given = _name(local, "given_name", item.given_name, required=True)
+        if local or family is None or given is None:
+            errors.add("aliases", "Give each alias a family and given name.")
         elif (family, given) not in {(a["family_name"], a["given_name"]) for a in found}:
             found.append({"family_name": family, "given_name": given})
     return found
 
 
-def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
+def create_detainee(*, actor: Actor, data: PersonIn) -> Detainee:
     """Record a person. 422 names the invalid fields; 409 names the existing record when
     the A-number is already known."""
     authorize(actor, CustodyPermission.DETAINEE_WRITE, subject_type=CustodySubject.DETAINEE)
     clean, errors = check_person(data)
-    if errors:
-        raise ValidationFailed(errors)
+    errors.raise_if_any()
     with unit_of_work() as session:
         existing = session.scalar(sa.select(Detainee).where(Detainee.a_number == clean["a_number"]))
         if existing is not None:
@@ -151,7 +137,7 @@ def create_detainee(*, actor: Actor, data: Mapping[str, Any]) -> Detainee:
         return person
 
 
-def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) -> Detainee:
+def update_detainee(*, actor: Actor, detainee_id: int, data: PersonPatch) -> Detainee:
     """Correct identity fields (everything but the A-number), aliases and languages."""
     person = get_detainee(actor=actor, detainee_id=detainee_id)
     authorize(
@@ -160,18 +146,17 @@ def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) 
         subject_type=CustodySubject.DETAINEE,
         subject_id=detainee_id,
     )
-    merged = {**_as_data(person), **data, "a_number": person.a_number}
-    clean, errors = check_person(merged)
-    if errors:
-        raise ValidationFailed(errors)
+    changes = sent(data)
+    clean, errors = check_person(replace(_as_input(person), **changes))
+    errors.raise_if_any()
     with unit_of_work():
         skip = ("languages", "aliases", "a_number")
         changed = apply_changes(person, {k: v for k, v in clean.items() if k not in skip})
         person.name_key = name_key(person.family_name, person.given_name)
-        if "languages" in data:
+        if "languages" in changes:
             _set_languages(person, clean["languages"])
             changed.append("languages")
-        if "aliases" in data:
+        if "aliases" in changes:
             _set_aliases(person, clean["aliases"])
             changed.append("aliases")
         audit.record(
@@ -184,24 +169,21 @@ def update_detainee(*, actor: Actor, detainee_id: int, data: Mapping[str, Any]) 
         return person
 
 
-def _as_data(person: Detainee) -> dict[str, Any]:
-    return {
-        "family_name": person.family_name,
-        "given_name": person.given_name,
-        "middle_name": person.middle_name,
-        "date_of_birth": person.date_of_birth,
-        "sex": person.sex,
-        "gender_identity": person.gender_identity,
-        "country_of_birth": person.country_of_birth,
-        "country_of_citizenship": person.country_of_citizenship,
-        "languages": [
-            {"code": lang.code, "interpreter_needed": lang.interpreter_needed}
-            for lang in person.languages
-        ],
-        "aliases": [
-            {"family_name": a.family_name, "given_name": a.given_name} for a in person.aliases
-        ],
-    }
+def _as_input(person: Detainee) -> PersonIn:
+    """The person as recorded, as the input that would record them again."""
+    return PersonIn(
+        a_number=person.a_number,
+        family_name=person.family_name,
+        given_name=person.given_name,
+        middle_name=person.middle_name,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex,
+        gender_identity=person.gender_identity,
+        country_of_birth=person.country_of_birth,
+        country_of_citizenship=person.country_of_citizenship,
+        languages=tuple(LanguageIn(x.code, x.interpreter_needed) for x in person.languages),
+        aliases=tuple(AliasIn(a.family_name, a.given_name) for a in person.aliases),
+    )
 
 
 def _set_languages(person: Detainee, languages: list[dict[str, Any]]) -> None:

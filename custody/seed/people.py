@@ -22,6 +22,7 @@ from custody.facilities.models import HousingUnit, UnitKind
 from custody.housing import assignment as housing
 from custody.housing.models import BedAssignment
 from custody.people import services as identity
+from custody.people.inputs import PersonIn
 from custody.people.models import AlertKind, Detainee
 from custody.restrictive import services as restrictive
 
@@ -164,19 +165,19 @@ def _seed_person(actor: Actor, rng: random.Random, index: int) -> Detainee:
     )
     return identity.create_detainee(
         actor=actor,
-        data={
-            "a_number": f"{200_000_000 + index * 7919 % 99_999_999:09d}",
-            "family_name": family,
-            "given_name": given,
-            "date_of_birth": dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 16000)),
-            "sex": sex,
-            "gender_identity": rng.choice(("man",) * 30 + ("transgender_woman",))
+        data=PersonIn(
+            a_number=f"{200_000_000 + index * 7919 % 99_999_999:09d}",
+            family_name=family,
+            given_name=given,
+            date_of_birth=dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 16000)),
+            sex=sex,
+            gender_identity=rng.choice(("man",) * 30 + ("transgender_woman",))
             if sex == "male"
             else "woman",
-            "country_of_birth": country,
-            "languages": languages,
-            "aliases": aliases,
-        },
+            country_of_birth=country,
+            languages=languages,
+            aliases=aliases,
+        ),
     )
 
 

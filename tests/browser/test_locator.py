@@ -13,6 +13,7 @@ from core.db import db
 from custody.bookings.inputs import BookingIn
 from custody.bookings.intake import book_detainee
 from custody.facilities.models import Facility
+from custody.people.inputs import PersonIn
 from custody.people.services import create_detainee
 from tests.browser.test_accessibility import assert_accessible
 
@@ -24,14 +25,16 @@ def someone_in_custody(live_app) -> tuple[str, str, dt.date, str]:
         facility = db.session.scalars(sa.select(Facility).order_by(Facility.id)).first()
         person = create_detainee(
             actor=system,
-            data={
-                "a_number": "A287654321",
-                "family_name": "Quiñónez Ávila",
-                "given_name": "Mía",
-                "date_of_birth": dt.date(1994, 4, 28),
-                "sex": "female",
-                "country_of_birth": "HN",
-            },
+            data=PersonIn(
+                **{
+                    "a_number": "A287654321",
+                    "family_name": "Quiñónez Ávila",
+                    "given_name": "Mía",
+                    "date_of_birth": dt.date(1994, 4, 28),
+                    "sex": "female",
+                    "country_of_birth": "HN",
+                }
+            ),
         )
         book_detainee(
             actor=system, booking=BookingIn(detainee_id=person.id, facility_code=facility.code)

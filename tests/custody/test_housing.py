@@ -9,6 +9,7 @@ from custody.bookings import services as bookings_lookups
 from custody.housing import assignment as housing
 from custody.housing import board as housing_board_svc
 from custody.people import services as identity
+from custody.people.inputs import PersonPatch
 from tests.helpers import last_event
 
 
@@ -132,7 +133,7 @@ def test_unit_sex_and_gender_review(app, make, place):
     identity.update_detainee(
         actor=make.actor("officer"),
         detainee_id=place["booking"].detainee_id,
-        data={"gender_identity": "transgender_woman"},
+        data=PersonPatch(gender_identity="transgender_woman"),
     )
     refused(make, place["booking"], make.bed(unit=women), "gender_review")
     refused(make, place["booking"], make.bed(unit=place["unit"]), "gender_review")

@@ -31,6 +31,7 @@ from custody.facilities import units
 from custody.facilities.inputs import BedsIn, FacilityIn, UnitIn
 from custody.housing.models import BedAssignment
 from custody.people import services as identity
+from custody.people.inputs import PersonIn
 from tests.conftest import drop_database, fresh_database, make_app
 from tests.helpers import WORKSHEET_ANSWERS
 
@@ -88,14 +89,16 @@ def _world() -> dict:
     for n in range(REQUESTS + 1):
         person = identity.create_detainee(
             actor=system,
-            data={
-                "a_number": f"{310000000 + n}",
-                "family_name": f"Racer{n}",
-                "given_name": "Sam",
-                "date_of_birth": dt.date(1985, 1, 1),
-                "sex": "male",
-                "country_of_birth": "MX",
-            },
+            data=PersonIn(
+                **{
+                    "a_number": f"{310000000 + n}",
+                    "family_name": f"Racer{n}",
+                    "given_name": "Sam",
+                    "date_of_birth": dt.date(1985, 1, 1),
+                    "sex": "male",
+                    "country_of_birth": "MX",
+                }
+            ),
         )
         booking = intake.book_detainee(
             actor=system, booking=BookingIn(detainee_id=person.id, facility_code=code)

@@ -19,6 +19,7 @@ from custody.bookings.views.blueprint import bp
 from custody.bookings.views.people import INTAKE_FIELDS, person_data
 from custody.facilities import services as facilities
 from custody.people import search as people_search
+from custody.people.inputs import PersonIn
 from custody.permissions import CustodyPermission
 
 
@@ -87,7 +88,7 @@ def _submit_intake(
     try:
         return intake.intake_new_person(
             actor=actor,
-            person=person_data(form),
+            person=PersonIn(**person_data(form)),
             booking=data,
             confirm_new=form.confirm_new.data,
         )

@@ -14,6 +14,7 @@ from custody.bookings import services as lookups
 from custody.bookings.views.blueprint import bp
 from custody.people import search as people_search
 from custody.people import services as identity
+from custody.people.inputs import PersonPatch
 from custody.people.models import ALERT_LABELS
 from custody.permissions import CustodyPermission
 
@@ -83,11 +84,12 @@ def edit_detainee(detainee_id: int) -> Any:
     else:
         form = forms.PersonForm()
     if form.validate_on_submit():
-        data = person_data(form)
         changed = None
         try:
             changed = identity.update_detainee(
-                actor=current_actor(), detainee_id=detainee_id, data=data
+                actor=current_actor(),
+                detainee_id=detainee_id,
+                data=PersonPatch(**person_data(form)),
             )
         except ValidationFailed as err:
             attach_errors(form, err.errors, INTAKE_FIELDS)
@@ -120,7 +122,7 @@ INTAKE_FIELDS = {"languages": "other_languages", "orientation_at": "orientation_
 
 
 def person_data(form: forms.IntakeForm) -> dict[str, Any]:
-    """The person's fields of the intake (or correction) form, as the service takes them."""
+    """The person's fields of the intake (or correction) form, by name."""
     found = {"a_number": form.a_number.data} if "a_number" in form else {}
     return found | {
         "family_name": form.family_name.data,
