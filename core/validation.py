@@ -257,6 +257,11 @@ class FieldErrors:
             self.add(field, message("time_before", event=not_before[1]))
         return when
 
+    def since(self, field: str, value: object, earlier: tuple[dt.datetime, str]) -> dt.datetime:
+        """When something happened: a time between `earlier` (when, what) and now; not
+        given means now. The usual check of a record's time against the event before it."""
+        return self.time(field, value, required=False, default=utcnow(), not_before=earlier)
+
     def date(
         self,
         field: str,

@@ -13,7 +13,7 @@ import datetime as dt
 from core import audit
 from core.access import authorize
 from core.actor import Actor
-from core.db import lock_for_update, unit_of_work, utcnow
+from core.db import lock_for_update, unit_of_work
 from core.errors import Conflict
 from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
@@ -52,7 +52,7 @@ def classify(*, actor: Actor, booking_id: int, worksheet: WorksheetIn) -> Classi
     )
     if final != scored:
         errors.required("override_reason", override_reason)
-    when = _past(errors, "classified_at", worksheet.classified_at, booking)
+    when = errors.since("classified_at", worksheet.classified_at, (booking.booked_at, "arrival"))
     errors.raise_if_any()
     if final != scored:
         authorize(
@@ -103,14 +103,6 @@ def classify(*, actor: Actor, booking_id: int, worksheet: WorksheetIn) -> Classi
         return record
 
 
-def _past(
-    errors: FieldErrors, field: str, value: dt.datetime | None, booking: Booking
-) -> dt.datetime:
-    """A time between arrival and now (None: now)."""
-    arrival = (booking.booked_at, "arrival")
-    return errors.time(field, value, required=False, default=utcnow(), not_before=arrival)
-
-
 def record_screening(
     *,
     actor: Actor,
@@ -124,7 +116,7 @@ def record_screening(
     errors = FieldErrors()
     errors.boolean("victimization_risk", victimization_risk)
     errors.boolean("abusiveness_risk", abusiveness_risk)
-    when = _past(errors, "screened_at", screened_at, booking)
+    when = errors.since("screened_at", screened_at, (booking.booked_at, "arrival"))
     errors.raise_if_any()
     with unit_of_work() as session:
         now = when

@@ -6,7 +6,7 @@ import datetime as dt
 
 from core import audit
 from core.actor import Actor
-from core.db import lock_for_update, unit_of_work, utcnow
+from core.db import lock_for_update, unit_of_work
 from core.errors import Conflict
 from core.events import publish
 from core.validation import FieldErrors
@@ -23,13 +23,7 @@ def release_booking(
     the receipt."""
     booking = writable_booking(actor, booking_id)
     errors = FieldErrors()
-    when = errors.time(
-        "released_at",
-        released_at,
-        required=False,
-        default=utcnow(),
-        not_before=(booking.booked_at, "arrival"),
-    )
+    when = errors.since("released_at", released_at, (booking.booked_at, "arrival"))
     reason = errors.text("reason", reason, max_length=500)
     errors.raise_if_any()
     with unit_of_work() as session:

@@ -9,7 +9,7 @@ from enum import StrEnum
 import pytest
 from marshmallow import Schema, ValidationError
 
-from core.db import MAX_ID
+from core.db import MAX_ID, utcnow
 from core.errors import ValidationFailed
 from core.schemas import DatabaseId
 from core.validation import MESSAGES, FieldErrors, id_problem, parse_id
@@ -261,3 +261,15 @@ def test_api_ids_that_are_not_ids_are_a_422(client, make, path, body, field):
     )
     assert response.status_code == 422
     assert response.json["errors"] == {field: [MESSAGES["not_id"]]}
+
+
+def test_since_is_between_the_earlier_event_and_now_and_defaults_to_now():
+    arrival = utcnow() - dt.timedelta(days=2)
+    errors = FieldErrors()
+    assert errors.since("at", None, (arrival, "arrival")) >= arrival
+    errors.since("before", arrival - dt.timedelta(hours=1), (arrival, "arrival"))
+    errors.since("future", utcnow() + dt.timedelta(days=1), (arrival, "arrival"))
+    assert errors.as_dict() == {
+        "before": ["This time is before arrival."],
+        "future": ["This time is in the future."],
+    }

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.access import authorize, authorize_found
 from core.actor import Actor
-from core.db import db, lock_for_update, unit_of_work, utcnow
+from core.db import db, lock_for_update, unit_of_work
 from core.errors import Conflict
 from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
@@ -120,14 +120,6 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def _after_placement(
-    errors: FieldErrors, field: str, value: dt.datetime | None, placement: RestrictivePlacement
-) -> dt.datetime:
-    """A time between placement and now (None: now)."""
-    since = (placement.placed_at, "placement")
-    return errors.time(field, value, required=False, default=utcnow(), not_before=since)
-
-
 def place_in_restrictive_housing(
     *,
     actor: Actor,
@@ -152,7 +144,7 @@ def place_in_restrictive_housing(
     kind = errors.choice("kind", _lower(kind), KINDS)
     reason = errors.text("reason", reason, max_length=2000)
     arrival = (booking.booked_at, "arrival")
-    when = errors.time("placed_at", placed_at, required=False, default=utcnow(), not_before=arrival)
+    when = errors.since("placed_at", placed_at, arrival)
     bed = _restrictive_bed(bed_id, booking, errors)
     errors.raise_if_any()
     with unit_of_work() as session:
@@ -209,7 +201,7 @@ def record_check(
     placement = _writable(actor, placement_id, CustodyPermission.DETAINEE_WRITE)
     errors = FieldErrors()
     observation = errors.choice("observation", _lower(observation or "observed"), OBSERVATIONS)
-    when = _after_placement(errors, "checked_at", checked_at, placement)
+    when = errors.since("checked_at", checked_at, (placement.placed_at, "placement"))
     errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
@@ -283,7 +275,7 @@ def record_review(
     errors = FieldErrors()
     decision = errors.choice("decision", _lower(decision), DECISIONS)
     note = errors.text("note", note, max_length=2000)
-    when = _after_placement(errors, "reviewed_at", reviewed_at, placement)
+    when = errors.since("reviewed_at", reviewed_at, (placement.placed_at, "placement"))
     errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
@@ -324,7 +316,7 @@ def record_notification(
     errors = FieldErrors()
     recipient = errors.text("recipient", recipient, max_length=200)
     method = errors.choice("method", _lower(method), METHODS)
-    when = _after_placement(errors, "notified_at", notified_at, placement)
+    when = errors.since("notified_at", notified_at, (placement.placed_at, "placement"))
     errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
@@ -361,7 +353,7 @@ def release_from_restrictive_housing(
     placement = _writable(actor, placement_id, CustodyPermission.CUSTODY_SUPERVISE)
     errors = FieldErrors()
     note = errors.text("note", note, max_length=2000)
-    when = _after_placement(errors, "released_at", released_at, placement)
+    when = errors.since("released_at", released_at, (placement.placed_at, "placement"))
     errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
