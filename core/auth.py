@@ -12,13 +12,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.audit import Outcome
 from core.audit_tags import CoreAuditTag, SubjectType
-from core.db import after_unit, db, unit_of_work, utcnow
+from core.db import after_commit, after_unit, db, unit_of_work, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.models import ApiToken, User
 from core.permissions import Permission, Role
@@ -45,18 +46,28 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
+# zxcvbn's score, 0 to 4: 4 is at least 10^10 guesses. Staff passwords guard detention
+# and health records, and 3 still lets "Summer2026!!" through.
+MIN_PASSWORD_SCORE = 4
+
+
 def password_problems(password: str, username: str = "") -> list[str]:
-    """The policy (NIST SP 800-63B style): length, not common, not the username."""
+    """The policy (NIST SP 800-63B style): long enough, not the username, and not easy to
+    guess — judged by zxcvbn (common and breached passwords, names, keyboard patterns,
+    dates, l33t substitutions), which refuses what a word list of ten would let pass."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+        return problems
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
-        problems.append("This password is too easy to guess.")
     if username and username.lower() in lowered:
         problems.append("The password must not contain the username.")
+    context = [part for part in (username, "custodia") if part]
+    strength = zxcvbn(password, user_inputs=context)
+    if lowered in COMMON_PASSWORDS or strength["score"] < MIN_PASSWORD_SCORE:
+        problems.append("This password is too easy to guess.")
     return problems
 
 
@@ -93,7 +104,10 @@ def authenticate(
 ) -> LoginResult:
     """Check a password; count failures; lock the account after `threshold` in `window`."""
     with unit_of_work() as session:
-        user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+        # The row lock makes concurrent attempts on one account count one after another.
+        user = session.scalar(
+            sa.select(User).where(User.username == username.strip().lower()).with_for_update()
+        )
         now = utcnow()
         if user is None:
             check_password(_DUMMY_HASH, password)
@@ -171,13 +185,40 @@ def actor_for(
 
 
 def record_logout(*, actor: Actor) -> None:
-    with unit_of_work():
+    """Sign out: every page session of the user ends, in this browser and any other
+    (a copied cookie too). API tokens are credentials of scripts and stay."""
+    with unit_of_work() as session:
+        user = session.get(User, actor.user_id) if actor.user_id is not None else None
+        if user is not None:
+            end_sessions(user, revoke_tokens=False)
         audit.record(
             actor=actor,
             tag=CoreAuditTag.LOGOUT,
             subject_type=SubjectType.USER,
             subject_id=actor.user_id,
         )
+
+
+SESSION_VERSION = "session_version"  # the key in the signed page session
+
+
+def end_sessions(user: User, *, revoke_tokens: bool) -> None:
+    """End every page session of `user` now (and, with `revoke_tokens`, every API token),
+    inside the caller's unit of work (its audit entry is the caller's: the policy says
+    which changes end sessions, docs/security.md)."""
+    user.session_version = (user.session_version or 0) + 1
+    if revoke_tokens:
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    after_commit(forget_tokens)  # this worker's token cache forgets the user at once
+
+
+def session_is_current(user: User, version: object) -> bool:
+    """Whether a page session signed with `version` still belongs to `user`."""
+    return isinstance(version, int) and version == (user.session_version or 0)
 
 
 # --- API tokens ----------------------------------------------------------------------

@@ -33,6 +33,9 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
     password_changed_at: Mapped[dt.datetime | None]
+    # Raised to end every page session of the user at once (logout, password, role,
+    # scope, deactivation): a session signed with an older version is refused.
+    session_version: Mapped[int] = mapped_column(sa.Integer, server_default="0")
     created_at: Mapped[created_at]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

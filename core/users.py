@@ -11,7 +11,7 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.audit_tags import CoreAuditTag, SubjectType
-from core.auth import forget_tokens, hash_password, password_problems
+from core.auth import end_sessions, forget_tokens, hash_password, password_problems
 from core.db import after_commit, db, unit_of_work, utcnow
 from core.directory import FacilityRef
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -126,6 +126,9 @@ def update_user(
         ]
         for name in changed:
             setattr(user, name, changes[name])
+        if {"role", "facility_id", "is_active"} & set(changed):
+            # what the user may do changed: no session or token keeps the old rights
+            end_sessions(user, revoke_tokens=True)
         if user.id == actor.user_id and ("role" in changed or user.is_active is False):
             field = "role" if "role" in changed else "is_active"
             raise Conflict(
@@ -151,6 +154,7 @@ def set_password(*, actor: Actor, user_id: int, password: str) -> User:
             raise ValidationFailed({"password": problems})
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
+        end_sessions(user, revoke_tokens=True)
         audit.record(
             actor=actor,
             tag=CoreAuditTag.USER_PASSWORD,

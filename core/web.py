@@ -30,7 +30,7 @@ from werkzeug.routing import IntegerConverter
 
 from core import audit, i18n, ratelimit
 from core.actor import Actor
-from core.auth import actor_for, user_for_token
+from core.auth import SESSION_VERSION, actor_for, session_is_current, user_for_token
 from core.db import MAX_ID, db, utcnow
 from core.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from core.logs import configure_logging
@@ -63,8 +63,12 @@ def is_api_request() -> bool:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The signed-in user, unless the session was ended since it was signed (logout,
+    password, role, scope or deactivation: `core.auth.end_sessions`)."""
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    return user if session_is_current(user, session.get(SESSION_VERSION)) else None
 
 
 def _begin_request() -> None:

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length
 
 from core.access import authenticated, current_actor, public
 from core.actor import Actor
-from core.auth import authenticate, record_logout
+from core.auth import SESSION_VERSION, authenticate, record_logout
 
 bp = Blueprint("auth", __name__)
 
@@ -63,9 +63,10 @@ def login() -> Any:
             threshold=current_app.config["LOCKOUT_THRESHOLD"],
             window=current_app.config["LOCKOUT_WINDOW"],
         )
-        if result.ok:
+        if result.ok and result.user is not None:
             session.clear()
             login_user(result.user)
+            session[SESSION_VERSION] = result.user.session_version or 0
             session["last_seen"] = int(time.time())
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
