@@ -124,14 +124,18 @@ def test_a_trusted_token_is_not_trusted_past_its_expiry(cli, client, make):
 
 
 def test_role_change_and_deactivation_reach_cached_tokens(cli, client, make):
+    """A change of rights revokes the user's tokens (Security II): a token cached with the
+    old role is refused at once, not answered with the new role's rights."""
     admin = make.actor("admin")
     user = make.user("clinician")
     token = _create(cli, user)
     assert client.get(HEALTH_READ, headers=_bearer(token)).status_code == 200
     update_user(actor=admin, user_id=user.id, role="records")
-    assert client.get(HEALTH_READ, headers=_bearer(token)).status_code == 403
+    assert client.get(HEALTH_READ, headers=_bearer(token)).status_code == 401
+    fresh = _create(cli, user)
+    assert client.get(API, headers=_bearer(fresh)).status_code == 200
     update_user(actor=admin, user_id=user.id, is_active=False)
-    assert client.get(API, headers=_bearer(token)).status_code == 401
+    assert client.get(API, headers=_bearer(fresh)).status_code == 401
 
 
 def test_without_the_cache_every_request_asks_the_database(app, cli, client, make):
