@@ -17,6 +17,7 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -25,12 +26,13 @@ from flask import (
 )
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from core import audit, i18n, ratelimit
 from core.actor import Actor
 from core.auth import SESSION_VERSION, actor_for, session_is_current, user_for_token
+from core.bodies import check_json_depth
 from core.db import MAX_ID, db, utcnow
 from core.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from core.logs import configure_logging
@@ -47,6 +49,7 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
+HSTS = "max-age=63072000; includeSubDomains"  # two years, as browsers' preload lists ask
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -104,9 +107,17 @@ def _idle_expired() -> bool:
     return last_seen is None or time.time() - float(last_seen) > limit
 
 
+def _refuse_hostile_bodies() -> None:
+    """JSON bodies (the API, FHIR) too deeply nested are refused before any parsing."""
+    if request.method in ("POST", "PUT", "PATCH") and "json" in (request.mimetype or ""):
+        check_json_depth(request.get_data(cache=True))
+
+
 def _finish_request(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["CUSTODIA_ENV"] == "production":  # behind TLS only (README)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers["X-Request-ID"] = g.get("request_id", "-")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
@@ -165,7 +176,10 @@ def _handle_http_error(err: HTTPException) -> Any:
     messages = data.get("messages") if isinstance(data, dict) else None
     if messages:  # webargs/marshmallow validation from flask-smorest
         return _respond(422, "Some fields are not valid.", errors=_flatten(messages))
-    return _respond(status, err.description or err.name)
+    response = make_response(_respond(status, err.description or err.name))
+    if isinstance(err, MethodNotAllowed) and err.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
+    return response
 
 
 def _flatten(messages: dict[str, Any]) -> dict[str, Any]:
@@ -216,6 +230,7 @@ def init_app(app: Flask) -> None:
     configure_logging()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our own access log has the id
     app.before_request(_begin_request)  # first, so even a CSRF refusal has a request id
+    app.before_request(_refuse_hostile_bodies)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
