@@ -83,3 +83,13 @@ def test_405_on_fhir_names_the_allowed_methods(client, make):
     assert response.status_code == 405
     assert response.json["resourceType"] == "OperationOutcome"
     assert "GET" in response.headers["Allow"]
+
+
+def test_a_body_over_the_size_limit_is_a_413(app, client, make):
+    too_big = b"[" + b"1," * (app.config["MAX_CONTENT_LENGTH"] // 2) + b"1]"
+    response = client.post(
+        "/api/v1/detainees",
+        data=too_big,
+        headers={**make.headers("officer"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and response.json["message"]
