@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -57,9 +58,28 @@ def live_app() -> Iterator[Flask]:
     drop_database(url)
 
 
+def _static_read_whole(app: Any) -> Any:
+    """The live server's static files are read whole and closed before sending: when
+    chromium drops a connection mid-transfer (it does, on navigation), werkzeug's
+    development server would leave the open file to the collector, and its
+    ResourceWarning would fail whichever test runs next (filterwarnings = error)."""
+
+    def serve(environ: dict, start_response: Any) -> Any:
+        result = app(environ, start_response)
+        if not environ.get("PATH_INFO", "").startswith("/static/"):
+            return result
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def base_url(live_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _static_read_whole(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
