@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, created_at, intpk, timestamp
@@ -82,8 +83,9 @@ class Booking(Base):
         back_populates="booking", order_by="ComplianceClock.due_at"
     )
 
-    @property
+    @hybrid_property
     def is_active(self) -> bool:
+        """Not released: in custody here or in transit (also usable in queries)."""
         return self.status != BookingStatus.RELEASED
 
     @property

@@ -12,7 +12,7 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db
 from custody.audit_tags import CustodySubject
-from custody.bookings.models import Booking, BookingStatus
+from custody.bookings.models import Booking
 from custody.facilities.models import Bed
 from custody.facilities.services import get_facility
 from custody.housing.models import BedAssignment
@@ -45,9 +45,7 @@ def get_booking(*, actor: Actor, booking_id: int) -> Booking:
 
 def active_booking(detainee_id: int) -> Booking | None:
     return db.session.scalar(
-        sa.select(Booking).where(
-            Booking.detainee_id == detainee_id, Booking.status != BookingStatus.RELEASED
-        )
+        sa.select(Booking).where(Booking.detainee_id == detainee_id, Booking.is_active)
     )
 
 
@@ -56,9 +54,7 @@ def active_bookings(detainee_ids: Sequence[int]) -> dict[int, Booking]:
     if not detainee_ids:
         return {}
     rows = db.session.scalars(
-        sa.select(Booking).where(
-            Booking.detainee_id.in_(detainee_ids), Booking.status != BookingStatus.RELEASED
-        )
+        sa.select(Booking).where(Booking.detainee_id.in_(detainee_ids), Booking.is_active)
     )
     return {booking.detainee_id: booking for booking in rows}
 
@@ -74,10 +70,7 @@ def list_bookings(
         .options(selectinload(Booking.detainee), selectinload(Booking.classifications))
         .where(Booking.facility_id == facility.id)
     )
-    if status:
-        query = query.where(Booking.status == status)
-    else:
-        query = query.where(Booking.status != BookingStatus.RELEASED)
+    query = query.where(Booking.status == status if status else Booking.is_active)
     query = query.order_by(Detainee.family_name, Detainee.given_name, Booking.id).limit(limit)
     return db.session.scalars(query).all()
 

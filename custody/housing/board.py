@@ -187,7 +187,7 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
         dict(
             db.session.execute(
                 sa.select(Booking.status, sa.func.count())
-                .where(Booking.facility_id == facility.id, Booking.status != BookingStatus.RELEASED)
+                .where(Booking.facility_id == facility.id, Booking.is_active)
                 .group_by(Booking.status)
             ).all()
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from core.validation import UNSET, Unset
@@ -83,6 +83,3 @@ class PersonPatch:
     country_of_citizenship: str | Unset | None = UNSET
     languages: Sequence[Language] | Unset = UNSET
     aliases: Sequence[Alias] | Unset = UNSET
-
-
-PERSON_FIELDS = tuple(f.name for f in fields(PersonIn))

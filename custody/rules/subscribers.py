@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from core.db import db, utcnow
 from core.events import subscribe
-from custody.bookings.models import Booking, BookingStatus
+from custody.bookings.models import Booking
 from custody.people.models import Detainee
 from custody.rules import clocks
 from health.events import FhirResourcesWritten, WrittenResource
@@ -77,7 +77,7 @@ def _active_booking_of(patient_id: str) -> Booking | None:
     return db.session.scalar(
         sa.select(Booking)
         .join(Detainee, Booking.detainee_id == Detainee.id)
-        .where(Detainee.a_number == a_number, Booking.status != BookingStatus.RELEASED)
+        .where(Detainee.a_number == a_number, Booking.is_active)
     )
 
 

@@ -63,7 +63,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
 
 
 def _in_custody() -> tuple[int, int]:
-    active = sa.select(sa.func.count()).select_from(Booking).where(Booking.status != "released")
+    active = sa.select(sa.func.count()).select_from(Booking).where(Booking.is_active)
     housed = (
         sa.select(sa.func.count())
         .select_from(BedAssignment)
