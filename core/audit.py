@@ -77,6 +77,8 @@ class AuditEvent(Base):
     changed_fields: Mapped[list[str]] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     client_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    # the facility the entry concerns (core.scope): a scoped auditor sees only theirs
+    facility_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hash: Mapped[str | None] = mapped_column(sa.String(64))
     sealed_at: Mapped[dt.datetime | None]
@@ -100,6 +102,8 @@ class AuditDraft:
     outcome: Outcome = Outcome.DENIED
     changed_fields: list[str] = field(default_factory=list)
     written: bool = False
+    # the facility concerned; default: the actor's, when they are limited to one
+    facility_id: int | None = None
 
     def __post_init__(self) -> None:
         self.tag = stored(self.tag)
@@ -118,7 +122,12 @@ def _values(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> dict[s
         "changed_fields": sorted(set(draft.changed_fields)),
         "request_id": draft.actor.request_id,
         "client_addr": draft.actor.client_addr,
+        "facility_id": draft.facility_id if draft.facility_id is not None else _own(draft.actor),
     }
+
+
+def _own(actor: Actor) -> int | None:
+    return None if actor.is_system else actor.facility_id
 
 
 def _insert(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> int:
@@ -140,6 +149,7 @@ def record(
     outcome: Outcome = Outcome.SUCCESS,
     changed_fields: Iterable[str] = (),
     occurred_at: dt.datetime | None = None,
+    facility_id: int | None = None,
 ) -> int:
     """Append an entry in the current unit of work (ids and field names only); returns
     its id. The entry is written at once, in the unit's transaction. `tag` and
@@ -154,6 +164,7 @@ def record(
         None if subject_id is None else str(subject_id),
         outcome,
         list(changed_fields),
+        facility_id=facility_id,
     )
     entry_id = _insert(draft, occurred_at)
     after_commit(seal_soon)
@@ -179,25 +190,25 @@ def persist_denial(draft: AuditDraft | None) -> None:
 
 def canonical(event: Any, seq: int | None = None) -> str:
     """The exact bytes the hash covers, besides the previous hash (`event`: an entry or
-    a row with its columns; `seq` given when sealing a row that has none yet)."""
-    return json.dumps(
-        {
-            "seq": event.seq if seq is None else seq,
-            "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "actor_id": event.actor_id,
-            "actor": event.actor,
-            "tag": event.tag,
-            "subject_type": event.subject_type,
-            "subject_id": event.subject_id,
-            "outcome": event.outcome,
-            "changed_fields": list(event.changed_fields or []),
-            "request_id": event.request_id,
-            "client_addr": event.client_addr,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
-    )
+    a row with its columns; `seq` given when sealing a row that has none yet). The
+    facility is covered when there is one (entries written before it existed have none,
+    and keep the bytes they were sealed with)."""
+    covered = {
+        "seq": event.seq if seq is None else seq,
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor": event.actor,
+        "tag": event.tag,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "outcome": event.outcome,
+        "changed_fields": list(event.changed_fields or []),
+        "request_id": event.request_id,
+        "client_addr": event.client_addr,
+    }
+    if event.facility_id is not None:
+        covered["facility_id"] = event.facility_id
+    return json.dumps(covered, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def compute_hash(prev_hash: str, event: Any, seq: int | None = None) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from core.access import authorize
+from core.access import authorize, denial
 from core.actor import Actor
 from core.audit import AuditEvent
 from core.audit_tags import SubjectType
@@ -33,6 +33,7 @@ from core.audit_verify import VerifyResult, verify_chain
 from core.db import db
 from core.errors import NotFound
 from core.permissions import Permission
+from core.scope import limited_to
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
@@ -118,7 +119,7 @@ def search_events(
     when both are given), or the newest. `limit` is kept within 1..MAX_PAGE."""
     authorize(actor, Permission.AUDIT_READ, subject_type=SubjectType.AUDIT_EVENTS)
     limit = max(1, min(limit, MAX_PAGE))
-    where = (filters or AuditFilter()).clauses()
+    where = _scoped(actor, (filters or AuditFilter()).clauses())
     query = sa.select(AuditEvent).where(*where)
     if after is not None:
         rows = list(
@@ -153,14 +154,23 @@ def get_event(*, actor: Actor, event_id: int) -> AuditEvent:
     event = db.session.get(AuditEvent, event_id)
     if event is None:
         raise NotFound(f"No audit entry {event_id}.")
+    if not actor.can_reach_facility(event.facility_id):
+        raise denial(actor, Permission.AUDIT_READ, SubjectType.AUDIT_EVENT, event_id)
     return event
+
+
+def _scoped(actor: Actor, where: list[sa.ColumnElement[bool]]) -> list[sa.ColumnElement[bool]]:
+    """An auditor limited to one facility sees the entries that concern it (core.scope):
+    those its own users wrote and those naming a record of that facility."""
+    facility = limited_to(actor)
+    return where if facility is None else [*where, AuditEvent.facility_id == facility]
 
 
 def export_events(*, actor: Actor, filters: AuditFilter, cap: int) -> Iterator[AuditEvent]:
     """All matching entries, newest first, at most `cap`, read in batches (memory stays
     flat). Authorised now, before the caller starts streaming the rows."""
     authorize(actor, Permission.AUDIT_READ, subject_type=SubjectType.AUDIT_EVENTS)
-    return _export_batches(filters.clauses(), cap)
+    return _export_batches(_scoped(actor, filters.clauses()), cap)
 
 
 def _export_batches(where: list[sa.ColumnElement[bool]], cap: int) -> Iterator[AuditEvent]:

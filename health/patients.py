@@ -23,9 +23,9 @@ from typing import Any
 from core import audit
 from core.access import authorize
 from core.actor import Actor
-from core.db import unit_of_work
+from core.db import unit_of_work, utcnow
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import jsontext, services, store
+from health.fhir import jsontext, scope, services, store
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
@@ -46,8 +46,10 @@ class PatientDemographics:
 
 @dataclass(frozen=True)
 class FacilityRef:
-    """The facility the person is booked into (its code names its FHIR resources)."""
+    """The facility the person is booked into (its code names its FHIR resources; its
+    id is the facility directory's key, which scopes users and the Patient's stays)."""
 
+    id: int
     code: str
     name: str
     is_active: bool
@@ -75,12 +77,18 @@ def facility_organization_id(code: str) -> str:
 
 
 def ensure_patient(
-    *, actor: Actor, person: PatientDemographics, facility: FacilityRef
+    *,
+    actor: Actor,
+    person: PatientDemographics,
+    facility: FacilityRef,
+    held_since: dt.datetime | None = None,
 ) -> PatientRef:
     """The booked person's Patient: found by A-number (never duplicated, whatever the
     number of bookings), created when missing; its managing organization follows the
-    facility, whose Organization and Location are written when they changed. Call it
-    inside the booking's unit of work (it joins it)."""
+    facility, whose Organization and Location are written when they changed; and the
+    Patient is held at the facility from `held_since` (default now: the stay that
+    scopes their health records to it, ending any other). Call it inside the booking's
+    unit of work (it joins it)."""
     authorize(actor, HealthPermission.PATIENT_LINK, subject_type=HealthSubject.PATIENT)
     with unit_of_work():
         written = [
@@ -96,14 +104,37 @@ def ensure_patient(
             gender=person.gender if person.gender in GENDERS else "unknown",
             organization_ref=f"Organization/{facility_organization_id(facility.code)}",
         )
+        opened = scope.open_stay(patient_id, facility.id, held_since or utcnow())
         audit.record(
             actor=actor,
             tag=HealthAuditTag.PATIENT_LINK,
             subject_type=HealthSubject.PATIENT,
             subject_id=patient_id,
-            changed_fields=_references([*written, stored]),
+            changed_fields=_references([*written, stored]) + (["stay"] if opened else []),
+            facility_id=facility.id,
         )
     return PatientRef(patient_id)
+
+
+def end_stay(*, actor: Actor, a_number: str, facility_id: int, ended_at: dt.datetime) -> bool:
+    """The person is no longer held at `facility_id` (released, or moved on): their
+    health records stay readable there as history, but no longer writable. False when
+    no Patient has this A-number or no stay was open. Joins the caller's unit of work;
+    audited under `health:patient:link` when a stay ended."""
+    authorize(actor, HealthPermission.PATIENT_LINK, subject_type=HealthSubject.PATIENT)
+    with unit_of_work():
+        patient_id = services.patient_id_of(a_number)
+        if patient_id is None or not scope.end_stay(patient_id, facility_id, ended_at):
+            return False
+        audit.record(
+            actor=actor,
+            tag=HealthAuditTag.PATIENT_LINK,
+            subject_type=HealthSubject.PATIENT,
+            subject_id=patient_id,
+            changed_fields=["stay"],
+            facility_id=facility_id,
+        )
+    return True
 
 
 def a_number_of(patient_id: str) -> str | None:

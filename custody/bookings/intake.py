@@ -160,6 +160,7 @@ def book_detainee(*, actor: Actor, booking: BookingIn) -> Booking:
                 gender=person.sex,
             ),
             facility=FacilityRef(
+                id=facility.id,
                 code=facility.code,
                 name=facility.name,
                 is_active=facility.is_active,
@@ -169,6 +170,7 @@ def book_detainee(*, actor: Actor, booking: BookingIn) -> Booking:
                 state=facility.state,
                 postal_code=facility.postal_code,
             ),
+            held_since=record.booked_at,
         )
         publish(
             BookingOpened(

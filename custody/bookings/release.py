@@ -14,6 +14,7 @@ from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import writable_booking
 from custody.events import BookingReleased
+from health.patients import end_stay
 
 
 def release_booking(
@@ -42,6 +43,13 @@ def release_booking(
             when,
             reason,
         )
+        # their health records stay readable here as history, no longer writable
+        end_stay(
+            actor=actor,
+            a_number=booking.detainee.a_number,
+            facility_id=booking.facility_id,
+            ended_at=when,
+        )
         # what still runs for the booking (a restrictive placement's clocks) ends with it
         publish(
             BookingReleased(
@@ -57,5 +65,6 @@ def release_booking(
             subject_type=CustodySubject.BOOKING,
             subject_id=booking.id,
             changed_fields=["status", "released_at", "release_reason"],
+            facility_id=booking.facility_id,
         )
         return booking

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.db import planned_for_values, reading
+from core.scope import Access
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import store
+from health.fhir import scope, store
 from health.fhir.models import DateIndex, FhirResource, ReferenceIndex
 from health.fhir.services import audit_access, check_visible
 from health.fhir.store import Stored
@@ -51,7 +52,11 @@ def everything(
     with reading() as connection, planned_for_values(connection):
         patient = store.require_current("Patient", patient_id, connection=connection)
         check_visible(actor, patient)
+        scope.check_stored(actor, [patient], Access.READ, connection=connection)
         where = _conditions(patient_id, start, end, since, types, store.can_see_restricted(actor))
+        reach = scope.reachable(actor, FhirResource.patient_id, Access.READ)
+        if reach is not None:  # what the compartment references of other patients
+            where.append(reach)
         total = connection.scalar(
             sa.select(sa.func.count()).select_from(FhirResource).where(*where)
         )

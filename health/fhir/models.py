@@ -185,3 +185,24 @@ def table_of(model: type[Base]) -> sa.Table:
     if not isinstance(table, sa.Table):
         raise TypeError(f"{model.__name__} is not mapped to a table")
     return table
+
+
+class PatientStay(Base):
+    """Where a Patient is or was held: the facility scope of their health records
+    (`health.fhir.scope`). Opened when a booking links the Patient (`health.patients`),
+    ended when custody releases the person or moves them; `facility_id` is the key of
+    the facility directory (`core.directory`), as `users.facility_id` is."""
+
+    __tablename__ = "health_patient_stays"
+
+    id: Mapped[int] = mapped_column(BIGPK, primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ID)
+    facility_id: Mapped[int] = mapped_column(sa.Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.Index("ix_health_patient_stays_patient", "patient_id", "facility_id"),
+        # a facility's patients (a scoped search's filter), open stays first to hand
+        sa.Index("ix_health_patient_stays_facility", "facility_id", "ended_at", "patient_id"),
+    )

@@ -45,7 +45,7 @@ class SearchResult:
     has_previous: bool
 
 
-def _base(query: Query, restricted_ok: bool) -> list[Any]:
+def _base(query: Query, restricted_ok: bool, reach: Any) -> list[Any]:
     where = [
         FhirResource.resource_type == query.resource_type,
         FhirResource.is_deleted.is_(False),
@@ -53,6 +53,8 @@ def _base(query: Query, restricted_ok: bool) -> list[Any]:
     ]
     if not restricted_ok:
         where.append(FhirResource.is_restricted.is_(False))
+    if reach is not None:
+        where.append(reach)
     return where
 
 
@@ -89,11 +91,17 @@ def _sort_key(query: Query, name: str) -> Any:
 
 
 def run(
-    query: Query, *, restricted_ok: bool, connection: sa.Connection | None = None
+    query: Query,
+    *,
+    restricted_ok: bool,
+    reach: sa.ColumnElement[bool] | None = None,
+    connection: sa.Connection | None = None,
 ) -> SearchResult:
-    """One page (and its includes), in the unit of work or on `connection`."""
+    """One page (and its includes), in the unit of work or on `connection`; `reach`
+    (health.fhir.scope.reachable) keeps matches and includes to what the caller may
+    read."""
     conn = connection or db.session
-    where = _base(query, restricted_ok)
+    where = _base(query, restricted_ok, reach)
 
     def count() -> int:
         with planned_for_values(conn):
@@ -132,11 +140,13 @@ def run(
     if query.before is not None and not query.sort:
         matches.reverse()
         has_previous, more = more, True
-    included = _included(query, matches, restricted_ok, conn) if matches else []
+    included = _included(query, matches, restricted_ok, reach, conn) if matches else []
     return SearchResult(query, matches, included, total, more, has_previous)
 
 
-def _included(query: Query, matches: list[Stored], restricted_ok: bool, conn: Any) -> list[Stored]:
+def _included(
+    query: Query, matches: list[Stored], restricted_ok: bool, reach: Any, conn: Any
+) -> list[Stored]:
     keys = [(m.resource_type, m.id) for m in matches]
     found: list[Stored] = []
     for spec in query.includes:
@@ -154,7 +164,7 @@ def _included(query: Query, matches: list[Stored], restricted_ok: bool, conn: An
         targets = conn.execute(
             sa.select(ReferenceIndex.target_type, ReferenceIndex.target_id).where(*conditions)
         ).all()
-        found.extend(store.current_many(((t, i) for t, i in targets), connection=conn))
+        found.extend(store.current_many(((t, i) for t, i in targets), reach, connection=conn))
     for spec in query.revincludes:
         source, _, rest = spec.partition(":")
         name, _, _target = rest.partition(":")
@@ -167,7 +177,7 @@ def _included(query: Query, matches: list[Stored], restricted_ok: bool, conn: An
                 sa.tuple_(ReferenceIndex.target_type, ReferenceIndex.target_id).in_(keys),
             )
         ).all()
-        found.extend(store.current_many(((t, i) for t, i in referrers), connection=conn))
+        found.extend(store.current_many(((t, i) for t, i in referrers), reach, connection=conn))
     seen = set(keys)
     unique = []
     for item in found:
@@ -178,12 +188,18 @@ def _included(query: Query, matches: list[Stored], restricted_ok: bool, conn: An
     return unique
 
 
-def matching(resource_type: str, params: Sequence[tuple[str, str]], *, limit: int) -> list[Stored]:
+def matching(
+    resource_type: str,
+    params: Sequence[tuple[str, str]],
+    *,
+    limit: int,
+    reach: sa.ColumnElement[bool] | None = None,
+) -> list[Stored]:
     """Resources matching a condition (conditional create and references), restricted
-    ones included (the caller checks what it hands out); strict."""
+    ones included (the caller checks what it hands out), within `reach`; strict."""
     check_type(resource_type)
     query = parse(resource_type, params, strict=True)
     if not query.conditions:
         raise bad_parameter(f"The condition on {resource_type} has no search parameter.")
     query.count, query.total = limit, False
-    return run(query, restricted_ok=True).matches
+    return run(query, restricted_ok=True, reach=reach).matches

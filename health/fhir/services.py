@@ -23,9 +23,11 @@ from core import audit
 from core.access import authorize, denial
 from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
+from core.scope import Access
 from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
-from health.fhir import incoming, jsontext, store, writes
+from health.fhir import incoming, jsontext, scope, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
+from health.fhir.models import FhirResource
 from health.fhir.query import parse
 from health.fhir.resource_types import check_type
 from health.fhir.search import SearchResult, matching, run
@@ -81,6 +83,7 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
     with reading() as connection:
         stored = store.require_current(resource_type, resource_id, connection=connection)
         check_visible(actor, stored)
+        scope.check_stored(actor, [stored], Access.READ, connection=connection)
         audit_access(
             actor, HealthAuditTag.READ, [stored], default=resource_type, connection=connection
         )
@@ -101,6 +104,7 @@ def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -
                 f"Version {version} of {resource_type}/{resource_id} is a deletion."
             )
         check_visible(actor, stored)
+        scope.check_stored(actor, [stored], Access.READ, connection=connection)
         audit_access(
             actor, HealthAuditTag.VREAD, [stored], default=resource_type, connection=connection
         )
@@ -119,6 +123,7 @@ def create(
                 audit_access(actor, HealthAuditTag.READ, [found], default=resource_type)
                 return found, False
         pending = incoming.pending_create(resource_type, document)
+        scope.check_pending(actor, pending)
         (stored,) = writes.write_many([pending])
         audit_access(actor, HealthAuditTag.CREATE, [stored], default=resource_type)
     return stored, True
@@ -137,7 +142,12 @@ def search(
     check_type(resource_type)
     query = parse(resource_type, params, strict=strict)
     with reading() as connection:
-        result = run(query, restricted_ok=store.can_see_restricted(actor), connection=connection)
+        result = run(
+            query,
+            restricted_ok=store.can_see_restricted(actor),
+            reach=scope.reachable(actor, FhirResource.patient_id, Access.READ),
+            connection=connection,
+        )
         touched = [*result.matches, *result.included]
         audit_access(
             actor, HealthAuditTag.SEARCH, touched, default=resource_type, connection=connection
@@ -145,11 +155,12 @@ def search(
     return result
 
 
-def _single_match(resource_type: str, query: str) -> Stored | None:
+def _single_match(resource_type: str, query: str, actor: Actor | None = None) -> Stored | None:
     """The one resource matching `query` (None when none; PreconditionFailed when several),
-    restricted or not."""
+    restricted or not; only among what `actor` reaches when given (facility scope)."""
     params = parse_qsl(query.split("?", 1)[-1], keep_blank_values=True)
-    matches = matching(resource_type, params, limit=2)
+    reach = None if actor is None else scope.reachable(actor, FhirResource.patient_id, Access.READ)
+    matches = matching(resource_type, params, limit=2, reach=reach)
     if len(matches) > 1:
         raise PreconditionFailed(f"The condition {query!r} matches more than one {resource_type}.")
     return matches[0] if matches else None
@@ -159,7 +170,7 @@ def conditional_match(actor: Actor, resource_type: str, query: str) -> Stored | 
     """The one resource matching `query` (None when none); PreconditionFailed when
     several; Forbidden when it carries a restricted label the actor may not see (its
     content would be returned by a conditional create)."""
-    found = _single_match(resource_type, query)
+    found = _single_match(resource_type, query, actor)
     if found is not None:
         check_visible(actor, found)
     return found
@@ -179,6 +190,7 @@ def update(
         pending = incoming.pending_update(resource_type, resource_id, document, if_match)
         if pending.current is not None:
             check_visible(actor, pending.current)
+        scope.check_pending(actor, pending)
         (stored,) = writes.write_many([pending])
         created = pending.current is None or pending.current.is_deleted
         audit_access(
@@ -199,6 +211,7 @@ def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | No
         if pending.current is None:  # pending_delete reads the row it deletes: never so
             raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
         check_visible(actor, pending.current)
+        scope.check_pending(actor, pending)
         (stored,) = writes.write_many([pending])
         audit_access(actor, HealthAuditTag.DELETE, [stored], default=resource_type)
     return stored
@@ -225,6 +238,7 @@ def history(
         if head is None:
             raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
         check_visible(actor, head)
+        scope.check_stored(actor, [head], Access.READ)
     items, total = store.history(
         resource_type=resource_type,
         resource_id=resource_id,
@@ -233,6 +247,7 @@ def history(
         count=count,
         offset=offset,
         restricted_ok=store.can_see_restricted(actor),
+        reach=scope.reachable(actor, FhirResource.patient_id, Access.READ),
     )
     if head is not None:
         for item in items:
@@ -362,6 +377,12 @@ def link_place(*, actor: Actor, document: dict[str, Any]) -> Stored | None:
                 return None
         (stored,) = writes.write_many([incoming.pending_update(rtype, rid, document, None)])
     return stored
+
+
+def patient_id_of(a_number: str) -> str | None:
+    """The id of the Patient with this A-number, if any (for the custody link)."""
+    found = _single_match("Patient", _a_number_condition(a_number))
+    return None if found is None else found.id
 
 
 def link_patient(

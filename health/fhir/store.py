@@ -122,9 +122,15 @@ def _current_rows(
         yield from map(stored_from_row, (connection or db.session).execute(query))
 
 
-def current_many(keys: Iterable[tuple[str, str]], *, connection: Any = None) -> list[Stored]:
-    """The live current rows of many resources, in one query per 500."""
-    return list(_current_rows(keys, FhirResource.is_deleted.is_(False), connection=connection))
+def current_many(
+    keys: Iterable[tuple[str, str]], reach: Any = None, *, connection: Any = None
+) -> list[Stored]:
+    """The live current rows of many resources, in one query per 500 (within `reach`,
+    health.fhir.scope.reachable, when given)."""
+    where = [FhirResource.is_deleted.is_(False)]
+    if reach is not None:
+        where.append(reach)
+    return list(_current_rows(keys, *where, connection=connection))
 
 
 def current_for_update(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
@@ -192,8 +198,11 @@ def history(
     count: int,
     offset: int,
     restricted_ok: bool,
+    reach: Any = None,
 ) -> tuple[list[Stored], int]:
-    """Versions newest first, as of `at` (the snapshot the paging links carry)."""
+    """Versions newest first, as of `at` (the snapshot the paging links carry), with the
+    patient of each resource; within `reach` (a condition on the current row's
+    `patient_id`, health.fhir.scope.reachable) when given."""
     conditions = [FhirHistory.last_updated <= at]
     if resource_type:
         conditions.append(FhirHistory.resource_type == resource_type)
@@ -203,11 +212,21 @@ def history(
         conditions.append(FhirHistory.last_updated >= since)
     if not restricted_ok:
         conditions.append(FhirHistory.is_restricted.is_(False))
+    if reach is not None:
+        conditions.append(reach)
+    # every version has its current row (a deletion leaves a tombstone): its patient
+    on_current = sa.and_(
+        FhirResource.resource_type == FhirHistory.resource_type, FhirResource.id == FhirHistory.id
+    )
     total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(FhirHistory).where(*conditions)
+        sa.select(sa.func.count())
+        .select_from(FhirHistory)
+        .join(FhirResource, on_current)
+        .where(*conditions)
     )
     rows = db.session.execute(
-        sa.select(*HISTORY_COLUMNS, sa.null(), FhirHistory.method)
+        sa.select(*HISTORY_COLUMNS, FhirResource.patient_id, FhirHistory.method)
+        .join_from(FhirHistory, FhirResource, on_current)
         .where(*conditions)
         .order_by(
             FhirHistory.last_updated.desc(),

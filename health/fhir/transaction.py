@@ -19,7 +19,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import bundles, incoming, services, store, writes
+from health.fhir import bundles, incoming, scope, services, store, writes
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
 from health.fhir.resource_types import RESOURCE_TYPES
@@ -158,6 +158,7 @@ def run_transaction(
             _prepare(actor, entry, mapping, resolve, pendings, responses, prefetched)
         except FhirProblem as err:
             raise _fail(entry, err) from None
+    scope.check_pending(actor, *(p for _, p in pendings))  # facility scope, every entry
     written = writes.write_many([p for _, p in pendings])
     for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200

@@ -359,6 +359,7 @@ def test_concurrent_writers_cannot_fork_the_chain(app, caplog):
 
 AUDIT_COLUMNS = {
     "id",
+    "facility_id",
     "seq",
     "occurred_at",
     "actor_id",

@@ -94,14 +94,16 @@ def test_a_booking_is_audited_under_the_link_tag(make, role):
     assert entry.subject_type == "Patient" and entry.outcome == "success"
     fid = facility_organization_id(facility.code)
     assert sorted(entry.changed_fields) == sorted(
-        [f"Organization/{fid}", f"Location/{fid}", f"Patient/{entry.subject_id}"]
-    )  # references only, never content
+        [f"Organization/{fid}", f"Location/{fid}", f"Patient/{entry.subject_id}", "stay"]
+    )  # references (and that a stay opened) only, never content
     assert not [e for e in events() if e.tag.startswith("health:fhir:")]  # no FHIR write tags
     release_booking(actor=make.actor(role), booking_id=booking.id, reason="Released")
     _book(make, role, person=booking.detainee, facility=facility)
     again = last_event("health:patient:link")
     assert again.id != entry.id and again.subject_id == entry.subject_id
-    assert again.changed_fields == []  # nothing changed: linked, not written
+    # no resource written (linked, not written); the release ended the stay, the new
+    # booking opened another
+    assert again.changed_fields == ["stay"]
 
 
 def test_the_link_names_the_booking_officer(make):
@@ -186,7 +188,7 @@ def test_the_link_path_writes_only_facility_places(make, document):
 @pytest.mark.parametrize("role", ["clinician", "records", "auditor", "admin"])
 def test_roles_that_do_not_book_cannot_link(make, role):
     person = PatientDemographics("912345683", "Doe", "Jo", dt.date(1990, 1, 1), "male")
-    facility = FacilityRef("TX01", "Test", True, "555", "1 Road", "Town", "TX", "78000")
+    facility = FacilityRef(1, "TX01", "Test", True, "555", "1 Road", "Town", "TX", "78000")
     with pytest.raises(Forbidden):
         ensure_patient(actor=make.actor(role), person=person, facility=facility)
     assert last_event("health:patient:link").outcome == "denied"
@@ -196,7 +198,7 @@ def test_the_interface_returns_the_patient(make, fhir):
     person = PatientDemographics("912345684", "Doe", "Jo", dt.date(1990, 1, 2), "intersex")
     facility = make.facility()
     place = FacilityRef(
-        facility.code, facility.name, True, facility.phone, facility.address_line,
+        facility.id, facility.code, facility.name, True, facility.phone, facility.address_line,
         facility.city, facility.state, facility.postal_code,
     )  # fmt: skip
     found = ensure_patient(actor=make.actor("officer"), person=person, facility=place)
