@@ -25,7 +25,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work, utcnow
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import jsontext, scope, services, store
+from health.fhir import jsontext, link, scope, services, store
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
@@ -73,7 +73,7 @@ class PatientRef:
 
 def facility_organization_id(code: str) -> str:
     """The FHIR id of a facility's Organization and Location: `facility-<code>`."""
-    return f"{services.FACILITY_ID_PREFIX}{code.lower()}"
+    return f"{link.FACILITY_ID_PREFIX}{code.lower()}"
 
 
 def ensure_patient(
@@ -92,10 +92,10 @@ def ensure_patient(
     authorize(actor, HealthPermission.PATIENT_LINK, subject_type=HealthSubject.PATIENT)
     with unit_of_work():
         written = [
-            services.link_place(actor=actor, document=document)
+            link.link_place(actor=actor, document=document)
             for document in _facility_documents(facility)
         ]
-        patient_id, stored = services.link_patient(
+        patient_id, stored = link.link_patient(
             actor=actor,
             a_number=person.a_number,
             family_name=person.family_name,
@@ -123,7 +123,7 @@ def end_stay(*, actor: Actor, a_number: str, facility_id: int, ended_at: dt.date
     audited under `health:patient:link` when a stay ended."""
     authorize(actor, HealthPermission.PATIENT_LINK, subject_type=HealthSubject.PATIENT)
     with unit_of_work():
-        patient_id = services.patient_id_of(a_number)
+        patient_id = link.patient_id_of(a_number)
         if patient_id is None or not scope.end_stay(patient_id, facility_id, ended_at):
             return False
         audit.record(

@@ -258,6 +258,7 @@ def intake_new_person(
     errors.raise_if_any()
     if not confirm_new:
         found = people_search.possible_duplicates(
+            actor=actor,
             family_name=person.family_name or "",
             given_name=person.given_name or "",
             date_of_birth=cast(dt.date, person.date_of_birth),  # checked above

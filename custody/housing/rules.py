@@ -54,14 +54,17 @@ def check(
     def soft(rule: str, message: str) -> None:
         found.append(Violation(rule, message, hard=False))
 
+    if unit.facility_id != booking.facility_id:
+        # alone: nothing of another facility's bed (label, occupancy, service) is told
+        return [
+            Violation("other_facility", "The bed is in another facility than the booking.", True)
+        ]
     if booking.status not in (BookingStatus.BOOKED, BookingStatus.HOUSED):
         hard("booking_not_active", f"The booking is {booking.status}.")
     if bed_taken:
         hard("bed_taken", f"Bed {bed.label} is occupied.")
     if not bed.is_in_service:
         hard("bed_out_of_service", f"Bed {bed.label} is out of service.")
-    if unit.facility_id != booking.facility_id:
-        hard("other_facility", "The bed is in another facility than the booking.")
 
     occupants = list(occupants)
     classification = booking.classification

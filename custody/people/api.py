@@ -25,6 +25,7 @@ detainees_bp = Blueprint(
 def create_detainee(data: dict[str, Any]) -> Any:
     person = identity.create_detainee(actor=current_actor(), data=PersonIn(**data))
     duplicates = people_search.possible_duplicates(
+        actor=current_actor(),
         family_name=person.family_name,
         given_name=person.given_name,
         date_of_birth=person.date_of_birth,

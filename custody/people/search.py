@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,7 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db
 from core.errors import NotFound, ValidationFailed
+from core.scope import Access, Stay, held_clause, reaches
 from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking
 from custody.people.models import (
@@ -72,26 +74,43 @@ def names_match(a: str, b: str) -> bool:
 
 
 def get_detainee(*, actor: Actor, detainee_id: int) -> Detainee:
-    authorize(
-        actor,
-        CustodyPermission.DETAINEE_READ,
-        subject_type=CustodySubject.DETAINEE,
-        subject_id=detainee_id,
-    )
+    """A person `actor` may read (core.scope: booked at their facility now or before,
+    or never booked anywhere)."""
+    return _reached(actor, detainee_id, CustodyPermission.DETAINEE_READ, Access.READ)
+
+
+def writable_detainee(*, actor: Actor, detainee_id: int, permission: StrEnum) -> Detainee:
+    """A person a write with `permission` will change: `actor` needs the permission and
+    (core.scope) the person held at their facility now, or never booked anywhere. Not
+    found: 404 only for someone holding the permission."""
+    return _reached(actor, detainee_id, permission, Access.WRITE)
+
+
+def _reached(actor: Actor, detainee_id: int, permission: StrEnum, access: Access) -> Detainee:
+    authorize(actor, permission, subject_type=CustodySubject.DETAINEE, subject_id=detainee_id)
     person = db.session.get(Detainee, detainee_id)
     if person is None:
         raise NotFound(f"No detainee {detainee_id}.")
-    _check_reach(actor, person)
+    if not reaches(actor, _stays_of(person.id), access, unplaced=True):
+        raise denial(actor, permission, CustodySubject.DETAINEE, person.id)
     return person
 
 
-def _check_reach(actor: Actor, person: Detainee) -> None:
-    """A facility-scoped user reads people booked (now or before) at their facility, or
-    never booked anywhere."""
-    if actor.is_system or actor.facility_id is None:
-        return
-    if person.id not in _reachable_ids(actor, [person.id]):
-        raise denial(actor, CustodyPermission.DETAINEE_READ, "detainee", person.id)
+def _stays_of(detainee_id: int) -> list[Stay]:
+    rows = db.session.execute(
+        sa.select(Booking.facility_id, Booking.is_active).where(Booking.detainee_id == detainee_id)
+    )
+    return [Stay(facility_id, bool(active)) for facility_id, active in rows]
+
+
+def reachable_people(actor: Actor, access: Access) -> sa.ColumnElement[bool] | None:
+    """The rule as a condition on `Detainee` for lists and searches (None: no filter):
+    people with a booking here that grants `access`, or never booked anywhere."""
+    held = held_clause(actor, access, facility=Booking.facility_id, is_open=Booking.is_active)
+    if held is None:
+        return None
+    booked = sa.select(Booking.id).where(Booking.detainee_id == Detainee.id)
+    return sa.or_(~booked.exists(), booked.where(held).exists())
 
 
 def search_detainees(
@@ -121,22 +140,10 @@ def search_detainees(
         query = query.where(sa.or_(own, Detainee.id.in_(aliases)))
     else:
         raise ValidationFailed({"a_number": ["Give an A-number or a name."]})
+    if (reach := reachable_people(actor, Access.READ)) is not None:
+        query = query.where(reach)  # before the limit: a page is never cut short by scope
     query = query.order_by(Detainee.family_name, Detainee.given_name, Detainee.id).limit(limit)
-    people = db.session.scalars(query).all()
-    if actor.facility_id is not None and not actor.is_system:
-        reachable = _reachable_ids(actor, [p.id for p in people])
-        people = [p for p in people if p.id in reachable]
-    return people
-
-
-def _reachable_ids(actor: Actor, ids: list[int]) -> set[int]:
-    rows = db.session.execute(
-        sa.select(Booking.detainee_id, Booking.facility_id).where(Booking.detainee_id.in_(ids))
-    ).all()
-    booked: dict[int, set[int]] = {}
-    for person, facility in rows:
-        booked.setdefault(person, set()).add(facility)
-    return {i for i in ids if i not in booked or actor.facility_id in booked[i]}
+    return db.session.scalars(query).all()
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,7 @@ class CreatedDetainee:
 
 def possible_duplicates(
     *,
+    actor: Actor,
     family_name: str,
     given_name: str,
     date_of_birth: dt.date,
@@ -163,18 +171,22 @@ def possible_duplicates(
     exclude_id: int | None = None,
 ) -> list[PossibleDuplicate]:
     """People with the same date and country of birth whose name (or an alias) matches
-    closely: accents, hyphens, case and swapped family/given names do not matter."""
+    closely: accents, hyphens, case and swapped family/given names do not matter. Only
+    people `actor` may read (core.scope): a facility is not told of another's."""
     keys = {name_key(family_name, given_name)}
     keys |= {name_key(a.get("family_name"), a.get("given_name")) for a in aliases}
     keys.discard("")
-    candidates = db.session.scalars(
+    query = (
         sa.select(Detainee)
         .options(selectinload(Detainee.aliases))
         .where(
             Detainee.date_of_birth == date_of_birth,
             Detainee.country_of_birth == country_of_birth,
         )
-    ).all()
+    )
+    if (reach := reachable_people(actor, Access.READ)) is not None:
+        query = query.where(reach)
+    candidates = db.session.scalars(query).all()
     found = []
     for person in candidates:
         if person.id == exclude_id:

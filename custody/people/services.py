@@ -28,7 +28,13 @@ from custody.people.models import (
     DetaineeSex,
     GenderIdentity,
 )
-from custody.people.search import NAME_MAX, get_detainee, name_key, name_tokens, normalize_a_number
+from custody.people.search import (
+    NAME_MAX,
+    name_key,
+    name_tokens,
+    normalize_a_number,
+    writable_detainee,
+)
 from custody.permissions import CustodyPermission
 
 # --- reads ---------------------------------------------------------------------------
@@ -139,12 +145,8 @@ def create_detainee(*, actor: Actor, data: PersonIn) -> Detainee:
 
 def update_detainee(*, actor: Actor, detainee_id: int, data: PersonPatch) -> Detainee:
     """Correct identity fields (everything but the A-number), aliases and languages."""
-    person = get_detainee(actor=actor, detainee_id=detainee_id)
-    authorize(
-        actor,
-        CustodyPermission.DETAINEE_WRITE,
-        subject_type=CustodySubject.DETAINEE,
-        subject_id=detainee_id,
+    person = writable_detainee(
+        actor=actor, detainee_id=detainee_id, permission=CustodyPermission.DETAINEE_WRITE
     )
     changes = sent(data)
     clean, errors = check_person(replace(_as_input(person), **changes))
@@ -207,15 +209,11 @@ def _set_aliases(person: Detainee, aliases: list[dict[str, str]]) -> None:
 
 def set_alert(*, actor: Actor, detainee_id: int, kind: str, active: bool) -> Detainee:
     """A clinician starts or ends an alert custody staff act on (no clinical reason)."""
-    authorize(
-        actor,
-        CustodyPermission.ALERT_WRITE,
-        subject_type=CustodySubject.DETAINEE,
-        subject_id=detainee_id,
+    person = writable_detainee(
+        actor=actor, detainee_id=detainee_id, permission=CustodyPermission.ALERT_WRITE
     )
     if kind not in set(AlertKind):
         raise ValidationFailed({"kind": [f"Unknown alert {kind!r}."]})
-    person = get_detainee(actor=actor, detainee_id=detainee_id)
     with unit_of_work():
         _toggle_alert(actor, person, kind, active)
         return person
@@ -243,13 +241,9 @@ def set_alerts(*, actor: Actor, detainee_id: int, kinds: Iterable[str]) -> Detai
     wanted = set(kinds)
     if unknown := wanted - set(AlertKind):
         raise ValidationFailed({"kinds": [f"Unknown alert {', '.join(sorted(unknown))}."]})
-    authorize(
-        actor,
-        CustodyPermission.ALERT_WRITE,
-        subject_type=CustodySubject.DETAINEE,
-        subject_id=detainee_id,
+    person = writable_detainee(
+        actor=actor, detainee_id=detainee_id, permission=CustodyPermission.ALERT_WRITE
     )
-    person = get_detainee(actor=actor, detainee_id=detainee_id)
     active = {a.kind for a in person.active_alerts()}
     with unit_of_work():
         for kind in sorted(wanted ^ active):

@@ -5,8 +5,8 @@ data (subject `Patient/<id>`, or the resource itself when it is in no patient's
 compartment); `changed_fields` holds resource references only, never content.
 
 The custody link (`health.patients`, permission `health:patient:link`) writes through
-`link_place` and `link_patient` at the end: only a facility's Organization and
-Location and the Patient of an A-number, audited by the link under its own tag.
+`health.fhir.link` instead. Users limited to one facility reach only what
+`health.fhir.scope` allows, on every function here.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def search(
     return result
 
 
-def _single_match(resource_type: str, query: str, actor: Actor | None = None) -> Stored | None:
+def single_match(resource_type: str, query: str, actor: Actor | None = None) -> Stored | None:
     """The one resource matching `query` (None when none; PreconditionFailed when several),
     restricted or not; only among what `actor` reaches when given (facility scope)."""
     params = parse_qsl(query.split("?", 1)[-1], keep_blank_values=True)
@@ -170,7 +170,7 @@ def conditional_match(actor: Actor, resource_type: str, query: str) -> Stored | 
     """The one resource matching `query` (None when none); PreconditionFailed when
     several; Forbidden when it carries a restricted label the actor may not see (its
     content would be returned by a conditional create)."""
-    found = _single_match(resource_type, query, actor)
+    found = single_match(resource_type, query, actor)
     if found is not None:
         check_visible(actor, found)
     return found
@@ -260,7 +260,7 @@ def a_number_system() -> str:
     return f"{fhir_base()}/sid/a-number"
 
 
-def _a_number_condition(a_number: str) -> str:
+def a_number_condition(a_number: str) -> str:
     return f"identifier={a_number_system()}|{a_number}"
 
 
@@ -286,7 +286,7 @@ def patient_document(
     return document
 
 
-def _moved(found: Stored, organization_ref: str | None) -> dict[str, Any] | None:
+def moved_document(found: Stored, organization_ref: str | None) -> dict[str, Any] | None:
     """The found Patient managed by `organization_ref` (the person moved facility); None
     when there is nothing to change."""
     if not organization_ref:
@@ -317,9 +317,9 @@ def ensure_patient(
     custodia.dev). Bookings link through `health.patients.ensure_patient` instead."""
     authorize(actor, HealthPermission.WRITE, subject_type=HealthSubject.PATIENT)
     with unit_of_work():
-        found = conditional_match(actor, "Patient", _a_number_condition(a_number))
+        found = conditional_match(actor, "Patient", a_number_condition(a_number))
         if found is not None:
-            document = _moved(found, organization_ref)
+            document = moved_document(found, organization_ref)
             if document is not None:
                 update(
                     actor=actor, resource_type="Patient", resource_id=found.id, document=document
@@ -336,84 +336,3 @@ def ensure_patient(
         (stored,) = writes.write_many([incoming.pending_create("Patient", document)])
         audit_access(actor, HealthAuditTag.CREATE, [stored], default=HealthSubject.PATIENT)
     return stored.id
-
-
-# --- the custody link's path ---------------------------------------------------------
-# `health.patients.ensure_patient` authorizes `health:patient:link` and audits the link
-# under that tag; these functions do its writes, and only those: a facility's
-# Organization and Location (ids `facility-…`) and the Patient of an A-number (created,
-# or its managing organization moved). They check the actor holds the link permission
-# (never health:record:write) and write no audit entry of their own. Restricted labels
-# do not apply: nothing stored is handed out but the Patient's id.
-
-LINK_PLACE_TYPES = ("Organization", "Location")
-FACILITY_ID_PREFIX = "facility-"
-
-
-def _check_link(actor: Actor, resource_type: object, resource_id: object = None) -> None:
-    authorize(
-        actor,
-        HealthPermission.PATIENT_LINK,
-        subject_type=str(resource_type),
-        subject_id=resource_id,
-    )
-
-
-def link_place(*, actor: Actor, document: dict[str, Any]) -> Stored | None:
-    """Write a facility's Organization or Location (id `facility-…`) unless the stored
-    one is the same (a deleted one is written again); the new version, None when
-    nothing changed. Any other type or id is refused (Forbidden)."""
-    resource_type, resource_id = document.get("resourceType"), document.get("id")
-    _check_link(actor, resource_type, resource_id)
-    if resource_type not in LINK_PLACE_TYPES or not str(resource_id).startswith(FACILITY_ID_PREFIX):
-        raise denial(actor, HealthPermission.PATIENT_LINK, str(resource_type), resource_id)
-    rtype, rid = str(resource_type), str(resource_id)
-    with unit_of_work():
-        current = store.current(rtype, rid)  # compared, not locked: unchanged is usual
-        if current is not None and current.text is not None:
-            stored_document = jsontext.loads(current.text)
-            stored_document.pop("meta", None)
-            if stored_document == document:
-                return None
-        (stored,) = writes.write_many([incoming.pending_update(rtype, rid, document, None)])
-    return stored
-
-
-def patient_id_of(a_number: str) -> str | None:
-    """The id of the Patient with this A-number, if any (for the custody link)."""
-    found = _single_match("Patient", _a_number_condition(a_number))
-    return None if found is None else found.id
-
-
-def link_patient(
-    *,
-    actor: Actor,
-    a_number: str,
-    family_name: str,
-    given_name: str,
-    birth_date: str,
-    gender: str,
-    organization_ref: str,
-) -> tuple[str, Stored | None]:
-    """The id of the Patient with this A-number (never duplicated), created when missing,
-    its managing organization moved to `organization_ref` when different; and the
-    version written (None when nothing changed)."""
-    _check_link(actor, "Patient")
-    with unit_of_work():
-        found = _single_match("Patient", _a_number_condition(a_number))
-        if found is None:
-            document = patient_document(
-                a_number=a_number,
-                family_name=family_name,
-                given_name=given_name,
-                birth_date=birth_date,
-                gender=gender,
-                organization_ref=organization_ref,
-            )
-            (stored,) = writes.write_many([incoming.pending_create("Patient", document)])
-            return stored.id, stored
-        moved = _moved(found, organization_ref)
-        if moved is None:
-            return found.id, None
-        (stored,) = writes.write_many([incoming.pending_update("Patient", found.id, moved, None)])
-    return found.id, stored

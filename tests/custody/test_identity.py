@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from core.actor import Actor
 from core.errors import Conflict, Forbidden, ValidationFailed
 from custody.people import search as people_search
 from custody.people import services as identity
@@ -117,6 +118,7 @@ def test_officer_without_write_permission_is_denied(app, make):
 def test_possible_duplicate_when_names_match_closely(app, make, family, given):
     identity.create_detainee(actor=make.actor("officer"), data=PersonIn(**PERSON))
     found = people_search.possible_duplicates(
+        actor=Actor.system("test"),
         family_name=family,
         given_name=given,
         date_of_birth=PERSON["date_of_birth"],
@@ -137,6 +139,7 @@ def test_no_duplicate_warning_for_other_people(app, make, change):
     identity.create_detainee(actor=make.actor("officer"), data=PersonIn(**PERSON))
     query = {**PERSON, **change}
     found = people_search.possible_duplicates(
+        actor=Actor.system("test"),
         family_name=query["family_name"],
         given_name=query["given_name"],
         date_of_birth=query["date_of_birth"],
@@ -154,6 +157,7 @@ def test_alias_matches_as_a_duplicate_and_in_search(app, make):
         ),
     )
     found = people_search.possible_duplicates(
+        actor=Actor.system("test"),
         family_name="Ramirez",
         given_name="Ana Maria",
         date_of_birth=PERSON["date_of_birth"],

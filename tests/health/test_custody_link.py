@@ -12,7 +12,7 @@ from core.errors import Forbidden
 from custody.bookings.inputs import BookingIn
 from custody.bookings.intake import book_detainee
 from custody.bookings.release import release_booking
-from health.fhir import services
+from health.fhir import link, services
 from health.patients import (
     FacilityRef,
     PatientDemographics,
@@ -180,7 +180,7 @@ def test_the_link_permission_does_not_reach_the_clinical_services(make):
 )
 def test_the_link_path_writes_only_facility_places(make, document):
     with pytest.raises(Forbidden):
-        services.link_place(actor=make.actor("officer"), document=document)
+        link.link_place(actor=make.actor("officer"), document=document)
     denied = last_event("health:patient:link")
     assert denied.outcome == "denied" and denied.subject_type == document["resourceType"]
 

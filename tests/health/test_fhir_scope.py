@@ -10,7 +10,7 @@ import pytest
 
 from core.actor import Actor
 from custody.bookings.release import release_booking
-from health.fhir.services import patient_id_of
+from health.fhir.link import patient_id_of
 from tests.health.conftest import Fhir
 from tests.helpers import events, last_event
 
