@@ -18,6 +18,8 @@ class CustodyAuditTag(StrEnum):
     DETAINEE_UPDATE = "custody:detainee:update"
     ALERT_START = "custody:alert:start"
     ALERT_END = "custody:alert:end"
+    # alerts come from clinicians: a page or call that shows them names the person
+    ALERT_READ = "custody:alert:read"
     BOOKING_CREATE = "custody:booking:create"
     BOOKING_UPDATE = "custody:booking:update"
     BOOKING_RELEASE = "custody:booking:release"

@@ -17,10 +17,19 @@ from custody.facilities.models import Bed
 from custody.facilities.services import get_facility
 from custody.housing.models import BedAssignment
 from custody.people.models import Detainee
+from custody.people.search import alerts_shown
 from custody.permissions import CustodyPermission
 
 
 def get_booking(*, actor: Actor, booking_id: int) -> Booking:
+    """A booking to be shown (with its person's alerts: an audited read)."""
+    found = _find_booking(actor, booking_id)
+    person = found.detainee
+    alerts_shown(actor, {person.id: [a.kind for a in person.active_alerts()]})
+    return found
+
+
+def _find_booking(actor: Actor, booking_id: int) -> Booking:
     booking = db.session.scalar(
         sa.select(Booking)
         .options(
@@ -118,7 +127,7 @@ def bookings_of(*, actor: Actor, detainee_id: int) -> Sequence[Booking]:
 
 
 def bed_history(*, actor: Actor, booking_id: int) -> Sequence[BedAssignment]:
-    booking = get_booking(actor=actor, booking_id=booking_id)
+    booking = _find_booking(actor, booking_id)
     return db.session.scalars(
         sa.select(BedAssignment)
         .options(selectinload(BedAssignment.bed).selectinload(Bed.unit))

@@ -21,6 +21,7 @@ from custody.facilities.services import get_facility
 from custody.facilities.units import unit_bed_counts
 from custody.housing.models import BedAssignment
 from custody.people.models import Alert, AlertKind, Detainee
+from custody.people.search import alerts_shown
 from custody.permissions import CustodyPermission
 
 
@@ -28,6 +29,7 @@ from custody.permissions import CustodyPermission
 class BedSlot:
     bed: Bed
     booking_id: int | None = None
+    person_id: int | None = None
     occupant: str | None = None
     a_number: str | None = None
     level: int | None = None
@@ -111,6 +113,8 @@ def housing_board(
         if level is not None and {level, *board.levels_present} >= {1, 3}:
             continue  # L1 with L3: never offered
         boards.append(board)
+    shown = (slot for board in boards for slot in board.slots if slot.person_id is not None)
+    alerts_shown(actor, {slot.person_id: slot.alerts for slot in shown if slot.person_id})
     return boards
 
 
@@ -151,6 +155,7 @@ def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, Callable[[
         bed_id: partial(
             BedSlot,
             booking_id=booking_id,
+            person_id=person_id,
             occupant=f"{family}, {given}",
             a_number=a_number,
             level=level,

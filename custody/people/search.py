@@ -14,12 +14,13 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from core import audit
 from core.access import authorize, denial
 from core.actor import Actor
 from core.db import db
 from core.errors import NotFound, ValidationFailed
 from core.scope import Access, Stay, held_clause, reaches
-from custody.audit_tags import CustodySubject
+from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
 from custody.people.models import (
     Detainee,
@@ -75,8 +76,30 @@ def names_match(a: str, b: str) -> bool:
 
 def get_detainee(*, actor: Actor, detainee_id: int) -> Detainee:
     """A person `actor` may read (core.scope: booked at their facility now or before,
-    or never booked anywhere)."""
-    return _reached(actor, detainee_id, CustodyPermission.DETAINEE_READ, Access.READ)
+    or never booked anywhere), to be shown: their alerts' read is audited."""
+    person = _reached(actor, detainee_id, CustodyPermission.DETAINEE_READ, Access.READ)
+    alerts_shown(actor, {person.id: [a.kind for a in person.active_alerts()]})
+    return person
+
+
+def alerts_shown(actor: Actor, alerts: Mapping[int, Iterable[str]]) -> None:
+    """Audit the showing of alerts (person id → active alert kinds): lower bunk,
+    suicide watch and the like come from clinicians, so a read that shows them writes
+    one `custody:alert:read` entry per person who has any (the kinds are not logged).
+    Joins an open unit of work, else is written before the page is."""
+    drafts = [
+        audit.AuditDraft(
+            tag=CustodyAuditTag.ALERT_READ,
+            actor=actor,
+            subject_type=CustodySubject.DETAINEE,
+            subject_id=str(person_id),
+            outcome=audit.Outcome.SUCCESS,
+            changed_fields=["alerts"],
+        )
+        for person_id, kinds in sorted(alerts.items())
+        if list(kinds)
+    ]
+    audit.record_access(drafts)
 
 
 def writable_detainee(*, actor: Actor, detainee_id: int, permission: StrEnum) -> Detainee:
@@ -143,7 +166,9 @@ def search_detainees(
     if (reach := reachable_people(actor, Access.READ)) is not None:
         query = query.where(reach)  # before the limit: a page is never cut short by scope
     query = query.order_by(Detainee.family_name, Detainee.given_name, Detainee.id).limit(limit)
-    return db.session.scalars(query).all()
+    people = db.session.scalars(query).all()
+    alerts_shown(actor, {p.id: [a.kind for a in p.active_alerts()] for p in people})
+    return people
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from custody.facilities.services import get_facility
 from custody.housing import board
 from custody.housing.models import BedAssignment
 from custody.people.models import Detainee
+from custody.people.search import alerts_shown
 from custody.permissions import CustodyPermission
 from custody.restrictive.display import Interval, PlacementStatus, PlacementView
 from custody.restrictive.models import ObservationCheck, RestrictivePlacement
@@ -84,8 +85,11 @@ def placement_view(
 
 
 def show_placement(*, actor: Actor, placement_id: int) -> PlacementView:
-    """`get_placement`, as shown (gaps and clocks)."""
-    return placement_view(get_placement(actor=actor, placement_id=placement_id))
+    """`get_placement`, as shown (gaps and clocks; the person's alerts, audited)."""
+    placement = get_placement(actor=actor, placement_id=placement_id)
+    person = placement.booking.detainee
+    alerts_shown(actor, {person.id: [a.kind for a in person.active_alerts()]})
+    return placement_view(placement)
 
 
 def open_placements(*, actor: Actor, facility_code: str) -> Sequence[RestrictivePlacement]:
@@ -98,7 +102,7 @@ def open_placements(*, actor: Actor, facility_code: str) -> Sequence[Restrictive
         subject_type=CustodySubject.FACILITY,
         subject_id=facility.id,
     )
-    return db.session.scalars(
+    placements = db.session.scalars(
         sa.select(RestrictivePlacement)
         .join(Booking)
         .options(
@@ -112,6 +116,9 @@ def open_placements(*, actor: Actor, facility_code: str) -> Sequence[Restrictive
         .where(Booking.facility_id == facility.id, RestrictivePlacement.released_at.is_(None))
         .order_by(RestrictivePlacement.placed_at, RestrictivePlacement.id)
     ).all()
+    people = (p.booking.detainee for p in placements)
+    alerts_shown(actor, {d.id: [a.kind for a in d.active_alerts()] for d in people})
+    return placements
 
 
 # --- checks and gaps -----------------------------------------------------------------
