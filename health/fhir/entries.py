@@ -10,7 +10,8 @@ placeholder means nothing once stored)."""
 
 from __future__ import annotations
 
-from collections import Counter
+import heapq
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -174,3 +175,27 @@ def rewrite(entry: Entry, mapping: dict[str, str], resolve: Callable[[str], str]
         elif "?" in reference and not reference.startswith(("http:", "https:", "urn:")):
             element["reference"] = resolve(reference)
     return resource
+
+
+def batch_order(entries: list[Entry], by_url: dict[str, int]) -> tuple[list[Entry], list[Entry]]:
+    """(the entries in the order DELETE, POST, PUT, GET, each after the entries whose
+    fullUrl it refers to (`by_url`: fullUrl -> entry index); the entries left out because
+    their references go round in a circle or wait on such a circle)."""
+    at = {e.index: e for e in entries}
+    waits = {e.index: {by_url[u] for u in placeholders(e.resource) if u in by_url} for e in entries}
+    dependants: dict[int, list[int]] = defaultdict(list)
+    for index, targets in waits.items():
+        targets.discard(index)
+        for other in targets:
+            dependants[other].append(index)
+    ready = [(ORDER[e.method], e.index) for e in entries if not waits[e.index]]
+    heapq.heapify(ready)
+    ordered = []
+    while ready:
+        _, index = heapq.heappop(ready)
+        ordered.append(at[index])
+        for other in dependants[index]:
+            waits[other].discard(index)
+            if not waits[other]:
+                heapq.heappush(ready, (ORDER[at[other].method], other))
+    return ordered, [at[index] for index, targets in waits.items() if targets]

@@ -97,6 +97,12 @@ def test_batch_gets_write_one_audit_entry_per_read_and_no_more(fhir):
     assert len(events("health:fhir:transaction")) == before["health:fhir:transaction"]
     total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     assert total - total_before == 10
+    # a write and reads in one batch: one entry for the write, one per read that answered
+    mixed = [*gets[:2], {"request": {"method": "GET", "url": "Patient/nobody"}}, _post(patient())]
+    assert _statuses(fhir.post("", _bundle(mixed, "batch")).json) == ["200", "200", "404", "201"]
+    after = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    assert after - total == 3
+    assert len(events("health:fhir:transaction")) == before["health:fhir:transaction"] + 1
 
 
 # --- 2. the number marker ---------------------------------------------------------------
@@ -259,6 +265,10 @@ def test_conditional_create_serially_and_in_a_batch(fhir):
     assert _statuses(body) == ["201", "200", "200"]
     assert len({e["response"]["location"].split("/")[1] for e in body["entry"]}) == 1
     assert _count(fhir, f"Patient?{other}") == 1
+    twice = "identifier=urn:synthetic:bundle-security|ct"
+    entries = [_post(_tagged("ct"), ifNoneExist=twice) for _ in range(2)]
+    assert_outcome(fhir.post("", _bundle(entries)), 400, "Bundle.entry[1].request.ifNoneExist")
+    assert _count(fhir, f"Patient?{twice}") == 0
 
 
 # --- 5. restricted labels on every write path -------------------------------------------
@@ -309,9 +319,14 @@ def test_no_write_path_overwrites_deletes_or_strips_a_restricted_resource(fhir, 
         "batch",
     )
     assert _statuses(fhir.post("", batch).json) == ["403", "403", "201"]
+    reads = [
+        {"request": {"method": "GET", "url": u}} for u in (f"Observation/{oid}", f"Patient/{pid}")
+    ]
+    answer = fhir.post("", _bundle(reads, "batch"))
+    assert _statuses(answer.json) == ["403", "200"] and "valueQuantity" not in answer.text
     _unchanged(fhir, monkeypatch, note)
     denials = events("health:restricted:read", outcome="denied")[denied_before:]
-    assert len(denials) == 6 and {d.subject_id for d in denials} == {pid}
+    assert len(denials) == 7 and {d.subject_id for d in denials} == {pid}
 
 
 def test_no_write_path_creates_a_restricted_resource_without_the_permission(fhir, note):
