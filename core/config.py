@@ -96,6 +96,8 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "TOKEN_CACHE_SECONDS": float(environ.get("TOKEN_CACHE_SECONDS", "5")),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "FHIR_BASE": environ.get("FHIR_BASE", "https://custodia.dev/fhir"),
+        # The most entries a client's batch or transaction Bundle may hold (413 above it).
+        "FHIR_MAX_BUNDLE_ENTRIES": int(environ.get("FHIR_MAX_BUNDLE_ENTRIES", "1000")),
         # Public locator: per client address, page and API together (core/ratelimit.py).
         "LOCATOR_RATE_LIMIT": environ.get("LOCATOR_RATE_LIMIT", LOCATOR_RATE_LIMIT),
         "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",

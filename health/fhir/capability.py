@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from health.fhir.entries import max_entries
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.searchparams import COMMON, DEFINITIONS, params_for
 
@@ -53,16 +54,19 @@ def _resource(resource_type: str) -> dict[str, object]:
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
         "referencePolicy": ["literal", "local"],
-        "searchInclude": [f"{resource_type}:{p.name}" for p in references],
         "searchParam": _params(resource_type),
     }
+    if references:  # FHIR arrays are never empty
+        entry["searchInclude"] = [f"{resource_type}:{p.name}" for p in references]
     if resource_type in DEFINITIONS:
-        entry["searchRevInclude"] = sorted(
+        revincludes = sorted(
             f"{source}:{p.name}"
             for source, params in DEFINITIONS.items()
             for p in params
             if p.kind == "reference" and (p.target in (None, resource_type))
         )
+        if revincludes:
+            entry["searchRevInclude"] = revincludes
     if resource_type == "Patient":
         entry["operation"] = [
             {
@@ -73,9 +77,26 @@ def _resource(resource_type: str) -> dict[str, object]:
     return entry
 
 
-@lru_cache(maxsize=4)
+MAX_ENTRIES_EXTENSION = "https://custodia.dev/fhir/StructureDefinition/max-bundle-entries"
+
+
 def capability_statement(base: str) -> str:
-    """The CapabilityStatement as JSON text, built once per base URL."""
+    """The CapabilityStatement as JSON text (built once per base URL and entry cap)."""
+    return _statement(base, max_entries())
+
+
+def _batch_documentation(cap: int) -> str:
+    return (
+        f"Batch and transaction Bundles hold at most {cap} entries (a larger one is "
+        "refused with 413 before any entry is processed). Entries refer to each other by "
+        "fullUrl (urn:uuid:); such references are rewritten to Type/id, and one naming no "
+        "entry of the Bundle is refused with 400. Conditional creates (If-None-Exist, "
+        "request.ifNoneExist) are serialised per condition."
+    )
+
+
+@lru_cache(maxsize=8)
+def _statement(base: str, cap: int) -> str:
     statement = {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -94,8 +115,14 @@ def capability_statement(base: str) -> str:
                     "description": "Bearer tokens (custodia tokens create); clinicians "
                     "read and write; restricted security labels need health:restricted:read.",
                 },
+                "documentation": _batch_documentation(cap),
+                "extension": [{"url": MAX_ENTRIES_EXTENSION, "valueUnsignedInt": cap}],
                 "resource": [_resource(t) for t in sorted(RESOURCE_TYPES)],
-                "interaction": [{"code": c} for c in ("transaction", "batch", "history-system")],
+                "interaction": [
+                    {"code": "transaction", "documentation": _batch_documentation(cap)},
+                    {"code": "batch", "documentation": _batch_documentation(cap)},
+                    {"code": "history-system"},
+                ],
                 "searchParam": [
                     {"name": p.name, "type": KIND_TYPES.get(p.kind, p.kind)} for p in COMMON
                 ],

@@ -75,6 +75,12 @@ class PreconditionFailed(FhirProblem):
     status = 412
 
 
+class TooCostly(FhirProblem):
+    """The request asks more than the server takes (a Bundle over the entry cap)."""
+
+    status = 413
+
+
 class RuleViolation(FhirProblem):
     """Valid FHIR that breaks a rule we enforce (a coded value outside its required
     value set)."""

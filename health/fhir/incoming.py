@@ -1,14 +1,19 @@
 """What comes in to be written, checked before it is: the body parsed, the document
-validated, an update's If-Match compared with the current row (locked for the update), a
-delete refused while another resource references the target. Each check yields a
-`Pending` that `writes.write_many` stores."""
+validated (no control characters in its strings), an update's If-Match compared with the
+current row (locked for the update), a delete refused while another resource references
+the target. Each check yields a `Pending` that `writes.write_many` stores; every write
+path of a user (REST, transaction, batch) then passes it through `check_label`."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
+from core.access import denial
+from core.actor import Actor
 from core.db import db
 from health.fhir import jsontext, store, writes
 from health.fhir.errors import (
@@ -17,11 +22,19 @@ from health.fhir.errors import (
     ResourceConflict,
     UnknownResource,
 )
+from health.fhir.indexing import is_restricted, patient_of
 from health.fhir.models import ReferenceIndex
 from health.fhir.resource_types import check_id, check_type
 from health.fhir.store import Stored
 from health.fhir.validation import validate
 from health.fhir.writes import Pending
+from health.permissions import HealthPermission
+
+# The permission a resource's restricted security label asks of whoever writes it (or
+# writes over it): the one place to change when the label gets its own permission.
+RESTRICTED_LABEL_PERMISSION = HealthPermission.RESTRICTED_READ
+# FHIR strings hold no control characters but tab, CR and LF (R4 `string`: [ \r\n\t\S]+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def parse_body(body: bytes | str) -> Any:
@@ -42,8 +55,66 @@ def expected_version(if_match: str | None) -> int | None:
     return int(value)
 
 
+def _clean(value: Any) -> bool:
+    """The fast check (no paths built); `_controls` says where when it fails."""
+    if isinstance(value, str):
+        return not _CONTROL.search(value)
+    if isinstance(value, dict):
+        return all(_clean(k) and _clean(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_clean(item) for item in value)
+    return True
+
+
+def _controls(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, str) and _CONTROL.search(value):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _CONTROL.search(key):
+                yield f"{path}.{key!r}"
+            yield from _controls(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _controls(item, f"{path}[{index}]")
+
+
+def check_strings(document: Any, resource_type: str) -> None:
+    """InvalidRequest naming each element whose string (or key) holds a control
+    character other than tab, CR or LF (NUL among them): FHIR forbids them, and none
+    may reach the stored JSON."""
+    if _clean(document):
+        return
+    where = list(_controls(document, resource_type))[:50]
+    raise InvalidRequest(
+        "Strings may not contain control characters (other than tab, CR and LF): "
+        + ", ".join(where),
+        expression=where,
+    )
+
+
+def check_label(actor: Actor, pending: Pending) -> None:
+    """Forbidden unless the actor may write this: a resource that carries a restricted
+    security label, now or after the write (create, overwrite, delete, or strip the
+    label from one), needs RESTRICTED_LABEL_PERMISSION. Every write path of a user calls
+    it; the denial is audited, naming the patient."""
+    if actor.can(RESTRICTED_LABEL_PERMISSION):
+        return
+    current = pending.current
+    was = current is not None and not current.is_deleted and current.is_restricted
+    if not was and not (pending.document is not None and is_restricted(pending.document)):
+        return
+    patient = current.patient_id if current is not None else None
+    if patient is None and pending.document is not None:
+        patient = patient_of(pending.resource_type, pending.id, pending.document)
+    if patient:
+        raise denial(actor, RESTRICTED_LABEL_PERMISSION, "Patient", patient)
+    raise denial(actor, RESTRICTED_LABEL_PERMISSION, pending.resource_type, pending.id)
+
+
 def pending_create(resource_type: str, document: Any) -> Pending:
     check_type(resource_type)
+    check_strings(document, resource_type)
     validate(document, resource_type)
     return Pending(resource_type, writes.new_id(), document, "POST")
 
@@ -59,6 +130,7 @@ def pending_update(
     updates (absent key: no such resource); None reads the row here."""
     check_type(resource_type)
     check_id(resource_type, resource_id)
+    check_strings(document, resource_type)
     validate(document, resource_type)
     if document.get("id") != resource_id:
         raise InvalidRequest(

@@ -25,7 +25,7 @@ from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
 from core.scope import Access
 from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
-from health.fhir import incoming, jsontext, scope, store, writes
+from health.fhir import incoming, jsontext, locks, scope, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
 from health.fhir.models import FhirResource
 from health.fhir.query import parse
@@ -118,11 +118,13 @@ def create(
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type)
     with unit_of_work():
         if if_none_exist:
+            locks.lock_conditions([(resource_type, if_none_exist)])
             found = conditional_match(actor, resource_type, if_none_exist)
             if found is not None:
                 audit_access(actor, HealthAuditTag.READ, [found], default=resource_type)
                 return found, False
         pending = incoming.pending_create(resource_type, document)
+        incoming.check_label(actor, pending)
         scope.check_pending(actor, pending)
         (stored,) = writes.write_many([pending])
         audit_access(actor, HealthAuditTag.CREATE, [stored], default=resource_type)
@@ -188,8 +190,7 @@ def update(
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
         pending = incoming.pending_update(resource_type, resource_id, document, if_match)
-        if pending.current is not None:
-            check_visible(actor, pending.current)
+        incoming.check_label(actor, pending)
         scope.check_pending(actor, pending)
         (stored,) = writes.write_many([pending])
         created = pending.current is None or pending.current.is_deleted
@@ -210,7 +211,7 @@ def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | No
             return None
         if pending.current is None:  # pending_delete reads the row it deletes: never so
             raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
-        check_visible(actor, pending.current)
+        incoming.check_label(actor, pending)
         scope.check_pending(actor, pending)
         (stored,) = writes.write_many([pending])
         audit_access(actor, HealthAuditTag.DELETE, [stored], default=resource_type)

@@ -1,107 +1,67 @@
 """POST /fhir with a batch or transaction Bundle (and the importer's path in).
 
+A client's Bundle holds at most FHIR_MAX_BUNDLE_ENTRIES entries (default 1000, stated in
+the CapabilityStatement): a larger one is refused with a 413 before any entry is read.
+
 Transaction: all or nothing, in one unit of work. Entries run in the order DELETE,
-POST, PUT, GET; `urn:uuid:` fullUrls and conditional references (`Patient?identifier=…`)
-are resolved first and rewritten in every resource of the bundle; the writes go to the
-store in one `write_many` (executemany per table). Any failure rolls everything back
-and answers with the failing entry's OperationOutcome. Batch: each entry on its own.
+POST, PUT, GET; fullUrls (`urn:uuid:…`) and conditional references (`Patient?identifier=…`)
+are resolved first and rewritten wherever a resource holds a reference
+(`health.fhir.entries`); a `urn:uuid:` reference naming no entry, or a fullUrl two
+entries share, fails the transaction with a 400. Conditional creates lock their
+condition first (`health.fhir.locks`). The writes go to the store in one `write_many`
+(executemany per table). Any failure rolls everything back and answers with the failing
+entry's OperationOutcome.
+
+Batch: each write entry in a unit of work of its own, in the same order, but an entry
+that refers to another one's fullUrl runs after it and gets its `Type/id`; when that
+entry failed (or the references go round in a circle), the referring entry fails with a
+400 and the others proceed. The GET entries run last, together in one unit of work.
+Every write path checks restricted labels (`incoming.check_label`).
+
+Audit: the writes of a unit are one entry per patient (tag `health:fhir:transaction`);
+each GET entry is audited by the read or search it runs, and nothing more (1,000 GET
+entries: 1,000 read entries, committed and sealed together, under a second).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work
+from core.errors import DomainError
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import bundles, incoming, scope, services, store, writes
+from health.fhir import bundles, incoming, locks, scope, services, store, writes
+from health.fhir.entries import (
+    ORDER,
+    Entry,
+    batch_order,
+    check_size,
+    duplicate,
+    duplicated,
+    entries_of,
+    entry_of,
+    placeholders,
+    raw_entries,
+    rewrite,
+    target,
+)
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
-from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.store import Stored, instant
 from health.fhir.writes import Pending
 from health.permissions import HealthPermission
 
 log = logging.getLogger("custodia.fhir")
-ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3, "HEAD": 3}
 STATUS_TEXT = {200: "200 OK", 201: "201 Created", 204: "204 No Content"}
 
 
-@dataclass
-class Entry:
-    index: int
-    method: str
-    url: str
-    full_url: str | None
-    resource: Any
-    if_none_exist: str | None
-    if_match: str | None
-
-
-def _entries(bundle: dict[str, Any]) -> list[Entry]:
-    out = []
-    for index, raw in enumerate(bundle.get("entry") or []):
-        where = f"Bundle.entry[{index}]"
-        request = raw.get("request") if isinstance(raw, dict) else None
-        if not isinstance(request, dict) or request.get("method") not in ORDER:
-            raise InvalidRequest(
-                "Each entry needs request.method and request.url.",
-                expression=[f"{where}.request"],
-            )
-        url = str(request.get("url") or "").strip("/")
-        out.append(
-            Entry(
-                index,
-                request["method"],
-                url,
-                raw.get("fullUrl"),
-                raw.get("resource"),
-                request.get("ifNoneExist"),
-                request.get("ifMatch"),
-            )
-        )
-    return out
-
-
-def _target(entry: Entry) -> tuple[str, str | None, str | None]:
-    """(type, id, query) from request.url such as 'Patient', 'Patient/1', 'Patient?x=y'."""
-    path, _, query = entry.url.partition("?")
-    if "://" in path:
-        path = urlsplit(path).path
-    parts = [p for p in path.split("/") if p]
-    if len(parts) >= 2 and parts[-2] in RESOURCE_TYPES:
-        return parts[-2], parts[-1], query or None
-    if parts and parts[-1] in RESOURCE_TYPES:
-        return parts[-1], None, query or None
-    raise InvalidRequest(
-        f"Cannot resolve request.url {entry.url!r}.",
-        expression=[f"Bundle.entry[{entry.index}].request.url"],
-    )
-
-
-def _rewrite(value: Any, mapping: dict[str, str], resolve: Any) -> Any:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "reference" and isinstance(item, str):
-                if item in mapping:
-                    value[key] = mapping[item]
-                elif "?" in item and not item.startswith(("http:", "https:", "urn:")):
-                    value[key] = resolve(item)
-            else:
-                _rewrite(item, mapping, resolve)
-    elif isinstance(value, list):
-        for item in value:
-            _rewrite(item, mapping, resolve)
-    return value
-
-
 def _fail(entry: Entry, err: FhirProblem) -> FhirProblem:
-    return err.within(f"Bundle.entry[{entry.index}]")
+    return err.within(entry.where)
 
 
 def run_transaction(
@@ -113,9 +73,21 @@ def run_transaction(
 ) -> list[dict[str, Any]]:
     """Responses per entry (in the bundle's order); raises on the first failure.
     `base_url`: the server's FHIR base, for the fullUrls of GET entries' searchsets."""
-    entries = _entries(bundle)
+    return run_entries(actor, entries_of(bundle), base_url=base_url, interaction=interaction)
+
+
+def run_entries(
+    actor: Actor,
+    entries: list[Entry],
+    *,
+    base_url: str,
+    interaction: HealthAuditTag = HealthAuditTag.TRANSACTION,
+    known: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Run `entries` as one transaction in the caller's unit of work (responses in their
+    order). `known`: fullUrls of entries written before (a batch's) and their `Type/id`."""
     responses: dict[int, dict[str, Any]] = {}
-    mapping: dict[str, str] = {}
+    mapping: dict[str, str] = dict(known or {})
     cache: dict[str, str] = {}
     pendings: list[tuple[Entry, Pending]] = []
 
@@ -131,25 +103,8 @@ def run_transaction(
         return cache[reference]
 
     ordered = sorted(entries, key=lambda e: (ORDER[e.method], e.index))
-    for entry in ordered:  # first pass: ids for every POST and PUT
-        try:
-            rtype, rid, _query = _target(entry)
-            if entry.method == "POST":
-                found = (
-                    services.conditional_match(actor, rtype, entry.if_none_exist)
-                    if entry.if_none_exist
-                    else None
-                )
-                if found is not None:
-                    responses[entry.index] = _response(found, 200)
-                    if entry.full_url:
-                        mapping[entry.full_url] = found.reference
-                    continue
-                rid = writes.new_id()
-            if entry.method in ("POST", "PUT") and entry.full_url and rid:
-                mapping[entry.full_url] = f"{rtype}/{rid}"
-        except FhirProblem as err:
-            raise _fail(entry, err) from None
+    locks.lock_conditions(_conditions(ordered))
+    _assign_ids(actor, ordered, mapping, responses)
     prefetched = store.current_for_update(_put_keys(ordered, responses))
     for entry in ordered:
         if entry.index in responses:
@@ -163,14 +118,61 @@ def run_transaction(
     for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
         responses[entry.index] = _response(stored, 204 if stored.is_deleted else status)
-    services.audit_access(actor, interaction, _stored(responses), default=HealthSubject.BUNDLE)
-    for entry in ordered:
-        if entry.method in ("GET", "HEAD"):
-            try:
-                responses[entry.index] = _get(actor, entry, base_url)
-            except FhirProblem as err:
-                raise _fail(entry, err) from None
+    touched = _stored(responses)
+    reads = [e for e in ordered if e.method in ("GET", "HEAD")]
+    if touched or not reads:  # a GET entry is audited by its own read or search
+        services.audit_access(actor, interaction, touched, default=HealthSubject.BUNDLE)
+    for entry in reads:
+        try:
+            responses[entry.index] = _get(actor, entry, base_url)
+        except FhirProblem as err:
+            raise _fail(entry, err) from None
     return [responses[e.index] for e in entries]
+
+
+def _assign_ids(
+    actor: Actor, ordered: list[Entry], mapping: dict[str, str], responses: dict[int, Any]
+) -> None:
+    """First pass: an id for every POST (its `ifNoneExist` match, answered at once, or a
+    new one) and PUT, mapped from its fullUrl. Two entries that would create on the same
+    condition are a 400 (the second would duplicate the first)."""
+    creating: dict[str, int] = {}
+    for entry in ordered:
+        try:
+            rtype, rid, _query = target(entry)
+            if entry.method == "POST" and entry.if_none_exist:
+                found = services.conditional_match(actor, rtype, entry.if_none_exist)
+                if found is not None:
+                    responses[entry.index] = _response(found, 200)
+                    if entry.full_url:
+                        mapping[entry.full_url] = found.reference
+                    continue
+                condition = locks.normalised(rtype, entry.if_none_exist)
+                if condition in creating:
+                    raise InvalidRequest(
+                        f"Bundle.entry[{creating[condition]}] already creates on the "
+                        f"condition {entry.if_none_exist!r}.",
+                        expression=[f"{entry.where}.request.ifNoneExist"],
+                    )
+                creating[condition] = entry.index
+            if entry.method == "POST":
+                rid = writes.new_id()
+            if entry.method in ("POST", "PUT") and entry.full_url and rid:
+                mapping[entry.full_url] = f"{rtype}/{rid}"
+        except FhirProblem as err:
+            raise _fail(entry, err) from None
+
+
+def _conditions(entries: list[Entry]) -> list[tuple[str, str]]:
+    """(type, condition) of every conditional create, to lock before any is matched."""
+    found = []
+    for entry in entries:
+        if entry.method == "POST" and entry.if_none_exist:
+            try:
+                found.append((target(entry)[0], entry.if_none_exist))
+            except FhirProblem:
+                continue  # reported in the first pass
+    return found
 
 
 def _put_keys(entries: list[Entry], responses: dict[int, dict[str, Any]]) -> list[tuple[str, str]]:
@@ -179,7 +181,7 @@ def _put_keys(entries: list[Entry], responses: dict[int, dict[str, Any]]) -> lis
     for entry in entries:
         if entry.method == "PUT" and entry.index not in responses:
             try:
-                rtype, rid, _query = _target(entry)
+                rtype, rid, _query = target(entry)
             except FhirProblem:
                 continue  # reported when the entry is prepared
             if rid is not None:
@@ -196,33 +198,36 @@ def _prepare(
     responses: dict[int, dict[str, Any]],
     prefetched: dict[tuple[str, str], Stored],
 ) -> None:
-    rtype, rid, _query = _target(entry)
-    where = f"Bundle.entry[{entry.index}].resource"
+    rtype, rid, _query = target(entry)
+    if entry.method in ("PUT", "DELETE") and rid is None:
+        raise InvalidRequest(
+            f"{entry.method} needs Type/id (conditional {entry.method.lower()} is not supported)."
+        )
     if entry.method in ("POST", "PUT"):
         if not isinstance(entry.resource, dict):
-            raise InvalidRequest("POST and PUT entries need a resource.", expression=[where])
-        _rewrite(entry.resource, mapping, resolve)
+            raise InvalidRequest(
+                "POST and PUT entries need a resource.", expression=[f"{entry.where}.resource"]
+            )
+        rewrite(entry, mapping, resolve)
     if entry.method == "POST":
         authorize(actor, HealthPermission.WRITE, subject_type=rtype)
         pending = incoming.pending_create(rtype, entry.resource)
         pending.id = mapping.get(entry.full_url or "", f"/{pending.id}").split("/")[-1]
-        pendings.append((entry, pending))
-    elif entry.method == "PUT":
+    elif entry.method == "PUT" and rid is not None:
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
-        if rid is None:
-            raise InvalidRequest("PUT needs Type/id (conditional update is not supported).")
         entry.resource.setdefault("id", rid)
         pending = incoming.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
-        pendings.append((entry, pending))
-    elif entry.method == "DELETE":
+    elif entry.method == "DELETE" and rid is not None:
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
-        if rid is None:
-            raise InvalidRequest("DELETE needs Type/id (conditional delete is not supported).")
         deletion = incoming.pending_delete(rtype, rid)
         if deletion is None:
             responses[entry.index] = {"status": "204 No Content"}
-        else:
-            pendings.append((entry, deletion))
+            return
+        pending = deletion
+    else:
+        return
+    incoming.check_label(actor, pending)
+    pendings.append((entry, pending))
 
 
 def _stored(responses: dict[int, dict[str, Any]]) -> list[Stored]:
@@ -240,7 +245,7 @@ def _response(stored: Stored, status: int) -> dict[str, Any]:
 
 
 def _get(actor: Actor, entry: Entry, base_url: str) -> dict[str, Any]:
-    rtype, rid, query = _target(entry)
+    rtype, rid, query = target(entry)
     if rid is not None:
         stored = services.read(actor=actor, resource_type=rtype, resource_id=rid)
         return {"status": "200 OK", "etag": stored.etag, "_resource": stored.text}
@@ -256,22 +261,83 @@ def _error_response(err: FhirProblem) -> dict[str, Any]:
 
 
 def run_batch(actor: Actor, bundle: dict[str, Any], *, base_url: str) -> list[dict[str, Any]]:
-    out = []
-    for raw in bundle.get("entry") or []:
-        single = {"resourceType": "Bundle", "type": "transaction", "entry": [raw]}
+    """Responses per entry (in the bundle's order), each entry in its own unit of work;
+    an entry referring to another's fullUrl runs after it (see the module's text)."""
+    raws = raw_entries(bundle)
+    out: dict[int, dict[str, Any]] = {}
+    entries: list[Entry] = []
+    for index, raw in enumerate(raws):
         try:
-            with unit_of_work():
-                out.extend(run_transaction(actor, single, base_url=base_url))
+            entries.append(entry_of(index, raw))
         except FhirProblem as err:
-            out.append(_error_response(err))
-        except Exception as err:  # a Forbidden or a database conflict ends only this entry
-            log.warning("batch entry failed", exc_info=True)
-            status = getattr(err, "status", 500)
-            message = getattr(err, "message", "The entry failed.")
-            out.append(
-                {"status": str(status), "outcome": operation_outcome([issue_for(status, message)])}
+            out[index] = _error_response(err)
+    shared = duplicated(entries)
+    for entry in entries:
+        if entry.full_url in shared:
+            out[entry.index] = _error_response(duplicate(entry))
+    live = [e for e in entries if e.index not in out]
+    by_url = {e.full_url: e.index for e in live if e.full_url and e.method in ("POST", "PUT")}
+    written: dict[str, str] = {}  # fullUrl -> Type/id of the entries that succeeded
+    reads = [e for e in live if e.method in ("GET", "HEAD")]
+    changes = [e for e in live if e.method not in ("GET", "HEAD")]
+    ordered, circling = batch_order(changes, by_url)
+    for entry in circling:
+        message = "Its references to other entries go round in a circle: use a transaction."
+        out[entry.index] = _invalid(entry, message)
+    for entry in ordered:
+        others = (
+            u for u in placeholders(entry.resource) if by_url.get(u, entry.index) != entry.index
+        )
+        failed = sorted(u for u in others if u not in written)
+        if failed:
+            where = f"Bundle.entry[{by_url[failed[0]]}]"
+            out[entry.index] = _invalid(
+                entry, f"It refers to {failed[0]!r} ({where}), which failed."
             )
-    return out
+            continue
+        out[entry.index] = _run_one(actor, entry, base_url, written)
+        stored = out[entry.index].get("_stored")
+        if entry.full_url and stored is not None:
+            written[entry.full_url] = stored.reference
+    _read_all(actor, reads, base_url, out)
+    return [out[index] for index in range(len(raws))]
+
+
+def _invalid(entry: Entry, message: str) -> dict[str, Any]:
+    err = InvalidRequest(message, expression=[f"{entry.where}.resource"])
+    return _error_response(_fail(entry, err))
+
+
+def _read_all(
+    actor: Actor, reads: list[Entry], base_url: str, out: dict[int, dict[str, Any]]
+) -> None:
+    """The batch's GET entries, after its writes, in one unit of work: each read or
+    search writes its own audit entries into it, committed (and sealed) once. A refused
+    or failed read answers its entry; a database error fails the request (nothing read
+    is handed out unaudited)."""
+    with unit_of_work():
+        for entry in reads:
+            try:
+                out[entry.index] = _get(actor, entry, base_url)
+            except FhirProblem as err:
+                out[entry.index] = _error_response(_fail(entry, err))
+            except DomainError as err:  # Forbidden: the denial is already audited
+                outcome = operation_outcome([issue_for(err.status, err.message)])
+                out[entry.index] = {"status": str(err.status), "outcome": outcome}
+
+
+def _run_one(actor: Actor, entry: Entry, base_url: str, known: dict[str, str]) -> dict[str, Any]:
+    """One write entry of a batch, in a unit of work of its own."""
+    try:
+        with unit_of_work():
+            return run_entries(actor, [entry], base_url=base_url, known=known)[0]
+    except FhirProblem as err:
+        return _error_response(err)
+    except Exception as err:  # a Forbidden or a database conflict ends only this entry
+        log.warning("batch entry failed", exc_info=True)
+        status = getattr(err, "status", 500)
+        message = getattr(err, "message", "The entry failed.")
+        return {"status": str(status), "outcome": operation_outcome([issue_for(status, message)])}
 
 
 def process(*, actor: Actor, bundle: Any, base_url: str) -> str:
@@ -280,6 +346,7 @@ def process(*, actor: Actor, bundle: Any, base_url: str) -> str:
     authorize(actor, HealthPermission.READ, subject_type=HealthSubject.BUNDLE)
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidRequest("POST /fhir takes a Bundle.", expression=["Bundle"])
+    check_size(bundle)
     kind = bundle.get("type")
     if kind == "transaction":
         with unit_of_work():
