@@ -17,7 +17,7 @@ from health.fhir.errors import (
     ResourceConflict,
     UnknownResource,
 )
-from health.fhir.models import ReferenceIndex
+from health.fhir.models import FhirResource, ReferenceIndex
 from health.fhir.resource_types import check_id, check_type
 from health.fhir.store import Stored
 from health.fhir.validation import validate
@@ -77,6 +77,16 @@ def pending_update(
     return Pending(resource_type, resource_id, document, "PUT", current=existing)
 
 
+_REFERRER_RESTRICTED = (
+    sa.select(FhirResource.is_restricted)
+    .where(
+        FhirResource.resource_type == ReferenceIndex.resource_type,
+        FhirResource.id == ReferenceIndex.resource_id,
+    )
+    .scalar_subquery()
+)
+
+
 def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
     """None when already deleted (deleting again changes nothing)."""
     check_type(resource_type)
@@ -85,8 +95,8 @@ def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
         raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
     if existing.is_deleted:
         return None
-    referrer = db.session.execute(
-        sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
+    referrer = db.session.execute(  # a restricted referrer is not named (labels.py)
+        sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id, _REFERRER_RESTRICTED)
         .where(
             ReferenceIndex.target_type == resource_type,
             ReferenceIndex.target_id == resource_id,
@@ -96,8 +106,9 @@ def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
         .limit(1)
     ).first()
     if referrer:
+        by = "a resource with a restricted label" if referrer[2] else f"{referrer[0]}/{referrer[1]}"
         raise ResourceConflict(
-            f"{resource_type}/{resource_id} is still referenced by {referrer[0]}/{referrer[1]}; "
+            f"{resource_type}/{resource_id} is still referenced by {by}; "
             "delete or update that first.",
             code="conflict",
         )

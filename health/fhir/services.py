@@ -26,6 +26,7 @@ from core.db import reading, unit_of_work, utcnow
 from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
 from health.fhir import incoming, jsontext, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
+from health.fhir.labels import check_restricted_current, check_restricted_write
 from health.fhir.query import parse
 from health.fhir.resource_types import check_type
 from health.fhir.search import SearchResult, matching, run
@@ -119,6 +120,7 @@ def create(
                 audit_access(actor, HealthAuditTag.READ, [found], default=resource_type)
                 return found, False
         pending = incoming.pending_create(resource_type, document)
+        check_restricted_write(actor, pending)
         (stored,) = writes.write_many([pending])
         audit_access(actor, HealthAuditTag.CREATE, [stored], default=resource_type)
     return stored, True
@@ -176,7 +178,9 @@ def update(
     """(stored, created): an update of an unknown id creates it with that id."""
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
+        check_restricted_current(actor, resource_type, resource_id, "PUT")
         pending = incoming.pending_update(resource_type, resource_id, document, if_match)
+        check_restricted_write(actor, pending)
         if pending.current is not None:
             check_visible(actor, pending.current)
         (stored,) = writes.write_many([pending])
@@ -193,6 +197,7 @@ def update(
 def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | None:
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
+        check_restricted_current(actor, resource_type, resource_id, "DELETE")
         pending = incoming.pending_delete(resource_type, resource_id)
         if pending is None:
             return None
