@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from health.fhir.query import MAX_COUNT
 from health.fhir.resource_types import RESOURCE_TYPES
+from health.fhir.search import MAX_INCLUDES
 from health.fhir.searchparams import COMMON, DEFINITIONS, params_for
 
 INTERACTIONS = (
@@ -19,6 +21,14 @@ INTERACTIONS = (
     "search-type",
 )
 KIND_TYPES = {"uri": "uri"}
+# the page limits a client must know (rest.documentation)
+LIMITS = (
+    f"Search pages hold at most {MAX_COUNT} matches (_count) and at most {MAX_INCLUDES}"
+    " resources added by _include and _revinclude together; when more would have been"
+    " added, the page carries an OperationOutcome entry (search.mode outcome, severity"
+    " warning) saying so.",
+    f"History and Patient/$everything pages hold at most {MAX_COUNT} resources (_count, _offset).",
+)
 DOCS = {
     "_id": "Logical id of the resource",
     "_lastUpdated": "When the resource version last changed",
@@ -92,8 +102,11 @@ def capability_statement(base: str) -> str:
                 "security": {
                     "cors": False,
                     "description": "Bearer tokens (custodia tokens create); clinicians "
-                    "read and write; restricted security labels need health:restricted:read.",
+                    "read and write; resources with a restricted security label need "
+                    "health:restricted:read to be seen and health:restricted:write to be "
+                    "written (the mental_health role).",
                 },
+                "documentation": " ".join(LIMITS),
                 "resource": [_resource(t) for t in sorted(RESOURCE_TYPES)],
                 "interaction": [{"code": c} for c in ("transaction", "batch", "history-system")],
                 "searchParam": [
