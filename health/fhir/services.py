@@ -219,7 +219,7 @@ def history(
     count: int = 20,
     offset: int = 0,
 ) -> tuple[list[Stored], int, dt.datetime]:
-    """A page of versions, newest first, as of `at` (default now)."""
+    """A page of versions, newest first, as of `at` (default now); audited per patient."""
     authorize(actor, HealthPermission.READ, subject_type=resource_type, subject_id=resource_id)
     if resource_type is not None:
         check_type(resource_type)
@@ -239,9 +239,6 @@ def history(
         offset=offset,
         restricted_ok=store.can_see_restricted(actor),
     )
-    if head is not None:
-        for item in items:
-            item.patient_id = head.patient_id
     audit_access(actor, HealthAuditTag.HISTORY, items, default=resource_type or "system")
     return items, total, at
 

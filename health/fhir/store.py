@@ -8,6 +8,7 @@ Reads return the stored JSON text without parsing it. Writes are `health.fhir.wr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,10 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db
 from health.fhir.errors import ResourceDeleted, UnknownResource
+from health.fhir.indexing import patient_of
 from health.fhir.models import FhirHistory, FhirResource, table_of
 from health.fhir.resource_types import check_type
+from health.fhir.searchparams import lookup
 from health.permissions import HealthPermission
 
 
@@ -143,14 +146,13 @@ HISTORY_COLUMNS = (  # a version as `Stored` (is_deleted: no document)
     _HISTORY.resource.is_(None),
     _HISTORY.is_restricted,
 )
-# one version, with the patient of the current row (every version has one: tombstones stay)
+# a version with the patient of the current row (every version has one: tombstones stay)
+_SAME_RESOURCE = sa.and_(
+    _CURRENT.resource_type == _HISTORY.resource_type, _CURRENT.id == _HISTORY.id
+)
 _VERSION = (
     sa.select(*HISTORY_COLUMNS, _CURRENT.patient_id)
-    .join_from(
-        HISTORY,
-        RESOURCES,
-        sa.and_(_CURRENT.resource_type == _HISTORY.resource_type, _CURRENT.id == _HISTORY.id),
-    )
+    .join_from(HISTORY, RESOURCES, _SAME_RESOURCE)
     .where(
         _HISTORY.resource_type == sa.bindparam("resource_type"),
         _HISTORY.id == sa.bindparam("resource_id"),
@@ -193,7 +195,8 @@ def history(
     offset: int,
     restricted_ok: bool,
 ) -> tuple[list[Stored], int]:
-    """Versions newest first, as of `at` (the snapshot the paging links carry)."""
+    """Versions newest first, as of `at` (the snapshot the paging links carry), each with
+    the patient whose data it shows (`version_patient`)."""
     conditions = [FhirHistory.last_updated <= at]
     if resource_type:
         conditions.append(FhirHistory.resource_type == resource_type)
@@ -207,7 +210,8 @@ def history(
         sa.select(sa.func.count()).select_from(FhirHistory).where(*conditions)
     )
     rows = db.session.execute(
-        sa.select(*HISTORY_COLUMNS, sa.null(), FhirHistory.method)
+        sa.select(*HISTORY_COLUMNS, _CURRENT.patient_id, FhirHistory.method)
+        .join_from(HISTORY, RESOURCES, _SAME_RESOURCE)
         .where(*conditions)
         .order_by(
             FhirHistory.last_updated.desc(),
@@ -218,4 +222,18 @@ def history(
         .offset(offset)
         .limit(count)
     ).all()
-    return [Stored(*row) for row in rows], total or 0
+    items = [Stored(*row) for row in rows]
+    for item in items:
+        item.patient_id = version_patient(item)
+    return items, total or 0
+
+
+def version_patient(item: Stored) -> str | None:
+    """The patient of this version's own document: a resource moved to another patient
+    showed the first one's data before. A tombstone, a Patient and a type outside the
+    compartment keep the resource's current patient (`item.patient_id`)."""
+    if item.text is None or item.resource_type == "Patient":
+        return item.patient_id
+    if lookup(item.resource_type, "patient") is None:
+        return item.patient_id
+    return patient_of(item.resource_type, item.id, json.loads(item.text))
