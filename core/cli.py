@@ -21,6 +21,7 @@ from core.audit_verify import verify_chain
 from core.auth import create_token, revoke_token
 from core.commands import fail
 from core.errors import ConfigurationError, DomainError
+from core.permissions import Role
 from core.users import UserIn, create_user
 
 
@@ -73,7 +74,7 @@ def users() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "supervisor", "officer", "clinician", "records", "auditor"]),
+    type=click.Choice([role.value for role in Role]),
 )
 @click.option("--facility", "facility_code", default=None, help="limit to one facility (code)")
 @click.option("--full-name", default="")

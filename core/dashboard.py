@@ -39,6 +39,7 @@ INTROS = {
     Role.SUPERVISOR: "Your facilities' population, approvals and reviews.",
     Role.OFFICER: "Intake, housing and movement for your facilities.",
     Role.CLINICIAN: "Health services for your facilities.",
+    Role.MENTAL_HEALTH: "Health services, mental-health notes included, for your facilities.",
     Role.RECORDS: "Records and exports for your facilities.",
     Role.AUDITOR: "The audit log and compliance with detention standards.",
 }
@@ -51,7 +52,7 @@ def dashboard_for(
     in the order given (the registry keeps both in order)."""
     authorize(actor, Permission.DASHBOARD_VIEW, subject_type=SubjectType.DASHBOARD)
     role = actor.role or Role.ADMIN
-    board = Dashboard(title=f"{role.value.capitalize()} dashboard", intro=INTROS[role])
+    board = Dashboard(title=f"{role.label} dashboard", intro=INTROS[role])
     board.links = [(link.label, link.endpoint) for link in links if actor.can(link.permission)]
     for panel in panels:
         if panel.permission is None or actor.can(panel.permission):

@@ -14,7 +14,8 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(
-            "role IN ('admin','supervisor','officer','clinician','records','auditor')",
+            "role IN ('admin','supervisor','officer','clinician','mental_health','records',"
+            "'auditor')",
             name="role_known",
         ),
     )

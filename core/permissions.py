@@ -13,12 +13,21 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    """Who a user is; what each may do is granted per permission below and by features."""
+
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     OFFICER = "officer"
     CLINICIAN = "clinician"
+    # a clinician who also reads and writes the restricted mental-health notes
+    MENTAL_HEALTH = "mental_health"
     RECORDS = "records"
     AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        """The role as people read it ("Mental health")."""
+        return self.value.replace("_", " ").capitalize()
 
 
 class Permission(StrEnum):
@@ -56,6 +65,7 @@ grant(
         Role.SUPERVISOR: {Permission.DASHBOARD_VIEW},
         Role.OFFICER: {Permission.DASHBOARD_VIEW},
         Role.CLINICIAN: {Permission.DASHBOARD_VIEW},
+        Role.MENTAL_HEALTH: {Permission.DASHBOARD_VIEW},
         Role.RECORDS: {Permission.DASHBOARD_VIEW},
         Role.AUDITOR: {Permission.DASHBOARD_VIEW, Permission.AUDIT_READ},
     }

@@ -11,16 +11,21 @@ class HealthPermission(StrEnum):
     READ = "health:record:read"
     WRITE = "health:record:write"
     EXPORT = "health:record:export"
-    # resources whose meta.security marks them restricted (e.g. psychotherapy notes)
+    # resources whose meta.security marks them restricted (e.g. psychotherapy notes):
+    # seeing them; creating, changing or deleting them (adding or removing the label too)
     RESTRICTED_READ = "health:restricted:read"
+    RESTRICTED_WRITE = "health:restricted:write"
     # a booking links the person's Patient and the facility's Organization and Location
     # (health.patients.ensure_patient): no clinical read or write, no FHIR API
     PATIENT_LINK = "health:patient:link"
 
 
 H = HealthPermission
+_CLINICIAN = {H.READ, H.WRITE, H.EXPORT}
 GRANTS = {
-    Role.CLINICIAN: {H.READ, H.WRITE, H.EXPORT, H.RESTRICTED_READ},
+    # clinical read and write, never the restricted notes
+    Role.CLINICIAN: _CLINICIAN,
+    Role.MENTAL_HEALTH: _CLINICIAN | {H.RESTRICTED_READ, H.RESTRICTED_WRITE},
     Role.RECORDS: {H.EXPORT},
     # the roles that book people (custody's DETAINEE_WRITE)
     Role.OFFICER: {H.PATIENT_LINK},

@@ -29,7 +29,7 @@ from core.users import (
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 STATUS_CHOICES = [
     ("", "Any"),

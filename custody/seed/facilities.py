@@ -102,6 +102,7 @@ DEMO_PASSWORDS = {
     Role.SUPERVISOR: "copper-meadow-52",
     Role.OFFICER: "harbor-compass-63",
     Role.CLINICIAN: "willow-stetho-74",
+    Role.MENTAL_HEALTH: "juniper-harbor-87",
     Role.RECORDS: "ledger-pine-85",
     Role.AUDITOR: "quartz-ledger-96",
 }
@@ -165,6 +166,6 @@ def seed_user(actor: Actor, role: Role) -> None:
                 username=role.value,
                 role=role.value,
                 password=DEMO_PASSWORDS[role],
-                full_name=f"Demo {role.value.capitalize()}",
+                full_name=f"Demo {role.label}",
             ),
         )

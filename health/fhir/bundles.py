@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from health.fhir.query import Query
-from health.fhir.search import SearchResult
+from health.fhir.search import SearchResult, includes_cut_warning
 from health.fhir.store import Stored, instant
 
 
@@ -89,6 +89,9 @@ def searchset(base_url: str, path: str, result: SearchResult) -> str:
         links.append(("previous", link(base_url, path, [*used, *prev])))
     entries = [search_entry(base_url, m, "match") for m in result.matches]
     entries += [search_entry(base_url, m, "include") for m in result.included]
+    if result.includes_cut:
+        outcome = {"resourceType": "OperationOutcome", "issue": [includes_cut_warning()]}
+        entries.append(f'{{"resource":{_j(outcome)},"search":{{"mode":"outcome"}}}}')
     return bundle("searchset", entries, total=result.total, links=links)
 
 

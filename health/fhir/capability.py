@@ -6,7 +6,9 @@ import json
 from functools import lru_cache
 
 from health.fhir.entries import max_entries
+from health.fhir.query import MAX_COUNT
 from health.fhir.resource_types import RESOURCE_TYPES
+from health.fhir.search import MAX_INCLUDES
 from health.fhir.searchparams import COMMON, DEFINITIONS, params_for
 
 INTERACTIONS = (
@@ -20,6 +22,14 @@ INTERACTIONS = (
     "search-type",
 )
 KIND_TYPES = {"uri": "uri"}
+# the page limits a client must know (rest.documentation)
+LIMITS = (
+    f"Search pages hold at most {MAX_COUNT} matches (_count) and at most {MAX_INCLUDES}"
+    " resources added by _include and _revinclude together; when more would have been"
+    " added, the page carries an OperationOutcome entry (search.mode outcome, severity"
+    " warning) saying so.",
+    f"History and Patient/$everything pages hold at most {MAX_COUNT} resources (_count, _offset).",
+)
 DOCS = {
     "_id": "Logical id of the resource",
     "_lastUpdated": "When the resource version last changed",
@@ -113,9 +123,11 @@ def _statement(base: str, cap: int) -> str:
                 "security": {
                     "cors": False,
                     "description": "Bearer tokens (custodia tokens create); clinicians "
-                    "read and write; restricted security labels need health:restricted:read.",
+                    "read and write; resources with a restricted security label need "
+                    "health:restricted:read to be seen and health:restricted:write to be "
+                    "written (the mental_health role).",
                 },
-                "documentation": _batch_documentation(cap),
+                "documentation": " ".join([*LIMITS, _batch_documentation(cap)]),
                 "extension": [{"url": MAX_ENTRIES_EXTENSION, "valueUnsignedInt": cap}],
                 "resource": [_resource(t) for t in sorted(RESOURCE_TYPES)],
                 "interaction": [

@@ -2,7 +2,7 @@
 validated (no control characters in its strings), an update's If-Match compared with the
 current row (locked for the update), a delete refused while another resource references
 the target. Each check yields a `Pending` that `writes.write_many` stores; every write
-path of a user (REST, transaction, batch) then passes it through `check_label`."""
+path of a user (REST, transaction, batch) then passes it through `health.fhir.guard`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.access import denial
-from core.actor import Actor
 from core.db import db
 from health.fhir import jsontext, store, writes
 from health.fhir.errors import (
@@ -22,17 +20,14 @@ from health.fhir.errors import (
     ResourceConflict,
     UnknownResource,
 )
-from health.fhir.indexing import is_restricted, patient_of
-from health.fhir.models import ReferenceIndex
+from health.fhir.models import FhirResource, ReferenceIndex
 from health.fhir.resource_types import check_id, check_type
 from health.fhir.store import Stored
 from health.fhir.validation import validate
 from health.fhir.writes import Pending
-from health.permissions import HealthPermission
 
 # The permission a resource's restricted security label asks of whoever writes it (or
 # writes over it): the one place to change when the label gets its own permission.
-RESTRICTED_LABEL_PERMISSION = HealthPermission.RESTRICTED_READ
 # FHIR strings hold no control characters but tab, CR and LF (R4 `string`: [ \r\n\t\S]+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -93,25 +88,6 @@ def check_strings(document: Any, resource_type: str) -> None:
     )
 
 
-def check_label(actor: Actor, pending: Pending) -> None:
-    """Forbidden unless the actor may write this: a resource that carries a restricted
-    security label, now or after the write (create, overwrite, delete, or strip the
-    label from one), needs RESTRICTED_LABEL_PERMISSION. Every write path of a user calls
-    it; the denial is audited, naming the patient."""
-    if actor.can(RESTRICTED_LABEL_PERMISSION):
-        return
-    current = pending.current
-    was = current is not None and not current.is_deleted and current.is_restricted
-    if not was and not (pending.document is not None and is_restricted(pending.document)):
-        return
-    patient = current.patient_id if current is not None else None
-    if patient is None and pending.document is not None:
-        patient = patient_of(pending.resource_type, pending.id, pending.document)
-    if patient:
-        raise denial(actor, RESTRICTED_LABEL_PERMISSION, "Patient", patient)
-    raise denial(actor, RESTRICTED_LABEL_PERMISSION, pending.resource_type, pending.id)
-
-
 def pending_create(resource_type: str, document: Any) -> Pending:
     check_type(resource_type)
     check_strings(document, resource_type)
@@ -149,6 +125,16 @@ def pending_update(
     return Pending(resource_type, resource_id, document, "PUT", current=existing)
 
 
+_REFERRER_RESTRICTED = (
+    sa.select(FhirResource.is_restricted)
+    .where(
+        FhirResource.resource_type == ReferenceIndex.resource_type,
+        FhirResource.id == ReferenceIndex.resource_id,
+    )
+    .scalar_subquery()
+)
+
+
 def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
     """None when already deleted (deleting again changes nothing)."""
     check_type(resource_type)
@@ -157,8 +143,8 @@ def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
         raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
     if existing.is_deleted:
         return None
-    referrer = db.session.execute(
-        sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
+    referrer = db.session.execute(  # a restricted referrer is not named (labels.py)
+        sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id, _REFERRER_RESTRICTED)
         .where(
             ReferenceIndex.target_type == resource_type,
             ReferenceIndex.target_id == resource_id,
@@ -168,8 +154,9 @@ def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
         .limit(1)
     ).first()
     if referrer:
+        by = "a resource with a restricted label" if referrer[2] else f"{referrer[0]}/{referrer[1]}"
         raise ResourceConflict(
-            f"{resource_type}/{resource_id} is still referenced by {referrer[0]}/{referrer[1]}; "
+            f"{resource_type}/{resource_id} is still referenced by {by}; "
             "delete or update that first.",
             code="conflict",
         )

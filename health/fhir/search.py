@@ -4,6 +4,10 @@ Paging without _sort is keyset paging on the id (`_after` / `_before` in the lin
 a page link stays correct while others write: nothing is skipped or repeated because
 rows were added or removed before it. With _sort the links use `_offset`.
 
+A page carries at most MAX_INCLUDES included resources (`_include` and `_revinclude`
+together, in type and id order); when more would have come, `includes_cut` says so and
+the bundle says it in an OperationOutcome entry.
+
 This module is the query engine only: parameters are parsed by `health.fhir.query`
 (their SQL built by `health.fhir.conditions`); the search service (permission,
 restricted labels, audit) is `health.fhir.services.search`.
@@ -34,6 +38,21 @@ from health.fhir.resource_types import RESOURCE_TYPES, check_type
 from health.fhir.searchparams import lookup
 from health.fhir.store import Stored
 
+# included resources per page, whatever _count (the CapabilityStatement states it)
+MAX_INCLUDES = 1000
+
+
+def includes_cut_warning() -> dict[str, Any]:
+    """The OperationOutcome issue a page whose includes were cut carries."""
+    return {
+        "severity": "warning",
+        "code": "too-costly",
+        "diagnostics": f"This page holds at most {MAX_INCLUDES} resources added by _include"
+        " and _revinclude; more matched and were left out. Ask for fewer matches per page"
+        " (_count) to get them all.",
+        "expression": ["_include", "_revinclude"],
+    }
+
 
 @dataclass
 class SearchResult:
@@ -43,6 +62,7 @@ class SearchResult:
     total: int | None
     has_next: bool
     has_previous: bool
+    includes_cut: bool = False  # more included resources than MAX_INCLUDES
 
 
 def _base(query: Query, restricted_ok: bool, reach: Any) -> list[Any]:
@@ -140,15 +160,57 @@ def run(
     if query.before is not None and not query.sort:
         matches.reverse()
         has_previous, more = more, True
-    included = _included(query, matches, restricted_ok, reach, conn) if matches else []
-    return SearchResult(query, matches, included, total, more, has_previous)
+    included, cut = (
+        _included(query, matches, restricted_ok, reach, conn) if matches else ([], False)
+    )
+    return SearchResult(query, matches, included, total, more, has_previous, cut)
 
 
 def _included(
     query: Query, matches: list[Stored], restricted_ok: bool, reach: Any, conn: Any
-) -> list[Stored]:
+) -> tuple[list[Stored], bool]:
+    """The page's included resources (at most MAX_INCLUDES, within `reach`), and whether
+    more were cut."""
     keys = [(m.resource_type, m.id) for m in matches]
-    found: list[Stored] = []
+    seen, unique = set(keys), list[Stored]()
+    for wanted in _include_keys(query, keys):
+        # rows already seen can repeat (at most len(seen)): ask for one more than fit
+        limit = MAX_INCLUDES - len(unique) + len(seen) + 1
+        for item in _current_of(wanted, restricted_ok, reach, limit, conn):
+            key = (item.resource_type, item.id)
+            if key not in seen:
+                if len(unique) == MAX_INCLUDES:
+                    return unique, True
+                seen.add(key)
+                unique.append(item)
+    return unique, False
+
+
+def _current_of(
+    wanted: Any, restricted_ok: bool, reach: Any, limit: int, conn: Any
+) -> list[Stored]:
+    """The live current rows whose (type, id) `wanted` selects, in key order, at most
+    `limit` (restricted ones only when `restricted_ok`; within `reach` when given)."""
+    where = [
+        sa.tuple_(FhirResource.resource_type, FhirResource.id).in_(wanted),
+        FhirResource.is_deleted.is_(False),
+    ]
+    if not restricted_ok:
+        where.append(FhirResource.is_restricted.is_(False))
+    if reach is not None:
+        where.append(reach)
+    statement = (
+        sa.select(*store.CURRENT_COLUMNS)
+        .where(*where)
+        .order_by(FhirResource.resource_type, FhirResource.id)
+        .limit(limit)
+    )
+    return [store.stored_from_row(row) for row in conn.execute(statement)]
+
+
+def _include_keys(query: Query, keys: list[tuple[str, str]]) -> list[Any]:
+    """For each _include and _revinclude, a SELECT of the (type, id) keys it adds."""
+    selects: list[Any] = []
     for spec in query.includes:
         source, _, rest = spec.partition(":")
         name, _, target = rest.partition(":")
@@ -161,31 +223,22 @@ def _included(
         ]
         if target:
             conditions.append(ReferenceIndex.target_type == target)
-        targets = conn.execute(
+        selects.append(
             sa.select(ReferenceIndex.target_type, ReferenceIndex.target_id).where(*conditions)
-        ).all()
-        found.extend(store.current_many(((t, i) for t, i in targets), reach, connection=conn))
+        )
     for spec in query.revincludes:
         source, _, rest = spec.partition(":")
         name, _, _target = rest.partition(":")
         if source not in RESOURCE_TYPES or not lookup(source, name):
             raise bad_parameter(f"Cannot revinclude {spec!r}.", "_revinclude")
-        referrers = conn.execute(
+        selects.append(
             sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id).where(
                 ReferenceIndex.resource_type == source,
                 ReferenceIndex.param == name,
                 sa.tuple_(ReferenceIndex.target_type, ReferenceIndex.target_id).in_(keys),
             )
-        ).all()
-        found.extend(store.current_many(((t, i) for t, i in referrers), reach, connection=conn))
-    seen = set(keys)
-    unique = []
-    for item in found:
-        key = (item.resource_type, item.id)
-        if key not in seen and (restricted_ok or not item.is_restricted):
-            seen.add(key)
-            unique.append(item)
-    return unique
+        )
+    return selects
 
 
 def matching(

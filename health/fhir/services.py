@@ -25,7 +25,7 @@ from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
 from core.scope import Access
 from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
-from health.fhir import incoming, jsontext, locks, scope, store, writes
+from health.fhir import guard, incoming, jsontext, locks, scope, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
 from health.fhir.models import FhirResource
 from health.fhir.query import parse
@@ -124,8 +124,7 @@ def create(
                 audit_access(actor, HealthAuditTag.READ, [found], default=resource_type)
                 return found, False
         pending = incoming.pending_create(resource_type, document)
-        incoming.check_label(actor, pending)
-        scope.check_pending(actor, pending)
+        guard.check_write(actor, pending)
         (stored,) = writes.write_many([pending])
         audit_access(actor, HealthAuditTag.CREATE, [stored], default=resource_type)
     return stored, True
@@ -189,9 +188,9 @@ def update(
     """(stored, created): an update of an unknown id creates it with that id."""
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
+        guard.check_current(actor, resource_type, resource_id, "PUT")
         pending = incoming.pending_update(resource_type, resource_id, document, if_match)
-        incoming.check_label(actor, pending)
-        scope.check_pending(actor, pending)
+        guard.check_write(actor, pending)
         (stored,) = writes.write_many([pending])
         created = pending.current is None or pending.current.is_deleted
         audit_access(
@@ -206,13 +205,13 @@ def update(
 def delete(*, actor: Actor, resource_type: str, resource_id: str) -> Stored | None:
     authorize(actor, HealthPermission.WRITE, subject_type=resource_type, subject_id=resource_id)
     with unit_of_work():
+        guard.check_current(actor, resource_type, resource_id, "DELETE")
         pending = incoming.pending_delete(resource_type, resource_id)
         if pending is None:
             return None
         if pending.current is None:  # pending_delete reads the row it deletes: never so
             raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
-        incoming.check_label(actor, pending)
-        scope.check_pending(actor, pending)
+        guard.check_write(actor, pending)
         (stored,) = writes.write_many([pending])
         audit_access(actor, HealthAuditTag.DELETE, [stored], default=resource_type)
     return stored
@@ -228,7 +227,7 @@ def history(
     count: int = 20,
     offset: int = 0,
 ) -> tuple[list[Stored], int, dt.datetime]:
-    """A page of versions, newest first, as of `at` (default now)."""
+    """A page of versions, newest first, as of `at` (default now); audited per patient."""
     authorize(actor, HealthPermission.READ, subject_type=resource_type, subject_id=resource_id)
     if resource_type is not None:
         check_type(resource_type)
@@ -250,9 +249,6 @@ def history(
         restricted_ok=store.can_see_restricted(actor),
         reach=scope.reachable(actor, FhirResource.patient_id, Access.READ),
     )
-    if head is not None:
-        for item in items:
-            item.patient_id = head.patient_id
     audit_access(actor, HealthAuditTag.HISTORY, items, default=resource_type or "system")
     return items, total, at
 

@@ -8,6 +8,7 @@ Reads return the stored JSON text without parsing it. Writes are `health.fhir.wr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,10 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db
 from health.fhir.errors import ResourceDeleted, UnknownResource
+from health.fhir.indexing import patient_of
 from health.fhir.models import FhirHistory, FhirResource, table_of
 from health.fhir.resource_types import check_type
+from health.fhir.searchparams import lookup
 from health.permissions import HealthPermission
 
 
@@ -149,14 +152,13 @@ HISTORY_COLUMNS = (  # a version as `Stored` (is_deleted: no document)
     _HISTORY.resource.is_(None),
     _HISTORY.is_restricted,
 )
-# one version, with the patient of the current row (every version has one: tombstones stay)
+# a version with the patient of the current row (every version has one: tombstones stay)
+_SAME_RESOURCE = sa.and_(
+    _CURRENT.resource_type == _HISTORY.resource_type, _CURRENT.id == _HISTORY.id
+)
 _VERSION = (
     sa.select(*HISTORY_COLUMNS, _CURRENT.patient_id)
-    .join_from(
-        HISTORY,
-        RESOURCES,
-        sa.and_(_CURRENT.resource_type == _HISTORY.resource_type, _CURRENT.id == _HISTORY.id),
-    )
+    .join_from(HISTORY, RESOURCES, _SAME_RESOURCE)
     .where(
         _HISTORY.resource_type == sa.bindparam("resource_type"),
         _HISTORY.id == sa.bindparam("resource_id"),
@@ -200,9 +202,9 @@ def history(
     restricted_ok: bool,
     reach: Any = None,
 ) -> tuple[list[Stored], int]:
-    """Versions newest first, as of `at` (the snapshot the paging links carry), with the
-    patient of each resource; within `reach` (a condition on the current row's
-    `patient_id`, health.fhir.scope.reachable) when given."""
+    """Versions newest first, as of `at` (the snapshot the paging links carry), each with
+    the patient whose data it shows (`version_patient`); within `reach` (a condition on
+    the current row's `patient_id`, health.fhir.scope.reachable) when given."""
     conditions = [FhirHistory.last_updated <= at]
     if resource_type:
         conditions.append(FhirHistory.resource_type == resource_type)
@@ -215,18 +217,15 @@ def history(
     if reach is not None:
         conditions.append(reach)
     # every version has its current row (a deletion leaves a tombstone): its patient
-    on_current = sa.and_(
-        FhirResource.resource_type == FhirHistory.resource_type, FhirResource.id == FhirHistory.id
-    )
     total = db.session.scalar(
         sa.select(sa.func.count())
-        .select_from(FhirHistory)
-        .join(FhirResource, on_current)
+        .select_from(HISTORY)
+        .join(RESOURCES, _SAME_RESOURCE)
         .where(*conditions)
     )
     rows = db.session.execute(
-        sa.select(*HISTORY_COLUMNS, FhirResource.patient_id, FhirHistory.method)
-        .join_from(FhirHistory, FhirResource, on_current)
+        sa.select(*HISTORY_COLUMNS, _CURRENT.patient_id, FhirHistory.method)
+        .join_from(HISTORY, RESOURCES, _SAME_RESOURCE)
         .where(*conditions)
         .order_by(
             FhirHistory.last_updated.desc(),
@@ -237,4 +236,18 @@ def history(
         .offset(offset)
         .limit(count)
     ).all()
-    return [Stored(*row) for row in rows], total or 0
+    items = [Stored(*row) for row in rows]
+    for item in items:
+        item.patient_id = version_patient(item)
+    return items, total or 0
+
+
+def version_patient(item: Stored) -> str | None:
+    """The patient of this version's own document: a resource moved to another patient
+    showed the first one's data before. A tombstone, a Patient and a type outside the
+    compartment keep the resource's current patient (`item.patient_id`)."""
+    if item.text is None or item.resource_type == "Patient":
+        return item.patient_id
+    if lookup(item.resource_type, "patient") is None:
+        return item.patient_id
+    return patient_of(item.resource_type, item.id, json.loads(item.text))

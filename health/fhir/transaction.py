@@ -16,7 +16,7 @@ Batch: each write entry in a unit of work of its own, in the same order, but an 
 that refers to another one's fullUrl runs after it and gets its `Type/id`; when that
 entry failed (or the references go round in a circle), the referring entry fails with a
 400 and the others proceed. The GET entries run last, together in one unit of work.
-Every write path checks restricted labels (`incoming.check_label`).
+Every write is checked by `health.fhir.guard` (restricted labels, facility scope).
 
 Audit: the writes of a unit are one entry per patient (tag `health:fhir:transaction`);
 each GET entry is audited by the read or search it runs, and nothing more (1,000 GET
@@ -35,7 +35,7 @@ from core.actor import Actor
 from core.db import unit_of_work
 from core.errors import DomainError
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import bundles, incoming, locks, scope, services, store, writes
+from health.fhir import bundles, guard, incoming, locks, services, store, writes
 from health.fhir.entries import (
     ORDER,
     Entry,
@@ -113,7 +113,7 @@ def run_entries(
             _prepare(actor, entry, mapping, resolve, pendings, responses, prefetched)
         except FhirProblem as err:
             raise _fail(entry, err) from None
-    scope.check_pending(actor, *(p for _, p in pendings))  # facility scope, every entry
+    guard.check_write(actor, *(p for _, p in pendings))  # labels and scope, every entry
     written = writes.write_many([p for _, p in pendings])
     for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
@@ -226,7 +226,6 @@ def _prepare(
         pending = deletion
     else:
         return
-    incoming.check_label(actor, pending)
     pendings.append((entry, pending))
 
 

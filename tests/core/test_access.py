@@ -12,9 +12,10 @@ from core import audit
 from core.actor import Actor
 from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
-from core.permissions import ROLE_PERMISSIONS, Role
+from core.permissions import ROLE_PERMISSIONS, Role, role_has
 from custody.restrictive.services import place_in_restrictive_housing
-from tests.helpers import csrf_token
+from health.permissions import HealthPermission
+from tests.helpers import csrf_token, last_event
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
@@ -192,3 +193,132 @@ def test_pages_without_login_redirect_to_sign_in(app, client, world):
             response = client.get(path)
             assert response.status_code == 302, path
             assert "/login" in response.headers["Location"]
+
+
+# --- the restricted label: mental_health reads and writes it, clinician does not ------
+
+PSY = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSYTHPN"}
+FHIR_JSON = "application/fhir+json"
+READERS = [role for role in Role if role_has(role, HealthPermission.READ)]
+
+
+def test_only_mental_health_reaches_restricted_notes_and_has_all_a_clinician_has():
+    restricted = {HealthPermission.RESTRICTED_READ, HealthPermission.RESTRICTED_WRITE}
+    holders = {role for role in Role if ROLE_PERMISSIONS[role] & restricted}
+    assert holders == {Role.MENTAL_HEALTH}
+    assert ROLE_PERMISSIONS[Role.MENTAL_HEALTH] - ROLE_PERMISSIONS[Role.CLINICIAN] == restricted
+    assert READERS == [Role.CLINICIAN, Role.MENTAL_HEALTH]
+
+
+def _note(patient_id: str, labelled: bool = True, **extra: object) -> dict:
+    note = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "Therapy session"},
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "valueString": "synthetic note",
+        **extra,
+    }
+    if labelled:
+        note["meta"] = {"security": [PSY]}
+    return note
+
+
+@pytest.fixture
+def notes(client, make):
+    """A patient with two labelled notes and a plain observation between them (the note
+    derives from it, it from the secret one), written by a mental-health clinician."""
+    headers = {**make.headers("mental_health"), "Content-Type": FHIR_JSON}
+
+    def create(body: dict) -> str:
+        response = client.post(f"/fhir/{body['resourceType']}", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        return response.json["id"]
+
+    def derived(rid: str) -> list[dict]:
+        return [{"reference": f"Observation/{rid}"}]
+
+    pid = create({"resourceType": "Patient", "name": [{"family": "Labelperson"}]})
+    secret = create(_note(pid))
+    plain = create(_note(pid, labelled=False, derivedFrom=derived(secret)))
+    note = create(_note(pid, derivedFrom=derived(plain)))
+    return {"pid": pid, "note": note, "plain": plain, "secret": secret, "reader": headers}
+
+
+# (name, method, path, body, what it needs): every write that touches the label
+RESTRICTED_CALLS = [
+    ("read", "GET", "Observation/{note}", None, HealthPermission.RESTRICTED_READ),
+    ("vread", "GET", "Observation/{note}/_history/1", None, HealthPermission.RESTRICTED_READ),
+    ("history", "GET", "Observation/{note}/_history", None, HealthPermission.RESTRICTED_READ),
+    ("create labelled", "POST", "Observation", "labelled", HealthPermission.RESTRICTED_WRITE),
+    ("update", "PUT", "Observation/{note}", "labelled", HealthPermission.RESTRICTED_WRITE),
+    ("strip label", "PUT", "Observation/{note}", "plain", HealthPermission.RESTRICTED_WRITE),
+    ("add label", "PUT", "Observation/{plain}", "labelled", HealthPermission.RESTRICTED_WRITE),
+    ("delete", "DELETE", "Observation/{note}", None, HealthPermission.RESTRICTED_WRITE),
+]
+
+
+@pytest.mark.parametrize("role", READERS)
+@pytest.mark.parametrize(("name", "method", "path", "body", "needed"), RESTRICTED_CALLS)
+def test_restricted_label_matrix(client, make, notes, role, name, method, path, body, needed):
+    """Role × call on a labelled resource: allowed exactly with the restricted permission;
+    a refusal is a 403, audited under that permission, and changes nothing."""
+    path = path.format(**notes)
+    rid = path.split("/")[1] if "/" in path else None
+    document = None
+    if body is not None:
+        document = _note(notes["pid"], labelled=body == "labelled", valueString="changed")
+        if rid:
+            document["id"] = rid
+    headers = {**make.headers(role.value), "Content-Type": FHIR_JSON}
+    before = {k: client.get(f"/fhir/Observation/{notes[k]}", headers=notes["reader"]).json
+              for k in ("note", "plain")}  # fmt: skip
+    response = client.open(f"/fhir/{path}", method=method, json=document, headers=headers)
+    if role_has(role, needed):
+        assert response.status_code in (200, 201, 204), (name, response.text)
+        if method == "GET":
+            assert notes["note"] in response.text and "synthetic note" in response.text
+        return
+    assert response.status_code == 403, (name, response.text)
+    assert "synthetic note" not in response.text
+    denied = last_event(needed.value)
+    assert (denied.outcome, denied.subject_type) == ("denied", "Patient")
+    assert denied.subject_id == notes["pid"]
+    after = {k: client.get(f"/fhir/Observation/{notes[k]}", headers=notes["reader"]).json
+             for k in ("note", "plain")}  # fmt: skip
+    assert after == before
+    listed = client.get(f"/fhir/Observation?patient={notes['pid']}", headers=notes["reader"])
+    assert listed.json["total"] == 3  # no labelled note was created either
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_restricted_resources_are_invisible_to_a_clinician_everywhere(client, make, notes, role):
+    """Search, its count, _include, _revinclude, type and system history, $everything."""
+    headers = make.headers(role.value)
+    sees = role_has(role, HealthPermission.RESTRICTED_READ)
+    pid, note, plain, secret = notes["pid"], notes["note"], notes["plain"], notes["secret"]
+
+    def ids(path: str) -> set[str]:
+        body = client.get(f"/fhir/{path}", headers=headers).json
+        return {e["fullUrl"].rsplit("/", 1)[-1] for e in body.get("entry", [])}
+
+    def total(path: str) -> int:
+        return client.get(f"/fhir/{path}", headers=headers).json["total"]
+
+    for path in (
+        f"Observation?patient={pid}",
+        f"Observation?_id={plain}&_revinclude=Observation:derived-from",
+        f"Patient?_id={pid}&_revinclude=Observation:subject",
+        "Observation/_history",
+        "_history",
+        f"Patient/{pid}/$everything",
+    ):
+        assert (note in ids(path)) is sees, path
+    assert ids(f"Observation?patient={pid}") == ({note, plain, secret} if sees else {plain})
+    include = f"Observation?_id={plain}&_include=Observation:derived-from"
+    assert ids(include) == ({plain, secret} if sees else {plain})
+    assert total(f"Observation?patient={pid}&_summary=count") == (3 if sees else 1)
+    assert total(f"Observation?patient={pid}") == (3 if sees else 1)
+    assert total(f"Patient/{pid}/$everything") == (4 if sees else 2)
+    assert total("Observation/_history") == (3 if sees else 1)
+    assert total("_history") == (4 if sees else 2)

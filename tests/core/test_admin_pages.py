@@ -266,3 +266,21 @@ def test_missing_csrf_token_is_a_form_message_not_a_500(client, make, admin):
     assert "The form expired" in response.text
     created = client.post("/admin/users/new", data={"username": "no.token", "role": "officer"})
     assert created.status_code == 400 and _user("no.token") is None
+
+
+def test_a_clinician_is_made_a_mental_health_clinician_from_the_form(client, make, admin):
+    page = client.get("/admin/users/new").text
+    assert '<option value="mental_health">Mental health</option>' in page
+    target = make.user("clinician")
+    response = _post(
+        client,
+        f"/admin/users/{target.id}",
+        full_name="Therapist Person",
+        role="mental_health",
+        facility="",
+        is_active="y",
+    )
+    assert response.status_code == 302
+    db.session.refresh(target)
+    assert target.role == "mental_health"
+    assert "role" in last_event("core:user:update", subject_id=str(target.id)).changed_fields

@@ -148,3 +148,19 @@ def test_console_script_refuses_production_without_a_secret_key():
     assert done.returncode != 0
     assert "SECRET_KEY must be set" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_users_create_offers_every_role_mental_health_included(cli):
+    result = cli(
+        "users",
+        "create",
+        "cli.therapist",
+        "--role",
+        "mental_health",
+        "--password-stdin",
+        input="quiet-river-stone-42\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert _user("cli.therapist").role == "mental_health"
+    refused = cli("users", "create", "cli.x", "--role", "janitor", "--password-stdin", input="x\n")
+    assert refused.exit_code != 0 and "mental_health" in refused.output

@@ -154,3 +154,11 @@ def test_each_app_keeps_its_own_registry(app):
     other = _bare("health")
     assert registry(other) is not registry(app)
     assert registry(app).features == ["custody", "health"]
+
+
+def test_a_mental_health_clinician_gets_a_clinicians_dashboard_by_name(client, make):
+    make.login(client, role="mental_health")
+    page = client.get("/dashboard").text
+    assert "Mental health dashboard" in page and "mental-health notes included" in page
+    make.login(client, role="clinician")
+    assert "Mental health" not in client.get("/dashboard").text

@@ -113,3 +113,35 @@ def test_the_downgrade_refuses_a_scope_that_names_no_facility(scratch_app):
     with pytest.raises(RuntimeError, match=r"names no facility: lost\.officer"):
         migrate.downgrade(f"{SCOPE_KEY}-1")
     assert sa.inspect(db.engine).get_foreign_keys("users") == []
+
+
+MENTAL_HEALTH = "b6d3f2a8c105"  # users.role may be mental_health
+
+
+def _add_user(name: str, role: str) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO users (username, password_hash, role) VALUES (:name, 'x', :role)"),
+            {"name": name, "role": role},
+        )
+
+
+def test_the_mental_health_role_is_known_after_and_refused_before(scratch_app):
+    migrate.upgrade(f"{MENTAL_HEALTH}-1")
+    _add_user("mig.clinician", "clinician")
+    with pytest.raises(sa.exc.IntegrityError):
+        _add_user("mig.therapist", "mental_health")
+    migrate.upgrade(MENTAL_HEALTH)
+    _add_user("mig.therapist", "mental_health")
+    with pytest.raises(sa.exc.IntegrityError):
+        _add_user("mig.nobody", "janitor")
+    with pytest.raises(RuntimeError, match=r"hold it: mig\.therapist"):
+        migrate.downgrade(f"{MENTAL_HEALTH}-1")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE users SET role = 'clinician' WHERE role = 'mental_health'"))
+    migrate.downgrade(f"{MENTAL_HEALTH}-1")
+    with pytest.raises(sa.exc.IntegrityError):
+        _add_user("mig.therapist2", "mental_health")
+    with db.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT count(*) FROM users")).scalar()
+    assert kept == 2

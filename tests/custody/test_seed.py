@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db
 from core.models import User
+from core.permissions import Role
 from custody.facilities.models import Bed, Facility
 from custody.people.models import Detainee
 from custody.seed import seed_demo
@@ -28,7 +29,8 @@ def test_seed_demo_fills_reference_data_users_and_people(app):
     assert len(facilities) >= 4 and len(offices) >= 4
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bed)) >= 300
     roles = set(db.session.scalars(sa.select(User.role)))
-    assert roles >= {"admin", "supervisor", "officer", "clinician", "records", "auditor"}
+    assert roles == {role.value for role in Role}  # mental_health too
+    assert "Demo Mental health" in set(db.session.scalars(sa.select(User.full_name)))
     assert len(_people()) == 12
     text = report.describe()
     for role, password in report.users.items():

@@ -49,6 +49,12 @@ def fhir(client, make) -> Fhir:
     return Fhir(client, make.headers("clinician"))
 
 
+@pytest.fixture
+def mh_fhir(client, make) -> Fhir:
+    """A mental-health clinician: also reads and writes resources labelled restricted."""
+    return Fhir(client, make.headers("mental_health"))
+
+
 def patient(**extra: Any) -> dict[str, Any]:
     """A synthetic patient."""
     return {

@@ -116,15 +116,15 @@ def test_the_link_names_the_booking_officer(make):
     assert entry.actor == officer.username and entry.actor_id == officer.user_id
 
 
-def test_an_officer_links_a_patient_carrying_a_restricted_label(fhir, make):
+def test_an_officer_links_a_patient_carrying_a_restricted_label(mh_fhir, make):
     """The link hands out nothing but the id: a restricted label does not stop a booking."""
     labelled = patient(meta={"security": [PSY]})
     labelled["identifier"][0]["value"] = "912345681"
-    pid = fhir.create(labelled)["id"]
+    pid = mh_fhir.create(labelled)["id"]
     facility = make.facility()
     _book(make, "officer", person=make.detainee(a_number="912345681"), facility=facility)
     assert last_event("health:patient:link").subject_id == pid
-    moved = fhir.get(f"Patient/{pid}").json["managingOrganization"]["reference"]
+    moved = mh_fhir.get(f"Patient/{pid}").json["managingOrganization"]["reference"]
     assert moved == f"Organization/{facility_organization_id(facility.code)}"
 
 

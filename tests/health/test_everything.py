@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from core.permissions import ROLE_PERMISSIONS, Role
-from health.permissions import HealthPermission
 from tests.health.conftest import assert_outcome, observation, patient
 from tests.helpers import last_event
 
@@ -13,7 +11,9 @@ PSY = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PS
 
 
 @pytest.fixture
-def record(fhir):
+def record(mh_fhir):
+    """A patient's record, one therapy note in it (written by a mental-health clinician)."""
+    fhir = mh_fhir
     org = fhir.create({"resourceType": "Organization", "name": "Synthetic Clinic"})["id"]
     pid = fhir.create(patient(managingOrganization={"reference": f"Organization/{org}"}))["id"]
     old = fhir.create(observation(pid, effectiveDateTime="2020-01-01T00:00:00Z"))["id"]
@@ -28,9 +28,9 @@ def _ids(body):
     return {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in body.get("entry", [])}
 
 
-def test_everything_has_compartment_and_references(fhir, record):
+def test_everything_has_compartment_and_references(mh_fhir, record):
     pid = record["pid"]
-    body = fhir.get(f"Patient/{pid}/$everything").json
+    body = mh_fhir.get(f"Patient/{pid}/$everything").json
     assert _ids(body) == {
         f"Patient/{pid}", f"Organization/{record['org']}", f"Observation/{record['old']}",
         f"Observation/{record['new']}", f"Observation/{record['note']}",
@@ -39,7 +39,8 @@ def test_everything_has_compartment_and_references(fhir, record):
     assert last_event("health:fhir:everything").subject_id == pid
 
 
-def test_everything_filters_and_paging(fhir, record):
+def test_everything_filters_and_paging(mh_fhir, record):
+    fhir = mh_fhir
     pid = record["pid"]
     dated = fhir.get(f"Patient/{pid}/$everything?start=2026-01-01&_type=Observation").json
     assert _ids(dated) == {f"Observation/{record['new']}", f"Observation/{record['note']}"}
@@ -55,11 +56,9 @@ def test_everything_filters_and_paging(fhir, record):
     assert_outcome(fhir.get(f"Patient/{pid}/$everything?_count=x"), 400)
 
 
-def test_restricted_label_hidden_without_permission(fhir, record, monkeypatch):
+def test_restricted_label_hidden_without_permission(fhir, mh_fhir, record):
     pid, note = record["pid"], record["note"]
-    assert fhir.get(f"Observation/{note}").status_code == 200
-    without = ROLE_PERMISSIONS[Role.CLINICIAN] - {HealthPermission.RESTRICTED_READ}
-    monkeypatch.setitem(ROLE_PERMISSIONS, Role.CLINICIAN, without)
+    assert mh_fhir.get(f"Observation/{note}").status_code == 200
     assert_outcome(fhir.get(f"Observation/{note}"), 403)
     assert last_event("health:restricted:read").outcome == "denied"
     assert_outcome(fhir.get(f"Observation/{note}/_history/1"), 403)
@@ -71,12 +70,10 @@ def test_restricted_label_hidden_without_permission(fhir, record, monkeypatch):
     assert_outcome(fhir.put(f"Observation/{note}", observation(pid, id=note)), 403)
 
 
-def test_conditional_create_does_not_hand_out_a_restricted_match(fhir, record, monkeypatch):
+def test_conditional_create_does_not_hand_out_a_restricted_match(fhir, mh_fhir, record):
     pid = record["pid"]
     tagged = {"system": "urn:synthetic:note", "value": "n-1"}
-    fhir.create(observation(pid, meta={"security": [PSY]}, identifier=[tagged]))
-    without = ROLE_PERMISSIONS[Role.CLINICIAN] - {HealthPermission.RESTRICTED_READ}
-    monkeypatch.setitem(ROLE_PERMISSIONS, Role.CLINICIAN, without)
+    mh_fhir.create(observation(pid, meta={"security": [PSY]}, identifier=[tagged]))
     condition = {"If-None-Exist": "identifier=urn:synthetic:note|n-1"}
     response = fhir.post("Observation", observation(pid), **condition)
     assert_outcome(response, 403)

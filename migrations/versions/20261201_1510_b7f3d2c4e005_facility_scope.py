@@ -8,7 +8,7 @@ scoped auditor sees only theirs); entries written before stay without one, and k
 their sealed bytes (the hash covers the facility only when there is one).
 
 Revision ID: b7f3d2c4e005
-Revises: a4c2e9f1b004
+Revises: b6d3f2a8c105
 Create Date: 2026-12-01 15:00:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7f3d2c4e005"
-down_revision = "a4c2e9f1b004"
+down_revision = "b6d3f2a8c105"
 branch_labels = None
 depends_on = None
 
