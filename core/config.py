@@ -80,6 +80,9 @@ def production_problems(url: str, secret: str | None, hosts: list[str], store: s
 # has been idle a while, after which a database restart may have closed it. (FHIR
 # searches are planned for their values: core.db.planned_for_values.)
 POSTGRES_ENGINE_OPTIONS: dict[str, Any] = {}
+# Every engine: a database error's text never carries the statement's parameters (they
+# can be health data), whoever logs it (a traceback, a batch entry's warning).
+ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
 
 
 def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -102,9 +105,10 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "FEATURES": FEATURES,
         "SECRET_KEY": secret or _dev_secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {}
-        if is_sqlite(url)
-        else copy.deepcopy(POSTGRES_ENGINE_OPTIONS),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            **ENGINE_OPTIONS,
+            **({} if is_sqlite(url) else copy.deepcopy(POSTGRES_ENGINE_OPTIONS)),
+        },
         "REDIS_URL": environ.get("REDIS_URL"),
         # "inline": seal the audit chain right after each commit; "background": a
         # thread per worker seals what is pending a few ms later (busy servers).

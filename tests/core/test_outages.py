@@ -6,6 +6,7 @@ write that committed just before the connection was lost is answered as committe
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -182,11 +183,26 @@ class Live:
         admin.dispose()
 
     def terminate(self) -> None:
-        """End every server process of the app's database (its pooled connections die)."""
+        """End every server process of the app's database (its pooled connections die),
+        waiting until they are gone (termination is a signal, not a wait)."""
         self.admin(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = '{db}' AND pid <> pg_backend_pid()"
         )
+        for _ in range(100):
+            if not self.admin_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}'"
+            ):
+                return
+            time.sleep(0.05)
+        pytest.fail("the database's connections did not end")
+
+    def admin_scalar(self, statement: str) -> object:
+        admin = sa.create_engine(sa.engine.make_url(self.url).set(database="postgres"))
+        with admin.connect() as conn:
+            value = conn.scalar(sa.text(statement.format(db=self.name)))
+        admin.dispose()
+        return value
 
     def take_down(self) -> None:
         """The database stops answering: nothing connected, no new connection accepted
@@ -347,3 +363,12 @@ def test_a_database_refusing_connections_gives_503_until_it_is_back(postgres_liv
         live.bring_back()
     assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
     assert page.get("/dashboard").status_code == 200
+
+
+def test_database_errors_never_carry_the_statements_parameters(app):
+    """Whoever logs a database error (a traceback, a batch entry's warning), its text
+    holds the statement but not the values sent with it, which can be health data."""
+    with pytest.raises(sa.exc.DBAPIError) as caught, db.session.begin_nested():
+        db.session.execute(sa.text("SELECT :note FROM no_such_table"), {"note": "Qxqzdiagnosis"})
+    assert "no_such_table" in str(caught.value)
+    assert "Qxqzdiagnosis" not in str(caught.value) and "hidden" in str(caught.value)
