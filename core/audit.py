@@ -337,8 +337,15 @@ def seal_soon() -> None:
     short transaction a few milliseconds later, so a request does not wait for the
     chain lock and concurrent requests share one seal."""
     app: Flask | None = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]  # werkzeug's LocalProxy is not typed with it
-    if app is None or app.config.get("AUDIT_SEALING", "inline") != "background":
+    if app is None:
         seal_quietly()
+        return
+    if app.config.get("AUDIT_SEALING", "inline") != "background":
+        # in a session of its own: a seal that fails (the connection was lost right after
+        # the commit) rolls back only itself, not the caller's session, whose objects
+        # must stay readable to answer the committed write (core.db, expire_on_commit)
+        with app.app_context():
+            seal_quietly()
         return
     _BackgroundSealer.for_app(app).wake()
 

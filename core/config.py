@@ -19,6 +19,10 @@ IDLE_TIMEOUT = dt.timedelta(minutes=15)
 # Feature packages the app factory composes, in order (core.features): each has init_app.
 FEATURES = ("custody", "health")
 LOCATOR_RATE_LIMIT = "30/minute;300/day"
+# Host names served when CUSTODIA_TRUSTED_HOSTS is not set (development and tests only).
+DEV_TRUSTED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+SHARED_RATELIMIT_STORES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://")
+OUTAGE_RETRY_AFTER = 30  # seconds a client is asked to wait while the database is down
 
 
 def _dev_secret_key() -> str:
@@ -38,11 +42,47 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def trusted_hosts(environ: Mapping[str, str], overrides: Mapping[str, Any]) -> list[str]:
+    """TRUSTED_HOSTS (override) or CUSTODIA_TRUSTED_HOSTS (comma-separated; a leading dot
+    admits subdomains). Absolute URLs are built from the request's host only once Flask
+    has checked it against this list; any other `Host` is a 400."""
+    if "TRUSTED_HOSTS" in overrides:
+        return list(overrides["TRUSTED_HOSTS"] or [])
+    names = environ.get("CUSTODIA_TRUSTED_HOSTS", "")
+    return [name.strip().lower() for name in names.split(",") if name.strip()]
+
+
+def ratelimit_storage(environ: Mapping[str, str], overrides: Mapping[str, Any]) -> str:
+    """Where rate-limit counters live: RATELIMIT_STORAGE_URI, else REDIS_URL, else this
+    worker's memory (development only: each worker would count on its own)."""
+    uri = overrides.get("RATELIMIT_STORAGE_URI") or environ.get("RATELIMIT_STORAGE_URI")
+    return str(uri or environ.get("REDIS_URL") or "memory://")
+
+
+def production_problems(url: str, secret: str | None, hosts: list[str], store: str) -> list[str]:
+    problems = []
+    if not secret:
+        problems.append("SECRET_KEY must be set")
+    if is_sqlite(url):
+        problems.append("DATABASE_URL must name a PostgreSQL database, not SQLite")
+    if not hosts:
+        problems.append("CUSTODIA_TRUSTED_HOSTS must name the host names clients use")
+    if not store.startswith(SHARED_RATELIMIT_STORES):
+        problems.append(
+            "RATELIMIT_STORAGE_URI (or REDIS_URL) must name a shared store (redis://…) so "
+            "that every worker counts the same rate limits"
+        )
+    return problems
+
+
 # No pool_pre_ping: it costs a round trip on every checkout, and the API checks out
 # a connection or two per request. core.db.ping_when_idle pings only a connection that
 # has been idle a while, after which a database restart may have closed it. (FHIR
 # searches are planned for their values: core.db.planned_for_values.)
 POSTGRES_ENGINE_OPTIONS: dict[str, Any] = {}
+# Every engine: a database error's text never carries the statement's parameters (they
+# can be health data), whoever logs it (a traceback, a batch entry's warning).
+ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
 
 
 def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -52,12 +92,10 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
     url = overrides.get("SQLALCHEMY_DATABASE_URI") or environ.get("DATABASE_URL")
     url = url or DEFAULT_SQLITE_URL
     secret = overrides.get("SECRET_KEY") or environ.get("SECRET_KEY")
+    hosts = trusted_hosts(environ, overrides)
+    store = ratelimit_storage(environ, overrides)
     if production:
-        problems = []
-        if not secret:
-            problems.append("SECRET_KEY must be set")
-        if is_sqlite(url):
-            problems.append("DATABASE_URL must name a PostgreSQL database, not SQLite")
+        problems = production_problems(url, secret, hosts, store)
         if problems:
             raise ConfigurationError(
                 "CUSTODIA_ENV=production refuses to start: " + "; ".join(problems) + "."
@@ -67,9 +105,10 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "FEATURES": FEATURES,
         "SECRET_KEY": secret or _dev_secret_key(),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {}
-        if is_sqlite(url)
-        else copy.deepcopy(POSTGRES_ENGINE_OPTIONS),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            **ENGINE_OPTIONS,
+            **({} if is_sqlite(url) else copy.deepcopy(POSTGRES_ENGINE_OPTIONS)),
+        },
         "REDIS_URL": environ.get("REDIS_URL"),
         # "inline": seal the audit chain right after each commit; "background": a
         # thread per worker seals what is pending a few ms later (busy servers).
@@ -100,7 +139,12 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "FHIR_MAX_BUNDLE_ENTRIES": int(environ.get("FHIR_MAX_BUNDLE_ENTRIES", "1000")),
         # Public locator: per client address, page and API together (core/ratelimit.py).
         "LOCATOR_RATE_LIMIT": environ.get("LOCATOR_RATE_LIMIT", LOCATOR_RATE_LIMIT),
-        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_URI": store,
+        "TRUSTED_HOSTS": hosts or list(DEV_TRUSTED_HOSTS),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port
+        # are believed (ProxyFix); 0: none, the headers are ignored.
+        "PROXY_HOPS": int(environ.get("CUSTODIA_PROXY_HOPS") or 0),
+        "OUTAGE_RETRY_AFTER": OUTAGE_RETRY_AFTER,
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
     }

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, Any, cast
 
+import psycopg
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.dialects.postgresql import JSONB
@@ -85,7 +87,49 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit=False: what a unit of work wrote stays readable after its commit, so
+# a response is built from what the transaction returned, never from a read after the
+# commit (a connection lost right after a commit must not turn a committed write into
+# an error). A unit that must see other writers' changes locks and refreshes its rows
+# (`lock_for_update` then `session.refresh`).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# What says "the database cannot be reached now" (down, restarting, a dropped or
+# terminated connection, no connection free in the pool), as opposed to a request the
+# database refused (integrity, data) or a bug.
+UNAVAILABLE = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,  # the pool's: no connection came free in time
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+
+
+# SQLite's driver raises OperationalError for mistakes in a statement too: only these
+# mean the file cannot be used now.
+SQLITE_UNAVAILABLE = ("unable to open", "database is locked", "disk i/o error", "is full")
+
+
+def is_unavailable(err: BaseException | None) -> bool:
+    """Whether `err` (or the error it was raised from) means the database is unavailable."""
+    seen = 0
+    while err is not None and seen < 5:
+        if isinstance(err, sa.exc.DBAPIError) and err.connection_invalidated:
+            return True
+        if isinstance(err, UNAVAILABLE):
+            return not _sqlite_statement_error(err)
+        err, seen = err.__cause__, seen + 1
+    return False
+
+
+def _sqlite_statement_error(err: BaseException) -> bool:
+    original = err.orig if isinstance(err, sa.exc.DBAPIError) else err
+    if not isinstance(original, sqlite3.Error):
+        return False
+    text = str(original).lower()
+    return not any(marker in text for marker in SQLITE_UNAVAILABLE)
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

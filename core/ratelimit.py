@@ -2,10 +2,11 @@
 and API, such as the detainee locator).
 
 One Flask-Limiter per app (tests build several apps; a module-level limiter would share
-its storage and switches between them). Counters live in Redis when `REDIS_URL` is set,
-so every worker shares them, otherwise in the worker's memory; if Redis stops answering
-the limiter falls back to memory rather than failing the request. Limits are per client
-address: behind a reverse proxy, have it set the address Flask sees (`ProxyFix`).
+its storage and switches between them). Counters live where `RATELIMIT_STORAGE_URI`
+says: Redis, shared by every worker (production refuses to start without it,
+core/config.py), or the worker's memory in development; if Redis stops answering the
+limiter falls back to memory rather than failing the request. Limits are per client
+address: behind a reverse proxy, set `CUSTODIA_PROXY_HOPS` (core/web.py, `ProxyFix`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""HTTP plumbing: request ids, who is calling, idle timeout, security headers, errors."""
+"""HTTP plumbing: trusted hosts, request ids, who is calling, idle timeout, security
+headers, errors (an unavailable database is a 503 on every surface)."""
 
 from __future__ import annotations
 
@@ -26,14 +27,15 @@ from flask import (
 )
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core import audit, i18n, ratelimit
 from core.actor import Actor
 from core.auth import SESSION_VERSION, actor_for, session_is_current, user_for_token
 from core.bodies import check_json_depth
-from core.db import MAX_ID, db, utcnow
+from core.db import MAX_ID, db, is_unavailable, utcnow
 from core.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from core.logs import configure_logging
 from core.models import User
@@ -74,11 +76,19 @@ def _load_user(user_id: str) -> User | None:
     return user if session_is_current(user, session.get(SESSION_VERSION)) else None
 
 
-def _begin_request() -> None:
+def _begin_request() -> Response | None:
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
     g.actor = None
+    if isinstance(request.routing_exception, SecurityError):
+        return _untrusted_host()
+    _identify_caller()
+    return None
+
+
+def _identify_caller() -> None:
+    """The actor: from the bearer token (`/api`, `/fhir`) or the page session."""
     addr = request.remote_addr
     if is_api_request():
         header = request.headers.get("Authorization", "")
@@ -99,6 +109,18 @@ def _begin_request() -> None:
         session["last_seen"] = int(time.time())
         session.permanent = True
         g.actor = actor_for(current_user, request_id=g.request_id, client_addr=addr)
+
+
+def _untrusted_host() -> Response:
+    """A `Host` (or, behind a configured proxy, `X-Forwarded-Host`) not in TRUSTED_HOSTS:
+    refused before anything else runs, so no absolute URL is ever built from it."""
+    log.warning("request for an untrusted host refused")
+    message = "This host name is not served here."
+    if request.path.startswith("/fhir"):
+        return make_response(_respond(400, message))  # an OperationOutcome, no URL in it
+    if is_api_request():
+        return _json_error(400, message)
+    return Response(message + "\n", status=400, mimetype="text/plain")  # no page: no URLs
 
 
 def _idle_expired() -> bool:
@@ -172,6 +194,8 @@ def _respond(status: int, message: str, **extra: Any) -> Any:
 
 def _handle_http_error(err: HTTPException) -> Any:
     status = err.code or 500
+    if isinstance(err, InternalServerError) and is_unavailable(err.original_exception):
+        return _unavailable(err.original_exception)  # raised while handling another error
     data = getattr(err, "data", None) or {}
     messages = data.get("messages") if isinstance(data, dict) else None
     if messages:  # webargs/marshmallow validation from flask-smorest
@@ -196,6 +220,8 @@ def _handle_csrf(err: CSRFError) -> Any:
 
 
 def _handle_unexpected(err: Exception) -> Any:
+    if is_unavailable(err):
+        return _unavailable(err)
     log.exception("unhandled error (request id %s)", g.get("request_id", "-"))
     db.session.rollback()
     return _respond(
@@ -204,7 +230,10 @@ def _handle_unexpected(err: Exception) -> Any:
 
 
 def _handle_db_error(err: sa.exc.SQLAlchemyError) -> Any:
-    """A constraint we did not foresee: a conflict, not a crash."""
+    """A constraint we did not foresee: a conflict, not a crash; an unreachable
+    database: a 503."""
+    if is_unavailable(err):
+        return _unavailable(err)
     db.session.rollback()
     if isinstance(err, sa.exc.IntegrityError):
         log.warning("integrity error turned into 409")
@@ -213,6 +242,31 @@ def _handle_db_error(err: sa.exc.SQLAlchemyError) -> Any:
         log.warning("data error turned into 422")
         return _respond(422, "A value is too long or has characters that cannot be stored.")
     return _handle_unexpected(err)
+
+
+def _unavailable(err: BaseException | None) -> Response:
+    """The database cannot be reached: 503 with Retry-After, in the body of the surface
+    (JSON, OperationOutcome `transient`, a page). One log line, naming only the error's
+    class: a database error's text can carry the statement's parameters."""
+    log.warning("database unavailable (%s): answered 503", type(err).__name__)
+    _rollback_quietly()
+    if "_login_user" not in g:  # the page's template must not load the user again
+        g._login_user = login_manager.anonymous_user()
+    message = (
+        "The service is unavailable for a moment. Please try again shortly. "
+        "Quote request id " + g.get("request_id", "-")
+    )
+    response = make_response(_respond(503, message))
+    response.headers["Retry-After"] = str(current_app.config["OUTAGE_RETRY_AFTER"])
+    return response
+
+
+def _rollback_quietly() -> None:
+    """Roll the session back; on a connection already lost that can fail too."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:  # nothing is left to undo on a dead connection
+        log.info("rollback after a database outage failed too")
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -227,6 +281,11 @@ class DatabaseIdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
+    hops = app.config["PROXY_HOPS"]
+    if hops:  # X-Forwarded-* believed only from this many proxies in front of us
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
     configure_logging()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our own access log has the id
     app.before_request(_begin_request)  # first, so even a CSRF refusal has a request id

@@ -23,6 +23,19 @@ from core.db import db
 from tests import helpers
 
 TEST_SECRET = "test-secret-key-not-for-production-000000000000"
+# What production requires besides a secret key and PostgreSQL (core/config.py): the
+# host names it serves and a shared rate-limit store (Redis, database 15 for tests).
+PRODUCTION_HOSTS = "records.custodia.test"
+PRODUCTION_STORE = "redis://127.0.0.1:6379/15"
+PRODUCTION_ENV = {
+    "CUSTODIA_TRUSTED_HOSTS": PRODUCTION_HOSTS,
+    "RATELIMIT_STORAGE_URI": PRODUCTION_STORE,
+}
+PRODUCTION_OVERRIDES = {
+    "CUSTODIA_ENV": "production",
+    "TRUSTED_HOSTS": [PRODUCTION_HOSTS],
+    "RATELIMIT_STORAGE_URI": PRODUCTION_STORE,
+}
 
 
 def _worker() -> str:

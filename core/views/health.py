@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from core.access import public
 from core.db import db
@@ -23,5 +23,6 @@ def healthz() -> Any:
     except sa.exc.SQLAlchemyError:
         log.warning("health check: database unreachable")
         db.session.rollback()
-        return jsonify(status="degraded", database="unreachable"), 503
+        retry = str(current_app.config["OUTAGE_RETRY_AFTER"])
+        return jsonify(status="degraded", database="unreachable"), 503, {"Retry-After": retry}
     return jsonify(status="ok", database="ok")

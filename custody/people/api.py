@@ -23,17 +23,9 @@ detainees_bp = Blueprint(
 @detainees_bp.arguments(schemas.DetaineeIn)
 @detainees_bp.response(201, schemas.DetaineeCreatedOut)
 def create_detainee(data: dict[str, Any]) -> Any:
-    person = identity.create_detainee(actor=current_actor(), data=PersonIn(**data))
-    duplicates = people_search.possible_duplicates(
-        actor=current_actor(),
-        family_name=person.family_name,
-        given_name=person.given_name,
-        date_of_birth=person.date_of_birth,
-        country_of_birth=person.country_of_birth,
-        aliases=data.get("aliases") or [],
-        exclude_id=person.id,
+    return identity.create_detainee_checking_duplicates(
+        actor=current_actor(), data=PersonIn(**data)
     )
-    return people_search.CreatedDetainee(person, duplicates)
 
 
 @detainees_bp.get("")

@@ -30,9 +30,11 @@ from custody.people.models import (
 )
 from custody.people.search import (
     NAME_MAX,
+    CreatedDetainee,
     name_key,
     name_tokens,
     normalize_a_number,
+    possible_duplicates,
     writable_detainee,
 )
 from custody.permissions import CustodyPermission
@@ -128,6 +130,7 @@ def create_detainee(*, actor: Actor, data: PersonIn) -> Detainee:
         person = Detainee(
             **{k: v for k, v in clean.items() if k not in ("languages", "aliases")},
             name_key=name_key(clean["family_name"], clean["given_name"]),
+            alerts=[],  # known now, so showing the new person needs no read after the commit
         )
         _set_languages(person, clean["languages"])
         _set_aliases(person, clean["aliases"])
@@ -141,6 +144,26 @@ def create_detainee(*, actor: Actor, data: PersonIn) -> Detainee:
             changed_fields=[*clean.keys()],
         )
         return person
+
+
+def create_detainee_checking_duplicates(*, actor: Actor, data: PersonIn) -> CreatedDetainee:
+    """`create_detainee`, with the people the new record may duplicate found in the same
+    transaction: the answer is built before the commit, so a connection lost right after
+    it cannot turn the recorded person into an error."""
+    with unit_of_work():
+        person = create_detainee(actor=actor, data=data)
+        duplicates = possible_duplicates(
+            actor=actor,
+            family_name=person.family_name,
+            given_name=person.given_name,
+            date_of_birth=person.date_of_birth,
+            country_of_birth=person.country_of_birth,
+            aliases=[
+                {"family_name": a.family_name, "given_name": a.given_name} for a in person.aliases
+            ],
+            exclude_id=person.id,
+        )
+    return CreatedDetainee(person, duplicates)
 
 
 def update_detainee(*, actor: Actor, detainee_id: int, data: PersonPatch) -> Detainee:

@@ -32,6 +32,7 @@ ISSUE_CODES = {
     415: "not-supported",
     422: "processing",
     500: "exception",
+    503: "transient",  # the database is unavailable: try again later
 }
 
 

@@ -14,7 +14,7 @@ from core.auth import check_password
 from core.cli import main
 from core.db import db
 from core.models import User
-from tests.conftest import TEST_SECRET, make_app
+from tests.conftest import PRODUCTION_ENV, PRODUCTION_OVERRIDES, TEST_SECRET, make_app
 from tests.helpers import last_event
 
 CLOSED_PORT_URL = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
@@ -109,7 +109,7 @@ def test_users_create_refuses_a_duplicate_and_an_unknown_role(cli, make):
 
 
 def _production_app():
-    return make_app(CLOSED_PORT_URL, CUSTODIA_ENV="production", TESTING=False)
+    return make_app(CLOSED_PORT_URL, **PRODUCTION_OVERRIDES, TESTING=False)
 
 
 def test_seed_demo_is_refused_in_production():
@@ -137,6 +137,7 @@ def test_console_script_refuses_seeding_in_production():
         CUSTODIA_ENV="production",
         SECRET_KEY=TEST_SECRET,
         DATABASE_URL=CLOSED_PORT_URL,
+        **PRODUCTION_ENV,
     )
     assert done.returncode != 0
     assert "refuses demo seeding" in done.stderr

@@ -13,10 +13,18 @@ import sqlalchemy as sa
 from core import create_app, logs
 from core.config import DEFAULT_SQLITE_URL
 from core.errors import ConfigurationError
-from tests.conftest import TEST_SECRET
+from tests.conftest import PRODUCTION_ENV, TEST_SECRET
 
 CLOSED_PORT_URL = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
-ENV_NAMES = ("CUSTODIA_ENV", "DATABASE_URL", "SECRET_KEY", "REDIS_URL")
+ENV_NAMES = (
+    "CUSTODIA_ENV",
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "REDIS_URL",
+    "RATELIMIT_STORAGE_URI",
+    "CUSTODIA_TRUSTED_HOSTS",
+    "CUSTODIA_PROXY_HOPS",
+)
 
 
 @pytest.fixture
@@ -108,19 +116,66 @@ def test_production_names_every_problem_at_once(env):
     env.setenv("CUSTODIA_ENV", "production")
     with pytest.raises(ConfigurationError) as caught:
         create_app()
-    assert "SECRET_KEY" in str(caught.value) and "SQLite" in str(caught.value)
+    message = str(caught.value)
+    for problem in ("SECRET_KEY", "SQLite", "CUSTODIA_TRUSTED_HOSTS", "RATELIMIT_STORAGE_URI"):
+        assert problem in message
 
 
-def test_production_starts_with_a_key_and_postgresql_without_connecting(env, connections):
+def _production(env: pytest.MonkeyPatch, **variables: str) -> None:
     env.setenv("CUSTODIA_ENV", "production")
     env.setenv("SECRET_KEY", TEST_SECRET)
     env.setenv("DATABASE_URL", CLOSED_PORT_URL)
+    for name, value in {**PRODUCTION_ENV, **variables}.items():
+        env.setenv(name, value)
+
+
+def test_production_starts_with_a_key_and_postgresql_without_connecting(env, connections):
+    _production(env)
     app = create_app()
     assert app.config["CUSTODIA_ENV"] == "production"
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["TRUSTED_HOSTS"] == [PRODUCTION_ENV["CUSTODIA_TRUSTED_HOSTS"]]
+    assert app.config["RATELIMIT_STORAGE_URI"] == PRODUCTION_ENV["RATELIMIT_STORAGE_URI"]
     with app.test_request_context("/login"):
         pass
     assert connections == []
+
+
+@pytest.mark.parametrize("store", ["", "memory://", "memcached://127.0.0.1:11211"])
+def test_production_refuses_a_rate_limit_store_of_its_own(env, store):
+    """Per-worker counters would let each gunicorn worker grant the locator's budget
+    again: production needs one store every worker shares."""
+    _production(env, RATELIMIT_STORAGE_URI=store)
+    with pytest.raises(ConfigurationError) as caught:
+        create_app()
+    assert "RATELIMIT_STORAGE_URI (or REDIS_URL) must name a shared store" in str(caught.value)
+    assert "TRUSTED_HOSTS" not in str(caught.value)  # only what is wrong is named
+
+
+def test_production_takes_redis_url_as_the_shared_store(env):
+    _production(env, RATELIMIT_STORAGE_URI="", REDIS_URL="redis://127.0.0.1:6379/15")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
+
+
+def test_production_refuses_to_trust_every_host(env):
+    _production(env, CUSTODIA_TRUSTED_HOSTS=" , ")
+    with pytest.raises(ConfigurationError, match="CUSTODIA_TRUSTED_HOSTS must name"):
+        create_app()
+
+
+def test_trusted_hosts_and_proxy_hops_come_from_the_environment(env):
+    env.setenv("CUSTODIA_TRUSTED_HOSTS", "Records.Example.test, .custodia.test")
+    env.setenv("CUSTODIA_PROXY_HOPS", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": CLOSED_PORT_URL, "SECRET_KEY": TEST_SECRET})
+    assert app.config["TRUSTED_HOSTS"] == ["records.example.test", ".custodia.test"]
+    assert app.config["PROXY_HOPS"] == 1
+
+
+def test_development_trusts_only_local_names_by_default(env):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": CLOSED_PORT_URL, "SECRET_KEY": TEST_SECRET})
+    assert app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert app.config["PROXY_HOPS"] == 0
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 def test_create_app_does_not_touch_a_sqlite_database(env, connections, tmp_path):

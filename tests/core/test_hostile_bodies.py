@@ -10,7 +10,7 @@ import pytest
 
 from core import bodies
 from core.bodies import MAX_JSON_DEPTH, json_depth
-from tests.conftest import make_app
+from tests.conftest import PRODUCTION_HOSTS, PRODUCTION_OVERRIDES, make_app
 
 DEEP = "[" * 100_000
 
@@ -73,8 +73,8 @@ def test_405_names_the_allowed_methods(client, make):
 def test_production_sends_hsts_and_development_does_not(client):
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
     nowhere = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never connected to
-    app = make_app(nowhere, CUSTODIA_ENV="production", SECRET_KEY="x" * 64, DATABASE_URL=nowhere)
-    response = app.test_client().get("/login")
+    app = make_app(nowhere, **PRODUCTION_OVERRIDES, SECRET_KEY="x" * 64)
+    response = app.test_client().get("/login", base_url="https://" + PRODUCTION_HOSTS)
     assert response.headers["Strict-Transport-Security"].startswith("max-age=63072000")
 
 
