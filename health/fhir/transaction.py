@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl
 
 from core.access import authorize
 from core.actor import Actor
-from core.db import unit_of_work
+from core.db import is_unavailable, unit_of_work
 from core.errors import DomainError
 from health.audit_tags import HealthAuditTag, HealthSubject
 from health.fhir import bundles, guard, incoming, locks, services, store, writes
@@ -333,6 +333,8 @@ def _run_one(actor: Actor, entry: Entry, base_url: str, known: dict[str, str]) -
     except FhirProblem as err:
         return _error_response(err)
     except Exception as err:  # a Forbidden or a database conflict ends only this entry
+        if is_unavailable(err):
+            raise  # an outage ends the whole batch: 503, not one 500 per entry
         log.warning("batch entry failed", exc_info=True)
         status = getattr(err, "status", 500)
         message = getattr(err, "message", "The entry failed.")

@@ -118,6 +118,20 @@ def test_session_and_token_checks_before_the_view_answer_503(client, make):
     )
 
 
+def test_a_fhir_batch_during_an_outage_is_one_503_not_a_500_per_entry(client, make):
+    user = make.user("clinician")
+    token = make.token(user=user)
+    client.get("/fhir/metadata", headers={"Authorization": f"Bearer {token}"})
+    outage = make_app(CLOSED_PORT_URL).test_client()
+    entry = {
+        "resource": {"resourceType": "Patient", "gender": "female"},
+        "request": {"method": "POST", "url": "Patient"},
+    }
+    batch = {"resourceType": "Bundle", "type": "batch", "entry": [entry, entry]}
+    response = outage.post("/fhir", json=batch, headers={"Authorization": f"Bearer {token}"})
+    _assert_unavailable(response, "fhir")
+
+
 def test_only_a_lost_or_unreachable_database_counts_as_unavailable(app, make):
     """Real errors from a real database: a refused statement or a constraint is not an
     outage (they stay a 500 and a 409); a refused connection and an exhausted pool are."""
