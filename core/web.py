@@ -269,9 +269,24 @@ def _rollback_quietly() -> None:
         log.info("rollback after a database outage failed too")
 
 
+def positive_up_to(limit: str) -> str:
+    """A regex for the whole numbers 1 to `limit` (its decimal digits), no leading zeros."""
+    shorter = rf"[1-9]\d{{0,{len(limit) - 2}}}" if len(limit) > 1 else ""
+    same_length = [limit]
+    for i, digit in enumerate(limit):
+        low = "1" if i == 0 else "0"
+        if int(digit) > int(low):
+            same_length.append(rf"{limit[:i]}[{low}-{int(digit) - 1}]\d{{{len(limit) - i - 1}}}")
+    return "(?:" + "|".join(filter(None, [shorter, *same_length])) + ")"
+
+
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in every route: a positive id that fits a database integer column
-    (a larger number is a 404, not an overflow inside the database driver)."""
+    (a larger number is a 404, not an overflow inside the database driver). The range
+    is in the regex, so a path whose id is out of it matches no route: a 404, not a 405
+    naming the methods of a sibling route that only failed the conversion."""
+
+    regex = positive_up_to(str(MAX_ID))
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
