@@ -301,6 +301,9 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
+    # `/fhir//x` is a 404 in the surface's own format, not werkzeug's HTML redirect to
+    # `/fhir/x` (whose absolute Location would be built from the Host header).
+    app.url_map.merge_slashes = False
     configure_logging()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our own access log has the id
     app.before_request(_begin_request)  # first, so even a CSRF refusal has a request id
