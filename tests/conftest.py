@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, settings
 from flask import Flask
 from flask.ctx import _cv_app
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from core import create_app
 from core.db import db
@@ -52,6 +52,10 @@ settings.register_profile(
     print_blob=True,
 )
 settings.register_profile("ci-fuzz", settings.get_profile("suite"), max_examples=250)
+# By hand, to look further: new examples each run (quote the printed seed to replay one).
+settings.register_profile(
+    "fuzz-explore", settings.get_profile("suite"), max_examples=2000, derandomize=False
+)
 settings.load_profile(os.environ.get("CUSTODIA_HYPOTHESIS_PROFILE", "suite"))
 
 
