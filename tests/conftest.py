@@ -51,7 +51,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
 )
-settings.register_profile("ci-fuzz", settings.get_profile("suite"), max_examples=250)
+settings.register_profile("ci-fuzz", settings.get_profile("suite"), max_examples=200)
 # By hand, to look further: new examples each run (quote the printed seed to replay one).
 settings.register_profile(
     "fuzz-explore", settings.get_profile("suite"), max_examples=2000, derandomize=False
