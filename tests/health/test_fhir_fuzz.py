@@ -218,6 +218,8 @@ def bundles(draw: st.DrawFn, patient_id: str) -> dict[str, Any]:
             "resource": resource,
             "request": {"method": method, "url": url},
         }
+        if entries and "subject" in resource and draw(st.booleans()):  # refer within it
+            resource["subject"] = {"reference": draw(st.sampled_from(entries))["fullUrl"]}
         if draw(st.booleans()):
             entry[draw(FIELD_NAMES)] = draw(json_values)
         entries.append(entry)
