@@ -269,9 +269,24 @@ def _rollback_quietly() -> None:
         log.info("rollback after a database outage failed too")
 
 
+def positive_up_to(limit: str) -> str:
+    """A regex for the whole numbers 1 to `limit` (its decimal digits), no leading zeros."""
+    shorter = rf"[1-9]\d{{0,{len(limit) - 2}}}" if len(limit) > 1 else ""
+    same_length = [limit]
+    for i, digit in enumerate(limit):
+        low = "1" if i == 0 else "0"
+        if int(digit) > int(low):
+            same_length.append(rf"{limit[:i]}[{low}-{int(digit) - 1}]\d{{{len(limit) - i - 1}}}")
+    return "(?:" + "|".join(filter(None, [shorter, *same_length])) + ")"
+
+
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in every route: a positive id that fits a database integer column
-    (a larger number is a 404, not an overflow inside the database driver)."""
+    (a larger number is a 404, not an overflow inside the database driver). The range
+    is in the regex, so a path whose id is out of it matches no route: a 404, not a 405
+    naming the methods of a sibling route that only failed the conversion."""
+
+    regex = positive_up_to(str(MAX_ID))
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
@@ -286,6 +301,9 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
+    # `/fhir//x` is a 404 in the surface's own format, not werkzeug's HTML redirect to
+    # `/fhir/x` (whose absolute Location would be built from the Host header).
+    app.url_map.merge_slashes = False
     configure_logging()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our own access log has the id
     app.before_request(_begin_request)  # first, so even a CSRF refusal has a request id

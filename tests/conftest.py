@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.ctx import _cv_app
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from core import create_app
 from core.db import db
@@ -36,6 +37,26 @@ PRODUCTION_OVERRIDES = {
     "TRUSTED_HOSTS": [PRODUCTION_HOSTS],
     "RATELIMIT_STORAGE_URI": PRODUCTION_STORE,
 }
+
+# Fuzzers (tests/core/test_api_fuzz.py, tests/health/test_fhir_fuzz.py): few examples in
+# the suite, a few hundred in `.ci/run`'s fuzz step (CUSTODIA_HYPOTHESIS_PROFILE=ci-fuzz).
+# Derandomized, so a failure found once is found again from the same code; no example
+# database is kept (nothing to commit, nothing that changes a later run).
+settings.register_profile(
+    "suite",
+    max_examples=25,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile("ci-fuzz", settings.get_profile("suite"), max_examples=200)
+# By hand, to look further: new examples each run (quote the printed seed to replay one).
+settings.register_profile(
+    "fuzz-explore", settings.get_profile("suite"), max_examples=2000, derandomize=False
+)
+settings.load_profile(os.environ.get("CUSTODIA_HYPOTHESIS_PROFILE", "suite"))
 
 
 def _worker() -> str:

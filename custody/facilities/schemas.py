@@ -128,6 +128,29 @@ class BedListOut(Schema):
     items = fields.List(fields.Nested(BedSlotOut))
 
 
+class CensusUnitOut(Schema):
+    unit_id = fields.String(required=True)
+    unit = fields.String(required=True)
+    kind = fields.String(required=True)
+    beds = fields.Integer(required=True)
+    beds_in_service = fields.Integer(required=True)
+    occupied = fields.Integer(required=True)
+    by_level = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "people housed by classification level 1, 2, 3, unclassified"},
+    )
+
+
+class CensusOut(Schema):
+    facility_code = fields.String(required=True)
+    population = fields.Integer(required=True)
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    housed = fields.Integer(required=True)
+    units = fields.List(fields.Nested(CensusUnitOut), required=True)
+
+
 class BedsIn(InSchema):
     labels = fields.List(fields.String(validate=validate.Length(1, 32)), required=True)
     is_lower_bunk = fields.Boolean(load_default=False)

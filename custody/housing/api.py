@@ -62,6 +62,7 @@ def list_beds(query: dict[str, Any], code: str) -> Any:
 
 @facility_beds_bp.get("/<code>/census")
 @requires(CustodyPermission.DETAINEE_READ)
+@facility_beds_bp.response(200, facility_schemas.CensusOut)
 def census(code: str) -> Any:
     """Current population by unit and classification level."""
     return board.census(actor=current_actor(), facility_code=code)

@@ -21,7 +21,7 @@ from health.fhir.errors import (
     UnknownResource,
 )
 from health.fhir.models import FhirResource, ReferenceIndex
-from health.fhir.resource_types import check_id, check_type
+from health.fhir.resource_types import check_id, check_type, whole_number
 from health.fhir.store import Stored
 from health.fhir.validation import validate
 from health.fhir.writes import Pending
@@ -44,10 +44,10 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     value = if_match.strip()
     value = value[2:] if value.startswith("W/") else value
-    value = value.strip('"')
-    if not value.isdigit():
+    version = whole_number(value.strip('"'))
+    if version is None:
         raise InvalidRequest('If-Match must be a version ETag like W/"3".')
-    return int(value)
+    return version
 
 
 def _clean(value: Any) -> bool:

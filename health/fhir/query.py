@@ -12,6 +12,7 @@ from typing import Any
 
 from health.fhir.conditions import bad_parameter, condition
 from health.fhir.indexing import date_range
+from health.fhir.resource_types import whole_number
 from health.fhir.searchparams import RESULT_PARAMS, lookup
 
 DEFAULT_COUNT = 20
@@ -61,9 +62,9 @@ def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool
 
 def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
     if name == "_count":
-        if not value.isdigit():
+        if (count := whole_number(value)) is None:
             raise bad_parameter("_count must be a whole number.", "_count")
-        query.count = min(int(value), MAX_COUNT)
+        query.count = min(count, MAX_COUNT)
     elif name == "_sort":
         for key in filter(None, value.split(",")):
             descending = key.startswith("-")
@@ -81,8 +82,8 @@ def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
         query.summary_count = value == "count"
     elif name == "_total":
         query.total = value != "none"
-    elif name == "_offset" and value.isdigit():
-        query.offset = int(value)
+    elif name == "_offset" and (offset := whole_number(value)) is not None:
+        query.offset = offset
     elif name == "_after":
         query.after = value
     elif name == "_before":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.db import MAX_ID
 from health.fhir.errors import InvalidRequest, UnknownResource
 
 # Every resource type fhir.resources.R4B knows (tests check this list against the package).
@@ -165,6 +166,16 @@ def check_id(resource_type: str, value: Any) -> None:
             expression=[f"{resource_type}.id"],
             code="value",
         )
+
+
+def whole_number(value: str, limit: int = MAX_ID) -> int | None:
+    """`value` as a whole number from 0 to `limit` in ASCII digits, else None. Refused
+    before `int()` or the database sees them: "²" (a digit to `str.isdigit`, not to
+    `int`), "٣", signs, spaces, 4,300 digits, numbers too large for an INTEGER column."""
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(limit)):
+        return None
+    number = int(value)
+    return number if number <= limit else None
 
 
 def check_type(resource_type: str) -> None:

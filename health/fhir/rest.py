@@ -25,6 +25,7 @@ from health.fhir.outcome import (
     problem_response,
 )
 from health.fhir.query import MAX_COUNT, as_of
+from health.fhir.resource_types import whole_number
 from health.fhir.store import Stored, instant
 from health.fhir.transaction import process
 from health.permissions import HealthPermission
@@ -180,11 +181,11 @@ def search_post(resource_type: str) -> Response:
 
 def _paging(default_count: str) -> tuple[int, int]:
     """(`_count` capped at MAX_COUNT, `_offset`) of an offset-paged interaction."""
-    count = request.args.get("_count", default_count)
-    offset = request.args.get("_offset", "0")
-    if not count.isdigit() or not offset.isdigit():
+    count = whole_number(request.args.get("_count", default_count))
+    offset = whole_number(request.args.get("_offset", "0"))
+    if count is None or offset is None:
         raise InvalidRequest("_count and _offset are whole numbers.", expression=["_count"])
-    return min(int(count), MAX_COUNT), int(offset)
+    return min(count, MAX_COUNT), offset
 
 
 def _history(path: str, resource_type: str | None, resource_id: str | None) -> Response:

@@ -29,7 +29,7 @@ from health.fhir import guard, incoming, jsontext, locks, scope, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
 from health.fhir.models import FhirResource
 from health.fhir.query import parse
-from health.fhir.resource_types import check_type
+from health.fhir.resource_types import check_type, whole_number
 from health.fhir.search import SearchResult, matching, run
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
@@ -93,10 +93,10 @@ def read(*, actor: Actor, resource_type: str, resource_id: str) -> Stored:
 def vread(*, actor: Actor, resource_type: str, resource_id: str, version: str) -> Stored:
     authorize(actor, HealthPermission.READ, subject_type=resource_type, subject_id=resource_id)
     missing = UnknownResource(f"{resource_type}/{resource_id}/_history/{version} is not known.")
-    if not version.isdigit():
+    if (number := whole_number(version)) is None:
         raise missing
     with reading() as connection:
-        stored = store.version_of(resource_type, resource_id, int(version), connection=connection)
+        stored = store.version_of(resource_type, resource_id, number, connection=connection)
         if stored is None:
             raise missing
         if stored.is_deleted:

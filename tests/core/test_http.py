@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.web import SECURITY_HEADERS
 
 
@@ -62,8 +64,26 @@ def test_openapi_is_generated_from_schemas(client):
     schemas = spec["components"]["schemas"]
     assert "code" in schemas["FacilityOut"]["properties"]
     assert "required" in schemas["FacilityIn"]
-    assert set(schemas["ErrorOut"]["properties"]) == {"message", "errors"}
+    error = schemas["ErrorOut"]
+    assert error["required"] == ["message"] and error["additionalProperties"] is False
+    assert set(error["properties"]) == {
+        "message",
+        "errors",
+        "field",
+        "rule",
+        "rules",
+        "existing_id",
+        "duplicates",
+    }
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize("booking_id", ["0", "007", "2147483648", "6759285471972434989023232"])
+def test_an_id_out_of_range_is_404_not_a_siblings_405(client, make, booking_id):
+    """GET and POST share the path: an id no route takes is a 404, not a 405 naming POST."""
+    response = client.get(f"/api/v1/bookings/{booking_id}/housing", headers=make.headers())
+    assert response.status_code == 404 and "Allow" not in response.headers
+    assert set(response.json) == {"message"}
 
 
 def test_security_headers_on_pages_and_api(client, make):
