@@ -13,8 +13,14 @@ transaction per bundle, audit).
 Then VACUUM ANALYZE, pg_prewarm of the FHIR tables and their indexes (printed, with
 `shared_buffers` and the sizes), gunicorn (`-k gthread --threads 4 -w 2`) and, with 16
 keep-alive client threads: a bare constant endpoint (the ceiling), read, vread,
-patient-scoped Observation search by code and date, $everything and create. Prints
-requests/s, p50 and p95 for each and the import rate in resources/s.
+patient-scoped Observation search by code and date, $everything, create (a Basic about
+a Patient), `Patient?_summary=count` and `Observation?_count=50`. Prints requests/s,
+p50 and p95 for each and the import rate in resources/s.
+`--scoped` measures facility scope: half of the Patients (the same half every run:
+those whose id's md5 starts below 8, from which every run samples) get an open stay at
+facility 1, `bench.clinician` is limited to facility 1 (without `--scoped` it is not),
+and the count and the unfiltered Observation page are measured for an unscoped user
+(`bench.everywhere`) too.
 """
 
 from __future__ import annotations
@@ -37,7 +43,20 @@ SYNTHEA = sorted((ROOT.parent / "shared" / "fhir-samples" / "synthea-r4-bundles"
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "custodia_bench_fhir"
 PORT = 5061
-MEASURES = ("read", "vread", "search", "everything", "create")
+LABELS = {
+    "read": "read Observation",
+    "vread": "vread Observation",
+    "search": "search Observation patient+code+date",
+    "everything": "Patient/$everything (_count=50)",
+    "create": "create Basic (subject Patient)",
+    "count": "Patient?_summary=count",
+    "page": "Observation?_count=50",
+}
+MEASURES = tuple(LABELS)
+APP = "benchmarks.fhir_api:ceiling_app()"
+GUNICORN = "-k gthread --threads 4 -w 2 --log-level warning -b 127.0.0.1:{port} {app}"
+FACILITY = 1  # --scoped: the bench clinician's facility
+HALF = "left(md5({}), 1) < '8'"  # the Patients sampled (and, --scoped, held at FACILITY)
 SERVER_LOG = Path("/tmp/custodia-bench-fhir-server.log")
 FHIR_TABLES = (
     "fhir_resources",
@@ -49,6 +68,7 @@ FHIR_TABLES = (
     "fhir_idx_quantity",
     "audit_events",
     "api_tokens",
+    "health_patient_stays",
 )
 
 
@@ -114,8 +134,9 @@ def load(url: str, target: int, jobs: int) -> float:
     return loaded / elapsed
 
 
-def prepare(url: str) -> str:
-    """The clinician's token, after VACUUM ANALYZE and pg_prewarm (printed)."""
+def prepare(url: str, scoped: bool) -> dict[str, str]:
+    """Tokens of `bench.clinician` (limited to FACILITY when `scoped`) and `bench.everywhere`;
+    the stays of --scoped (a fixture); then VACUUM ANALYZE and pg_prewarm (printed)."""
     import sqlalchemy as sa
 
     from core import create_app
@@ -125,25 +146,37 @@ def prepare(url: str) -> str:
     from core.models import User
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench" * 10})
+    tokens, f = {}, {"f": FACILITY}
+    users = {"clinician": ("bench.clinician", FACILITY if scoped else None)}
+    users["everywhere"] = ("bench.everywhere", None)
     with app.app_context():
-        actor = Actor.system("bench")
-        user = db.session.scalar(sa.select(User).where(User.username == "bench.clinician"))
-        if user is None:
-            user = User(
-                username="bench.clinician", role="clinician", password_hash="x", is_active=True
-            )
-            db.session.add(user)
+        for key, (name, facility) in users.items():
+            user = db.session.scalar(sa.select(User).where(User.username == name))
+            if user is None:
+                user = User(username=name, role="clinician", password_hash="x", is_active=True)
+                db.session.add(user)
+            user.facility_id = facility
             db.session.commit()
-        token = create_token(actor=actor, username=user.username, expires_days=1)
-        db.session.commit()
+            tokens[key] = create_token(actor=Actor.system("bench"), username=name, expires_days=1)
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        if scoped:  # open stays, as health.patients.ensure_patient would make them
+            conn.execute(sa.text("DELETE FROM health_patient_stays WHERE facility_id = :f"), f)
+            held = conn.execute(
+                sa.text(
+                    "INSERT INTO health_patient_stays (patient_id, facility_id, started_at) "
+                    "SELECT id, :f, now() FROM fhir_resources "
+                    f"WHERE resource_type = 'Patient' AND {HALF.format('id')}"
+                ),
+                f,
+            ).rowcount
+            print(f"scoped: {held} Patients held at facility {FACILITY}, the others nowhere")
         started = time.perf_counter()
         conn.execute(sa.text("VACUUM ANALYZE"))
         print(f"VACUUM ANALYZE: {time.perf_counter() - started:.0f} s")
         prewarm(conn)
     engine.dispose()
-    return token
+    return tokens
 
 
 def prewarm(conn) -> None:
@@ -233,14 +266,15 @@ def measure(name: str, paths, token: str, seconds: float, method: str = "GET", b
 
 
 def samples(url: str) -> dict[str, list[str]]:
+    """Paths of each measurement, about the Patients of HALF only (in scope when --scoped)."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         obs = conn.execute(
             sa.text(
-                "SELECT id, patient_id FROM fhir_resources TABLESAMPLE SYSTEM (5) "
-                "WHERE resource_type='Observation' LIMIT 500"
+                "SELECT id, patient_id FROM fhir_resources TABLESAMPLE SYSTEM (10) "
+                f"WHERE resource_type='Observation' AND {HALF.format('patient_id')} LIMIT 500"
             )
         ).all()
         patients = [
@@ -248,7 +282,7 @@ def samples(url: str) -> dict[str, list[str]]:
             for r in conn.execute(
                 sa.text(
                     "SELECT id FROM fhir_resources WHERE resource_type='Patient' "
-                    "ORDER BY md5(id) LIMIT 200"
+                    f"AND {HALF.format('id')} ORDER BY md5(id) LIMIT 200"
                 )
             )
         ]
@@ -260,7 +294,10 @@ def samples(url: str) -> dict[str, list[str]]:
             f"/fhir/Observation?patient={p}&code=http://loinc.org|8302-2&date=ge2010-01-01"
             for _, p in obs
         ],
-        "everything": [f"/fhir/Patient/{p}/$everything?_count=50" for p in patients],
+        "everything": [f"/fhir/Patient/{p}/$everything?_count=50" for p in patients[1:]],
+        "subject": patients[:1],  # grows by every create: not in the $everything samples
+        "count": ["/fhir/Patient?_summary=count"],
+        "page": ["/fhir/Observation?_count=50"],
     }
 
 
@@ -271,6 +308,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="import processes")
     parser.add_argument("--reuse", action="store_true", help="keep a big enough bench database")
+    parser.add_argument("--scoped", action="store_true", help="limit bench.clinician to facility 1")
     parser.add_argument(
         "--only",
         nargs="+",
@@ -297,29 +335,13 @@ def main() -> None:
         fresh_postgres_database(url.rsplit("_fhir", 1)[0], "fhir")  # drops and creates it
         import_rate = load(url, args.resources, args.jobs)
     print(f"database {BENCH_DATABASE} holds {count_resources(url)} resources")
-    token = prepare(url)
+    tokens = prepare(url, args.scoped)
+    token = tokens["clinician"]
     print(f"set-up took {time.perf_counter() - started:.0f} s; load average {_load()}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench" * 10,
-        "AUDIT_SEALING": args.sealing,
-    }
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench" * 10}
+    env["AUDIT_SEALING"] = args.sealing
     server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-            "benchmarks.fhir_api:ceiling_app()",
-        ],
+        [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN.format(port=PORT, app=APP).split()],
         cwd=ROOT,
         env=env,
         stdout=SERVER_LOG.open("w"),  # the access log: one line per request
@@ -330,21 +352,22 @@ def main() -> None:
         paths = samples(url)
         ceiling = measure("ceiling (constant JSON)", ["/bench/constant"], token, args.seconds)
         results = {}
-        for name, label in (
-            ("read", "read Observation"),
-            ("vread", "vread Observation"),
-            ("search", "search Observation patient+code+date"),
-            ("everything", "Patient/$everything (_count=50)"),
-        ):
-            if name in args.only:
-                results[name] = measure(label, paths[name], token, args.seconds)
-        if "create" in args.only:
-            body = json.dumps({"resourceType": "Basic", "code": {"text": "bench"}})
-            measure("create Basic", ["/fhir/Basic"], token, args.seconds, "POST", body)
+        scope = " (scoped)" if args.scoped else ""
+        for name in (name for name in MEASURES if name in args.only):
+            label = LABELS[name]
+            if name == "create":
+                subject = {"reference": f"Patient/{paths['subject'][0]}"}
+                body = json.dumps(
+                    {"resourceType": "Basic", "code": {"text": "b"}, "subject": subject}
+                )
+                measure(label + scope, ["/fhir/Basic"], token, args.seconds, "POST", body)
+                continue
+            if name in ("count", "page") and args.scoped:
+                measure(label + " (unscoped)", paths[name], tokens["everywhere"], args.seconds)
+            results[name] = measure(label + scope, paths[name], token, args.seconds)
         print(f"server log: {SERVER_LOG}")
         if "read" in results:
-            read = results["read"]
-            print(f"read throughput = {read[0] / ceiling[0]:.0%} of the ceiling")
+            print(f"read throughput = {results['read'][0] / ceiling[0]:.0%} of the ceiling")
         if import_rate is not None:
             print(f"import {import_rate:.0f} resources/s ({args.jobs} processes)")
         print(f"load average at the end: {_load()}")
