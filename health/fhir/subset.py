@@ -93,6 +93,7 @@ def _backbone_of(annotation: Any) -> type | None:
     return None
 
 
+@lru_cache(maxsize=512)
 def element_names(resource_type: str) -> frozenset[str]:
     """The names `_elements` may give for a type: top-level keys and choice names."""
     shape = _shape(get_fhir_model_class(resource_type))
