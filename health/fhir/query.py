@@ -58,7 +58,7 @@ def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool
         name, _, modifier = raw_name.partition(":")
         if (reason := refusal(resource_type, raw_name, value)) is not None:
             if strict:
-                raise bad_parameter(reason, raw_name)
+                raise bad_parameter(f"Cannot apply {raw_name!r}: {reason}", raw_name)
             query.dropped.append((raw_name, reason))
             continue
         if name in RESULT_PARAMS:
