@@ -16,6 +16,7 @@ from flask import Response
 from health.fhir.errors import FhirProblem, Issue
 
 FHIR_JSON = "application/fhir+json"
+FHIR_JSON_UTF8 = f"{FHIR_JSON}; charset=utf-8"  # every FHIR response's Content-Type
 
 # HTTP status -> OperationOutcome.issue.code (http://hl7.org/fhir/issue-type)
 ISSUE_CODES = {
@@ -93,7 +94,8 @@ def outcome_response(status: int, message: str, extra: dict[str, Any]) -> Respon
 
 
 def _response(status: int, issues: list[dict[str, Any]]) -> Response:
-    response = Response(json.dumps(operation_outcome(issues)), status=status, mimetype=FHIR_JSON)
+    body = json.dumps(operation_outcome(issues))
+    response = Response(body, status=status, content_type=FHIR_JSON_UTF8)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="custodia"'
     return response

@@ -6,6 +6,7 @@ fullUrls and links, transaction responses, Location headers, the CapabilityState
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
@@ -17,8 +18,9 @@ from health.fhir.capability import capability_statement
 from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.everything import everything as patient_everything
 from health.fhir.incoming import parse_body
+from health.fhir.negotiation import check_fhir_version, not_modified, preferred_body
 from health.fhir.outcome import (
-    FHIR_JSON,
+    FHIR_JSON_UTF8,
     NotAcceptable,
     UnsupportedMediaType,
     outcome_response,
@@ -38,14 +40,20 @@ FORMATS = ("json", "application/json", "application/fhir+json")
 READ, WRITE = HealthPermission.READ, HealthPermission.WRITE
 
 
-@bp.before_request
-def _negotiate() -> None:
+def negotiate_accept() -> None:
+    """406 unless the client accepts JSON of FHIR R4 (`_format`, Accept, fhirVersion)."""
     wanted = request.args.get("_format")
     if wanted is not None and wanted not in FORMATS:
         raise NotAcceptable("Only JSON is served (_format=json).", code="not-supported")
     accept = request.headers.get("Accept", "")
     if accept and not any(item.split(";")[0].strip() in ACCEPTED for item in accept.split(",")):
         raise NotAcceptable("Only application/fhir+json is served.", code="not-supported")
+    check_fhir_version(accept, request.headers.get("Content-Type", ""))
+
+
+@bp.before_request
+def _negotiate() -> None:
+    negotiate_accept()
     if request.method in ("POST", "PUT") and not request.path.endswith("/_search"):
         kind = (request.mimetype or "").lower()
         if kind not in ("application/fhir+json", "application/json"):
@@ -58,7 +66,7 @@ def server_base() -> str:
 
 
 def respond(body: str | None, status: int = 200, stored: Stored | None = None) -> Response:
-    response = Response(body or "", status=status, mimetype=FHIR_JSON)
+    response = Response(body or "", status=status, content_type=FHIR_JSON_UTF8)
     if stored is not None:
         response.headers["ETag"] = stored.etag
         response.headers["Last-Modified"] = bundles.http_date(stored)
@@ -69,13 +77,24 @@ def _body() -> Any:
     return parse_body(request.get_data())
 
 
-def _created(stored: Stored, status: int, base_url: str) -> Response:
-    response = respond(stored.text, status, stored)
+def written(stored: Stored, status: int, base_url: str) -> Response:
+    """The answer to a create, update or patch: its body as `Prefer: return=` asks."""
+    done = "Created" if status == 201 else "Updated"
+    message = f"{done} {stored.reference} (version {stored.version})."
+    body = preferred_body(request.headers.getlist("Prefer"), stored, message)
+    response = respond(body, status, stored)
     location = f"{base_url}/{stored.reference}/_history/{stored.version}"
     response.headers["Location"] = location
-    if request.headers.get("Prefer", "").replace(" ", "") == "return=minimal":
-        response.set_data("")
     return response
+
+
+def read_response(stored: Stored, text: str | None) -> Response:
+    """A read's answer (`text`: the resource as `_summary`/`_elements` shape it): 304
+    (no body) when the conditional read's headers hold."""
+    headers = request.headers
+    if not_modified(stored, headers.get("If-None-Match"), headers.get("If-Modified-Since")):
+        return respond(None, 304, stored)
+    return respond(text, 200, stored)
 
 
 # --- capabilities --------------------------------------------------------------------
@@ -97,7 +116,7 @@ def read(resource_type: str, resource_id: str) -> Response:
     stored = services.read(
         actor=current_actor(), resource_type=resource_type, resource_id=resource_id
     )
-    return respond(applied([stored], subset)[0].text, 200, stored)
+    return read_response(stored, applied([stored], subset)[0].text)
 
 
 @bp.get("/<resource_type>/<resource_id>/_history/<version>")
@@ -110,7 +129,7 @@ def vread(resource_type: str, resource_id: str, version: str) -> Response:
         resource_id=resource_id,
         version=version,
     )
-    return respond(applied([stored], subset)[0].text, 200, stored)
+    return read_response(stored, applied([stored], subset)[0].text)
 
 
 @bp.put("/<resource_type>/<resource_id>")
@@ -123,7 +142,7 @@ def update(resource_type: str, resource_id: str) -> Response:
         document=_body(),
         if_match=request.headers.get("If-Match"),
     )
-    return _created(stored, 201 if created else 200, server_base())
+    return written(stored, 201 if created else 200, server_base())
 
 
 @bp.delete("/<resource_type>/<resource_id>")
@@ -150,11 +169,11 @@ def create(resource_type: str) -> Response:
         document=_body(),
         if_none_exist=request.headers.get("If-None-Exist"),
     )
-    return _created(stored, 201 if created else 200, server_base())
+    return written(stored, 201 if created else 200, server_base())
 
 
 def _search(resource_type: str, params: list[tuple[str, str]]) -> Response:
-    strict = not lenient(request.headers.get("Prefer", ""))
+    strict = not lenient(", ".join(request.headers.getlist("Prefer")))
     result = services.search(
         actor=current_actor(), resource_type=resource_type, params=params, strict=strict
     )
@@ -180,10 +199,11 @@ def search_post(resource_type: str) -> Response:
 # --- history -------------------------------------------------------------------------
 
 
-def _paging(default_count: str) -> tuple[int, int]:
+def _paging(default_count: str, args: Mapping[str, str] | None = None) -> tuple[int, int]:
     """(`_count` capped at MAX_COUNT, `_offset`) of an offset-paged interaction."""
-    count = whole_number(request.args.get("_count", default_count))
-    offset = whole_number(request.args.get("_offset", "0"))
+    args = request.args if args is None else args
+    count = whole_number(args.get("_count", default_count))
+    offset = whole_number(args.get("_offset", "0"))
     if count is None or offset is None:
         raise InvalidRequest("_count and _offset are whole numbers.", expression=["_count"])
     return min(count, MAX_COUNT), offset
@@ -238,8 +258,13 @@ def transaction() -> Response:
 @bp.get("/Patient/<resource_id>/$everything")
 @requires(READ)
 def everything(resource_id: str) -> Response:
-    args = request.args
-    count, offset = _paging("50")
+    return everything_response(resource_id, request.args)
+
+
+def everything_response(resource_id: str, args: Mapping[str, str]) -> Response:
+    """Patient/$everything with these parameters (a GET's query, a POST's form or
+    Parameters)."""
+    count, offset = _paging("50", args)
     items, total = patient_everything(
         actor=current_actor(),
         patient_id=resource_id,
