@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from health.fhir.rest import init_app
+from flask import Flask
+
+from health.fhir import api, rest
+
+
+def init_app(app: Flask) -> None:
+    """Both blueprints under /fhir: `rest` (read, write, search, history, transactions)
+    and `api` (patch, conditional update and delete, operations called with POST)."""
+    rest.init_app(app)
+    api.init_app(app)
+
 
 __all__ = ["init_app"]

@@ -16,6 +16,7 @@ INTERACTIONS = (
     "read",
     "vread",
     "update",
+    "patch",
     "delete",
     "history-instance",
     "history-type",
@@ -31,6 +32,12 @@ LIMITS = (
     " warning) saying so.",
     f"History and Patient/$everything pages hold at most {MAX_COUNT} resources (_count, _offset).",
 )
+VALIDATE = {
+    "name": "validate",
+    "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+    "documentation": "POST the resource (or Parameters with `resource`); mode and profile "
+    "are not supported.",
+}
 DOCS = {
     "_id": "Logical id of the resource",
     "_lastUpdated": "When the resource version last changed",
@@ -62,8 +69,9 @@ def _resource(resource_type: str) -> dict[str, object]:
         "readHistory": True,
         "updateCreate": True,
         "conditionalCreate": True,
-        "conditionalUpdate": False,
-        "conditionalDelete": "not-supported",
+        "conditionalRead": "full-support",
+        "conditionalUpdate": True,
+        "conditionalDelete": "single",
         "referencePolicy": ["literal", "local"],
         "searchParam": _params(resource_type),
     }
@@ -78,12 +86,15 @@ def _resource(resource_type: str) -> dict[str, object]:
         )
         if revincludes:
             entry["searchRevInclude"] = revincludes
+    entry["operation"] = [VALIDATE]
     if resource_type == "Patient":
         entry["operation"] = [
             {
                 "name": "everything",
                 "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-            }
+                "documentation": "GET, or POST with a form or Parameters body.",
+            },
+            VALIDATE,
         ]
     return entry
 
@@ -102,7 +113,10 @@ def _batch_documentation(cap: int) -> str:
         "refused with 413 before any entry is processed). Entries refer to each other by "
         "fullUrl (urn:uuid:); such references are rewritten to Type/id, and one naming no "
         "entry of the Bundle is refused with 400. Conditional creates (If-None-Exist, "
-        "request.ifNoneExist) are serialised per condition."
+        "request.ifNoneExist) are serialised per condition, and so are conditional "
+        "updates, deletes and patches (request.url Type?params). A PATCH entry's resource "
+        "is a Binary holding the JSON Patch (contentType application/json-patch+json, "
+        "data in base64); a Parameters (FHIRPath Patch) is not supported."
     )
 
 
@@ -118,6 +132,7 @@ def _statement(base: str, cap: int) -> str:
         "implementation": {"description": "Custodia FHIR R4 API", "url": base},
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
+        "patchFormat": ["application/json-patch+json", "application/merge-patch+json"],
         "rest": [
             {
                 "mode": "server",

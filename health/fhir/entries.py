@@ -23,7 +23,8 @@ from health.fhir.errors import InvalidRequest, TooCostly
 from health.fhir.resource_types import RESOURCE_TYPES
 
 DEFAULT_MAX_ENTRIES = 1000
-ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3, "HEAD": 3}
+ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+CONDITIONAL = ("PUT", "DELETE", "PATCH")  # with request.url Type?params
 PLACEHOLDERS = ("urn:uuid:", "urn:oid:")
 
 
@@ -48,7 +49,11 @@ def entry_of(index: int, raw: Any) -> Entry:
     request = raw.get("request") if isinstance(raw, dict) else None
     if not isinstance(request, dict) or request.get("method") not in ORDER:
         raise InvalidRequest(
-            "Each entry needs request.method and request.url.", expression=[f"{where}.request"]
+            "Each entry needs request.method (one of "
+            + ", ".join(ORDER)
+            + f"; not {request.get('method') if isinstance(request, dict) else None!r}) "
+            "and request.url.",
+            expression=[f"{where}.request"],
         )
     full_url = raw.get("fullUrl")
     if full_url is not None and not isinstance(full_url, str):
@@ -117,6 +122,20 @@ def duplicate(entry: Entry) -> InvalidRequest:
         f"fullUrl {entry.full_url!r} appears in more than one entry of the Bundle.",
         expression=[f"{entry.where}.fullUrl"],
     )
+
+
+def check_once(written: list[tuple[Entry, str, str]]) -> None:
+    """InvalidRequest when two entries write the same resource ((entry, type, id) of
+    every write): R4 lets a resource appear once in a transaction."""
+    seen: dict[tuple[str, str], Entry] = {}
+    for entry, rtype, rid in written:
+        first = seen.setdefault((rtype, rid), entry)
+        if first is not entry:
+            raise InvalidRequest(
+                f"{first.where} and {entry.where} both write {rtype}/{rid}; a resource "
+                "may appear only once in a transaction.",
+                expression=[f"{entry.where}.request.url"],
+            )
 
 
 def target(entry: Entry) -> tuple[str, str | None, str | None]:

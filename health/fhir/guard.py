@@ -7,7 +7,7 @@ caller may not write."""
 from __future__ import annotations
 
 from core.actor import Actor
-from health.fhir import scope, store
+from health.fhir import locks, scope, store
 from health.fhir.labels import check_restricted_write
 from health.fhir.writes import Pending
 
@@ -23,6 +23,7 @@ def check_write(actor: Actor, *pendings: Pending) -> None:
 def check_current(actor: Actor, resource_type: str, resource_id: str, method: str) -> None:
     """`check_write` for the stored resource a PUT or DELETE replaces (its current row,
     locked), before that write's own checks."""
+    locks.hold_writes()
     current = store.current(resource_type, resource_id, for_update=True)
     if current is not None:
         check_write(actor, Pending(resource_type, resource_id, None, method, current))

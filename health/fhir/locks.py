@@ -7,7 +7,8 @@ PostgreSQL: a transaction-scoped advisory lock (`pg_advisory_xact_lock`) keyed b
 hash of the resource type and the normalised condition (parameters sorted), taken in key
 order when a transaction holds several (no deadlock between two bundles). SQLite: the
 database's write lock, taken by a write that touches no row before anything is read
-(writers queue on it; the match then sees every committed write)."""
+(writers queue on it; the match then sees every committed write). `hold_writes` takes
+the same lock before a PUT, PATCH or DELETE reads the row it replaces."""
 
 from __future__ import annotations
 
@@ -43,4 +44,14 @@ def lock_conditions(conditions: Iterable[tuple[str, str]]) -> None:
         for key in keys:
             session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
     elif dialect == "sqlite":
+        hold_writes()
+
+
+def hold_writes() -> None:
+    """SQLite: take the database's write lock now, before the unit of work reads the row
+    it will write (a read-then-write transaction that another writer overtook would fail
+    with "database is locked" instead of waiting). PostgreSQL: nothing (the row lock of
+    the read does it)."""
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
         session.execute(sa.text("UPDATE fhir_resources SET version = version WHERE 0 = 1"))

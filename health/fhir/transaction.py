@@ -36,10 +36,13 @@ from core.db import is_unavailable, unit_of_work
 from core.errors import DomainError
 from health.audit_tags import HealthAuditTag, HealthSubject
 from health.fhir import bundles, guard, incoming, locks, services, store, writes
+from health.fhir.conditional import entry_target
 from health.fhir.entries import (
+    CONDITIONAL,
     ORDER,
     Entry,
     batch_order,
+    check_once,
     check_size,
     duplicate,
     duplicated,
@@ -52,6 +55,7 @@ from health.fhir.entries import (
 )
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
+from health.fhir.patching import operations_of, pending_patch
 from health.fhir.store import Stored, instant
 from health.fhir.subset import applied, for_read
 from health.fhir.writes import Pending
@@ -114,6 +118,7 @@ def run_entries(
             _prepare(actor, entry, mapping, resolve, pendings, responses, prefetched)
         except FhirProblem as err:
             raise _fail(entry, err) from None
+    check_once([(e, p.resource_type, p.id) for e, p in pendings])
     guard.check_write(actor, *(p for _, p in pendings))  # labels and scope, every entry
     written = writes.write_many([p for _, p in pendings])
     for (entry, _), stored in zip(pendings, written, strict=True):
@@ -140,7 +145,13 @@ def _assign_ids(
     creating: dict[str, int] = {}
     for entry in ordered:
         try:
-            rtype, rid, _query = target(entry)
+            rtype, rid, query = target(entry)
+            if rid is None and query and entry.method in CONDITIONAL:
+                rid = entry_target(actor, entry.method, rtype, query, entry.resource)
+                if rid is None:  # a conditional delete that matches nothing
+                    responses[entry.index] = {"status": "204 No Content"}
+                    continue
+                entry.url = f"{rtype}/{rid}"
             if entry.method == "POST" and entry.if_none_exist:
                 found = services.conditional_match(actor, rtype, entry.if_none_exist)
                 if found is not None:
@@ -165,22 +176,26 @@ def _assign_ids(
 
 
 def _conditions(entries: list[Entry]) -> list[tuple[str, str]]:
-    """(type, condition) of every conditional create, to lock before any is matched."""
+    """(type, condition) of every conditional create, update, patch and delete, to lock
+    before any is matched."""
     found = []
     for entry in entries:
+        try:
+            rtype, rid, query = target(entry)
+        except FhirProblem:
+            continue  # reported in the first pass
         if entry.method == "POST" and entry.if_none_exist:
-            try:
-                found.append((target(entry)[0], entry.if_none_exist))
-            except FhirProblem:
-                continue  # reported in the first pass
+            found.append((rtype, entry.if_none_exist))
+        elif entry.method in CONDITIONAL and rid is None and query:
+            found.append((rtype, query))
     return found
 
 
 def _put_keys(entries: list[Entry], responses: dict[int, dict[str, Any]]) -> list[tuple[str, str]]:
-    """(type, id) of every PUT whose URL names both, to check existence in one query."""
+    """(type, id) of every PUT or PATCH whose URL names both, read in one query."""
     keys = []
     for entry in entries:
-        if entry.method == "PUT" and entry.index not in responses:
+        if entry.method in ("PUT", "PATCH") and entry.index not in responses:
             try:
                 rtype, rid, _query = target(entry)
             except FhirProblem:
@@ -200,10 +215,8 @@ def _prepare(
     prefetched: dict[tuple[str, str], Stored],
 ) -> None:
     rtype, rid, _query = target(entry)
-    if entry.method in ("PUT", "DELETE") and rid is None:
-        raise InvalidRequest(
-            f"{entry.method} needs Type/id (conditional {entry.method.lower()} is not supported)."
-        )
+    if entry.method in CONDITIONAL and rid is None:
+        raise InvalidRequest(f"{entry.method} needs Type/id or Type?search-parameters.")
     if entry.method in ("POST", "PUT"):
         if not isinstance(entry.resource, dict):
             raise InvalidRequest(
@@ -218,6 +231,12 @@ def _prepare(
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         entry.resource.setdefault("id", rid)
         pending = incoming.pending_update(rtype, rid, entry.resource, entry.if_match, prefetched)
+    elif entry.method == "PATCH" and rid is not None:
+        authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
+        if (current := prefetched.get((rtype, rid))) is not None:  # before any 412
+            guard.check_write(actor, Pending(rtype, rid, None, "PATCH", current))
+        operations = operations_of(entry.resource, entry.where)
+        pending = pending_patch(rtype, rid, operations, entry.if_match, prefetched)
     elif entry.method == "DELETE" and rid is not None:
         authorize(actor, HealthPermission.WRITE, subject_type=rtype, subject_id=rid)
         deletion = incoming.pending_delete(rtype, rid)

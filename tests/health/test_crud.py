@@ -137,8 +137,8 @@ def test_unknown_type_and_id(fhir):
 
 
 def test_method_not_allowed(fhir):
-    assert_outcome(fhir._send("PATCH", "Patient/1", "{}"), 405)
-    assert_outcome(fhir.delete("Patient"), 405)
+    assert_outcome(fhir._send("PATCH", "Patient", "{}"), 405)
+    assert_outcome(fhir.post("Patient/1", patient()), 405)
 
 
 def test_content_negotiation(fhir):
