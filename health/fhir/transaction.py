@@ -3,11 +3,12 @@
 A client's Bundle holds at most FHIR_MAX_BUNDLE_ENTRIES entries (default 1000, stated in
 the CapabilityStatement): a larger one is refused with a 413 before any entry is read.
 
-Transaction: all or nothing, in one unit of work. Entries run in the order DELETE,
-POST, PUT, GET; fullUrls (`urn:uuid:…`) and conditional references (`Patient?identifier=…`)
+Transaction: all or nothing, in one unit of work. Entries run DELETE, POST, PUT/PATCH
+(`health.fhir.patching`), GET; conditional PUT/DELETE/PATCH (`health.fhir.conditional`),
+fullUrls (`urn:uuid:…`) and conditional references (`Patient?identifier=…`)
 are resolved first and rewritten wherever a resource holds a reference
 (`health.fhir.entries`); a `urn:uuid:` reference naming no entry, or a fullUrl two
-entries share, fails the transaction with a 400. Conditional creates lock their
+entries share, fails the transaction with a 400. Conditional writes lock their
 condition first (`health.fhir.locks`). The writes go to the store in one `write_many`
 (executemany per table). Any failure rolls everything back and answers with the failing
 entry's OperationOutcome.
