@@ -66,11 +66,13 @@ def _condition() -> str:
 @bp.patch("/<resource_type>/<resource_id>")
 @requires(WRITE)
 def patch(resource_type: str, resource_id: str) -> Response:
+    operations = _body()
+    patching.check_kind((request.mimetype or "").lower(), operations)
     stored = patching.patch(
         actor=current_actor(),
         resource_type=resource_type,
         resource_id=resource_id,
-        operations=_body(),
+        operations=operations,
         if_match=request.headers.get("If-Match"),
     )
     return written(stored, 200, server_base())

@@ -27,16 +27,23 @@ def _parameters(value: str) -> dict[str, str]:
     return found
 
 
+def _other_version(value: str) -> str | None:
+    """The `fhirVersion` a media range names when it is not R4."""
+    version = _parameters(value).get("fhirversion")
+    return version if version is not None and version not in FHIR_VERSIONS else None
+
+
 def check_fhir_version(accept: str, content_type: str) -> None:
-    """NotAcceptable (406) when the Accept header or the Content-Type names another
-    `fhirVersion` than R4 (4.0)."""
-    for value in [*accept.split(","), content_type]:
-        version = _parameters(value).get("fhirversion")
-        if version is not None and version not in FHIR_VERSIONS:
-            raise NotAcceptable(
-                f"This server serves FHIR R4 (fhirVersion=4.0), not fhirVersion={version}.",
-                code="not-supported",
-            )
+    """NotAcceptable (406) when the Content-Type names another `fhirVersion` than R4
+    (4.0), or every media range of the Accept header does."""
+    ranges = [item for item in accept.split(",") if item.strip()]
+    others = [_other_version(item) for item in ranges]
+    wrong = _other_version(content_type) or (others[0] if ranges and all(others) else None)
+    if wrong is not None:
+        raise NotAcceptable(
+            f"This server serves FHIR R4 (fhirVersion=4.0), not fhirVersion={wrong}.",
+            code="not-supported",
+        )
 
 
 def preferences(headers: Iterable[str]) -> dict[str, str]:

@@ -64,6 +64,15 @@ def operations_of(binary: Any, where: str) -> Any:
         ) from None
 
 
+def check_kind(media_type: str, operations: Any) -> None:
+    """A JSON Patch is an array, a merge patch an object (InvalidRequest otherwise); the
+    plain JSON types take either."""
+    if media_type == JSON_PATCH and not isinstance(operations, list):
+        raise InvalidRequest(f"A {JSON_PATCH} body is an array of operations.")
+    if media_type == MERGE_PATCH and not isinstance(operations, dict):
+        raise InvalidRequest(f"A {MERGE_PATCH} body is a JSON object.")
+
+
 def merged(target: Any, patch: Any) -> Any:
     """RFC 7386 JSON Merge Patch: objects merged key by key, null removes a key."""
     if not isinstance(patch, dict):

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.db import db
 from health.fhir.models import FhirResource
@@ -86,9 +88,43 @@ def test_patch_errors(fhir):
     assert_outcome(patch(fhir, path, bad_type), 400)
     assert_outcome(patch(fhir, "Patient/nobody", failed_test), 404)
     assert_outcome(patch(fhir, path, failed_test, kind="text/plain"), 415)
+    assert_outcome(patch(fhir, path, {"gender": "male"}), 400)  # JSON Patch: an array
+    assert_outcome(patch(fhir, path, failed_test, kind="application/merge-patch+json"), 400)
     assert fhir.get(path).json["meta"]["versionId"] == "1"  # nothing written
     fhir.delete(path)
     assert_outcome(patch(fhir, path, failed_test), 410)
+
+
+PATHS = st.sampled_from(
+    ["/gender", "/name/0/given/-", "/name/5", "/", "", "/id", "/meta", "/~1x", "/name/-", "/a/b"]
+) | st.text(max_size=6)
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=4), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
+OPERATIONS = st.fixed_dictionaries(
+    {"op": st.sampled_from(["add", "remove", "replace", "move", "copy", "test", "x"])},
+    optional={"path": PATHS | st.integers(), "value": VALUES, "from": PATHS},
+)
+
+
+def test_any_patch_is_answered_never_crashed_on(fhir):
+    pid = fhir.create(patient())["id"]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        body=st.lists(OPERATIONS, max_size=3) | VALUES,
+        kind=st.sampled_from([JSON_PATCH, "application/merge-patch+json", "application/json"]),
+    )
+    def run(body: Any, kind: str) -> None:
+        response = patch(fhir, f"Patient/{pid}", json.dumps(body), kind=kind)
+        assert response.status_code in (200, 400, 403, 409, 422), (body, response.text)
+        assert response.json["resourceType"] in ("Patient", "OperationOutcome")
+
+    run()
 
 
 def test_patch_honours_if_match(fhir):
@@ -392,6 +428,9 @@ def test_another_fhir_version_is_406(fhir):
     )
     r4 = "application/fhir+json; fhirVersion=4.0"
     assert fhir.get("metadata", Accept=r4).status_code == 200
+    assert fhir.get("metadata", Accept=f"{r5}, {r4}").status_code == 200
+    assert fhir.get("metadata", Accept=f"{r5}, */*").status_code == 200
+    assert_outcome(fhir.get("metadata", Accept=f"{r5}, application/json; fhirVersion=3.0"), 406)
     assert fhir.post("Patient", patient(), **{"Content-Type": r4}).status_code == 201
 
 
