@@ -482,3 +482,10 @@ def test_capability_statement_lists_the_interactions(fhir):
     assert {o["name"] for o in patient_entry["operation"]} == {"everything", "validate"}
     basic = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Basic")
     assert [o["name"] for o in basic["operation"]] == ["validate"]
+
+
+def test_handling_lenient_is_read_from_every_prefer_header(fhir):
+    headers = [*fhir.headers.items(), ("Prefer", "return=minimal"), ("Prefer", "handling=lenient")]
+    lenient = fhir.client.get("/fhir/Patient?bogus-parameter=1", headers=headers)
+    assert lenient.status_code == 200, lenient.text
+    assert_outcome(fhir.get("Patient?bogus-parameter=1", Prefer="return=minimal"), 400)
