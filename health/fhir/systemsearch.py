@@ -1,0 +1,96 @@
+"""System search, `GET /fhir?_type=A,B&…`: several types in one searchset, on the
+parameters every type has (`_id`, `_lastUpdated`), paged by `_offset` in type and id
+order. Anything else is a 400 naming it. Like every search: restricted resources only
+for those who may see them, only what the caller's facility scope reaches, one audit
+entry per patient touched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from core.access import authorize
+from core.actor import Actor
+from core.db import planned_for_values, reading
+from core.scope import Access
+from health.audit_tags import HealthAuditTag
+from health.fhir import scope, store
+from health.fhir.conditions import bad_parameter, condition
+from health.fhir.models import FhirResource
+from health.fhir.query import DEFAULT_COUNT, MAX_COUNT
+from health.fhir.resource_types import RESOURCE_TYPES, check_type, whole_number
+from health.fhir.services import audit_access
+from health.fhir.store import Stored
+from health.permissions import HealthPermission
+
+CONDITIONS = ("_id", "_lastUpdated")
+
+
+@dataclass
+class SystemPage:
+    matches: list[Stored]
+    total: int
+    used: list[tuple[str, str]]  # what the links keep (not _offset)
+    count: int
+    offset: int
+
+
+def system_search(*, actor: Actor, params: Sequence[tuple[str, str]]) -> SystemPage:
+    authorize(actor, HealthPermission.READ, subject_type="system")
+    types, where, used = sorted(RESOURCE_TYPES), [], []
+    count, offset = DEFAULT_COUNT, 0
+    for name, value in params:
+        if name == "_type":
+            types = [t for t in value.split(",") if t]
+            for t in types:
+                check_type(t)
+        elif name in CONDITIONS:
+            where.append(condition("Patient", name, "", value, strict=True, fenced=False))
+        elif name in ("_count", "_offset"):
+            if (number := whole_number(value)) is None:
+                raise bad_parameter(f"{name} must be a whole number.", name)
+            if name == "_count":
+                count = min(number, MAX_COUNT)
+            else:
+                offset = number
+            continue
+        elif name == "_format":  # checked by the REST layer
+            continue
+        else:
+            raise bad_parameter(
+                f"System search takes _type, _id and _lastUpdated, not {name!r}.", name
+            )
+        used.append((name, value))
+    return _page(actor, types, where, used, count, offset)
+
+
+def _page(
+    actor: Actor,
+    types: list[str],
+    where: list[sa.ColumnElement[bool]],
+    used: list[tuple[str, str]],
+    count: int,
+    offset: int,
+) -> SystemPage:
+    where = [FhirResource.resource_type.in_(types), FhirResource.is_deleted.is_(False), *where]
+    if not store.can_see_restricted(actor):
+        where.append(FhirResource.is_restricted.is_(False))
+    reach = scope.reachable(actor, FhirResource.patient_id, Access.READ)
+    if reach is not None:
+        where.append(reach)
+    with reading() as connection, planned_for_values(connection):
+        total = connection.scalar(
+            sa.select(sa.func.count()).select_from(FhirResource).where(*where)
+        )
+        rows = connection.execute(
+            sa.select(*store.CURRENT_COLUMNS)
+            .where(*where)
+            .order_by(FhirResource.resource_type, FhirResource.id)
+            .offset(offset)
+            .limit(count)
+        ).all()
+        matches = [store.stored_from_row(row) for row in rows]
+        audit_access(actor, HealthAuditTag.SEARCH, matches, default="system", connection=connection)
+    return SystemPage(matches, total or 0, used, count, offset)
