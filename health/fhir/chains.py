@@ -47,6 +47,13 @@ def linked_condition(resource_type: str, name: str, modifier: str, value: str) -
     return _missing(resource_type, name, value)
 
 
+def _target_condition(resource_type: str, name: str, modifier: str, value: str) -> Any:
+    """The condition on the resources a chain or `_has` looks into (`:missing` too)."""
+    if modifier == "missing":
+        return _missing(resource_type, name, value)
+    return condition(resource_type, name, modifier, value, strict=True, fenced=False)
+
+
 def _visible(target_type: str, restricted_ok: bool, reach: Any, clause: Any) -> Any:
     """The ids of live `target_type` resources matching `clause` the caller may see.
 
@@ -78,10 +85,7 @@ def _chain(resource_type: str, raw: str, value: str) -> Linked:
     types = _targets(param, ref_type, target_name)
     if not types:
         raise bad_parameter(f"No target of {ref_name!r} has a parameter {target_name!r}.", raw)
-    clauses = {
-        t: condition(t, target_name, target_modifier, value, strict=True, fenced=False)
-        for t in types
-    }
+    clauses = {t: _target_condition(t, target_name, target_modifier, value) for t in types}
 
     def build(restricted_ok: bool, reach: Any) -> Any:
         per_type = [
@@ -132,7 +136,7 @@ def _has(resource_type: str, modifier: str, value: str, raw: str) -> Linked:
         raise bad_parameter(f"{ref_name!r} is no reference parameter of {source}.", raw)
     if search_name == "_has":
         raise bad_parameter("Only one level of _has is supported.", raw)
-    clause = condition(source, search_name, search_modifier, value, strict=True, fenced=False)
+    clause = _target_condition(source, search_name, search_modifier, value)
 
     def build(restricted_ok: bool, reach: Any) -> Any:
         return sa.exists().where(

@@ -1,7 +1,7 @@
 """What `_include` and `_revinclude` add to a search page, as SELECTs of (type, id) keys.
 
 - `_include=Type:param[:Target]` (Type the searched type), `_include=*` or `Type:*`
-  (every reference parameter of the type);
+  (every reference parameter of the type; `_include:iterate=*`: of any type);
 - `_revinclude=Type:param` (`Type:*`: any of its reference parameters);
 - `_include:iterate` / `_revinclude:iterate`: also applied once more, to the resources
   the first round included (one level; Type may then be any type).
@@ -54,17 +54,22 @@ def _reference_param(source: str, name: str, kind: str, spec: str) -> list[Any]:
 
 
 def _include(query: Query, spec: str, keys: Keys, *, any_source: bool) -> Any:
+    """`*` is every reference of the searched type (of any type when iterating)."""
+    conditions = [
+        sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id).in_(keys),
+        ReferenceIndex.target_type.is_not(None),
+    ]
     if spec == "*":
-        spec = f"{query.resource_type}:*"
+        if not any_source:
+            conditions.append(ReferenceIndex.resource_type == query.resource_type)
+        return sa.select(ReferenceIndex.target_type, ReferenceIndex.target_id).where(*conditions)
     source, _, rest = spec.partition(":")
     name, _, target = rest.partition(":")
     if source not in RESOURCE_TYPES or (source != query.resource_type and not any_source):
         raise bad_parameter(f"Cannot include {spec!r}.", "_include")
-    conditions = _reference_param(source, name, "_include", spec)
     conditions += [
-        sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id).in_(keys),
+        *_reference_param(source, name, "_include", spec),
         ReferenceIndex.resource_type == source,
-        ReferenceIndex.target_type.is_not(None),
     ]
     if target:
         conditions.append(ReferenceIndex.target_type == target)

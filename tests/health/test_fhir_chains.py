@@ -151,6 +151,12 @@ def test_missing_both_ways(fhir, people):
     ) - {next(iter(_ids(_search(fhir, f"Observation?encounter=Encounter/{people.enc}"))))}
     assert len(_ids(_search(fhir, "Observation?encounter:missing=false"))) == 1
     assert _ids(_search(fhir, "Patient?birthdate:missing=true")) == set()
+    assert _ids(_search(fhir, "Observation?subject:Patient.gender:missing=true")) == {
+        people.okuneva_obs
+    }
+    assert _ids(_search(fhir, "Patient?_has:Observation:patient:encounter:missing=false")) == {
+        people.jast
+    }
 
 
 def test_include_iterate_reaches_one_level_further(fhir, people):
@@ -183,6 +189,8 @@ def test_include_star_takes_every_reference(fhir, people):
     typed = _search(fhir, f"Observation?_id={obs}&_include=Observation:*")
     assert _keys(typed, "include") == _keys(bundle, "include")
     assert fhir.get("Observation?_include=Patient:*").status_code == 400
+    iterated = _search(fhir, f"Observation?_id={obs}&_include=*&_include:iterate=*")
+    assert _keys(iterated, "include") == _keys(bundle, "include") | {f"Organization/{people.org}"}
     assert fhir.get("Observation?_include=Observation:nosuch").status_code == 400
 
 
