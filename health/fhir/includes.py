@@ -55,7 +55,7 @@ def _reference_param(source: str, name: str, kind: str, spec: str) -> list[Any]:
 
 def _include(query: Query, spec: str, keys: Keys, *, any_source: bool) -> Any:
     """`*` is every reference of the searched type (of any type when iterating)."""
-    conditions = [
+    conditions: list[Any] = [
         sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id).in_(keys),
         ReferenceIndex.target_type.is_not(None),
     ]
