@@ -1,8 +1,8 @@
 """System search, `GET /fhir?_type=A,B&…`: several types in one searchset, on the
-parameters every type has (`_id`, `_lastUpdated`), paged by `_offset` in type and id
-order. Anything else is a 400 naming it. Like every search: restricted resources only
-for those who may see them, only what the caller's facility scope reaches, one audit
-entry per patient touched."""
+parameters every type has (`_id`, `_lastUpdated`, `_tag`, `_security`, `_profile`),
+paged by `_offset` in type and id order. Anything else is a 400 naming it. Like every
+search: restricted resources only for those who may see them, only what the caller's
+facility scope reaches, one audit entry per patient touched."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from health.fhir.services import audit_access
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
-CONDITIONS = ("_id", "_lastUpdated")
+CONDITIONS = ("_id", "_lastUpdated", "_tag", "_security", "_profile")  # every type has them
 
 
 @dataclass
@@ -46,8 +46,9 @@ def system_search(*, actor: Actor, params: Sequence[tuple[str, str]]) -> SystemP
             types = [t for t in value.split(",") if t]
             for t in types:
                 check_type(t)
-        elif name in CONDITIONS:
-            where.append(condition("Patient", name, "", value, strict=True, fenced=False))
+        elif name in CONDITIONS or name.partition(":")[0] in CONDITIONS[2:]:  # _tag:not…
+            base, _, modifier = name.partition(":")
+            where.append(condition("Patient", base, modifier, value, strict=True, fenced=False))
         elif name in ("_count", "_offset"):
             if (number := whole_number(value)) is None:
                 raise bad_parameter(f"{name} must be a whole number.", name)
@@ -60,7 +61,7 @@ def system_search(*, actor: Actor, params: Sequence[tuple[str, str]]) -> SystemP
             continue
         else:
             raise bad_parameter(
-                f"System search takes _type, _id and _lastUpdated, not {name!r}.", name
+                f"System search takes _type and {', '.join(CONDITIONS)}, not {name!r}.", name
             )
         used.append((name, value))
     return _page(actor, types, where, used, count, offset)

@@ -72,6 +72,9 @@ class People:
         other = observation(self.okuneva)
         other["code"]["coding"][0]["code"] = "1234-5"
         self.okuneva_obs = fhir.create(other)["id"]
+        tagged = observation(self.okuneva, meta={"tag": [{"system": "urn:t", "code": "chain"}]})
+        tagged["code"]["coding"][0]["code"] = "2708-6"
+        self.tagged = fhir.create(tagged)["id"]
 
 
 @pytest.fixture
@@ -105,7 +108,8 @@ def test_chain_finds_only_that_patients_observations(fhir, people, query):
 
 def test_chain_by_identifier_and_birthdate_of_the_other_patient(fhir, people):
     assert _ids(_search(fhir, "Observation?patient.identifier=urn:test|O-2")) == {
-        people.okuneva_obs
+        people.okuneva_obs,
+        people.tagged,
     }
     assert _ids(_search(fhir, "Encounter?subject.birthdate=1980")) == {people.enc}
     assert _ids(_search(fhir, "Encounter?subject.birthdate=1991")) == set()
@@ -146,13 +150,17 @@ def test_missing_both_ways(fhir, people):
     assert _ids(_search(fhir, "Patient?gender:missing=true")) == {people.okuneva}
     assert _ids(_search(fhir, "Patient?gender:missing=false")) == {people.jast}
     assert _ids(_search(fhir, "Patient?organization:missing=false")) == {people.jast}
-    assert _ids(_search(fhir, "Observation?encounter:missing=true")) == (
-        people.jast_obs | {people.okuneva_obs}
-    ) - {next(iter(_ids(_search(fhir, f"Observation?encounter=Encounter/{people.enc}"))))}
+    with_encounter = _ids(_search(fhir, f"Observation?encounter=Encounter/{people.enc}"))
+    assert len(with_encounter) == 1
+    assert (
+        _ids(_search(fhir, "Observation?encounter:missing=true"))
+        == (people.jast_obs | {people.okuneva_obs, people.tagged}) - with_encounter
+    )
     assert len(_ids(_search(fhir, "Observation?encounter:missing=false"))) == 1
     assert _ids(_search(fhir, "Patient?birthdate:missing=true")) == set()
     assert _ids(_search(fhir, "Observation?subject:Patient.gender:missing=true")) == {
-        people.okuneva_obs
+        people.okuneva_obs,
+        people.tagged,
     }
     assert _ids(_search(fhir, "Patient?_has:Observation:patient:encounter:missing=false")) == {
         people.jast
@@ -228,10 +236,15 @@ def test_system_search(fhir, people):
     assert _keys(bundle, "match") == {f"Patient/{people.jast}", f"Encounter/{people.enc}"}
     assert bundle["total"] == 2
     everything = _search(fhir, "?_type=Patient,Observation&_count=2")
-    assert everything["total"] == 5 and len(everything["entry"]) == 2
+    assert everything["total"] == 6 and len(everything["entry"]) == 2
     nxt = [link["url"] for link in everything["link"] if link["relation"] == "next"]
     assert nxt and "_offset=2" in nxt[0]
     assert _search(fhir, "?_type=Patient&_lastUpdated=gt2000-01-01")["total"] == 2
+    tagged = _search(fhir, "?_type=Patient,Observation&_tag=urn:t|chain")
+    assert _keys(tagged, "match") == {f"Observation/{people.tagged}"}
+    untagged = _search(fhir, "?_type=Observation&_tag:not=urn:t|chain")
+    assert _ids(untagged) == people.jast_obs | {people.okuneva_obs}
+    assert fhir.get("?_type=Patient&_id:missing=true").status_code == 400
     assert fhir.get("?_type=Patient&name=Jast").status_code == 400
     assert fhir.get("?_type=Nowhere").status_code in (400, 404)
 
@@ -302,3 +315,17 @@ def test_has_does_not_look_into_observations_out_of_reach(world):
     chained = f"Observation?performer:Practitioner._id={doctor['id']}"
     assert len(_ids(_search(world.everyone, chained))) == 1
     assert _ids(_search(world.scoped, chained)) == set()
+
+
+def test_capability_statement_states_what_search_supports(client):
+    body = client.get("/fhir/metadata").json
+    rest = body["rest"][0]
+    resources = {r["type"]: r for r in rest["resource"]}
+    assert {"*", "Observation:*", "Observation:patient"} <= set(
+        resources["Observation"]["searchInclude"]
+    )
+    assert "search-system" in {i["code"] for i in rest["interaction"]}
+    assert rest["compartment"] == ["http://hl7.org/fhir/CompartmentDefinition/patient"]
+    assert {"_id", "_lastUpdated", "_tag"} <= {p["name"] for p in rest["searchParam"]}
+    for feature in ("chaining", "_has", ":missing", "_include:iterate", "Patient/{id}/{type}"):
+        assert feature in rest["documentation"], feature
