@@ -87,6 +87,14 @@ def _chain(resource_type: str, raw: str, value: str) -> Linked:
         raise bad_parameter(f"No target of {ref_name!r} has a parameter {target_name!r}.", raw)
     clauses = {t: _target_condition(t, target_name, target_modifier, value) for t in types}
 
+    if ref_name == "patient" and types == ["Patient"]:  # the compartment column, indexed
+
+        def by_compartment(restricted_ok: bool, reach: Any) -> Any:
+            patients = _visible("Patient", restricted_ok, reach, clauses["Patient"])
+            return FhirResource.patient_id.in_(patients)
+
+        return Linked(by_compartment)
+
     def build(restricted_ok: bool, reach: Any) -> Any:
         per_type = [
             sa.and_(
