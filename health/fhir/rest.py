@@ -179,20 +179,20 @@ def search_post(resource_type: str) -> Response:
 
 
 # a compartment's type: a resource type (so `/Patient/{id}/_history` stays history)
-COMPARTMENT_TYPE = "any(" + ", ".join(sorted(RESOURCE_TYPES)) + "):compartment_type"
+COMPARTMENT_TYPE = "any(" + ", ".join(sorted(RESOURCE_TYPES)) + "):resource_type"
 
 
-@bp.get(f"/Patient/<patient_id>/<{COMPARTMENT_TYPE}>")
+@bp.get(f"/Patient/<resource_id>/<{COMPARTMENT_TYPE}>")
 @requires(READ)
-def search_compartment(patient_id: str, compartment_type: str) -> Response:
+def search_compartment(resource_id: str, resource_type: str) -> Response:
     result = compartment_search(
         actor=current_actor(),
-        patient_id=patient_id,
-        resource_type=compartment_type,
+        patient_id=resource_id,
+        resource_type=resource_type,
         params=list(request.args.items(multi=True)),
         strict=_strict(),
     )
-    path = f"Patient/{patient_id}/{compartment_type}"
+    path = f"Patient/{resource_id}/{resource_type}"
     return respond(bundles.searchset(server_base(), path, result))
 
 

@@ -219,6 +219,11 @@ def test_compartment_search(fhir, people):
     assert (
         bundle["link"][0]["url"].split("/fhir/")[1].startswith(f"Patient/{people.jast}/Observation")
     )
+    first = _search(fhir, f"Patient/{people.jast}/Observation?_count=1")
+    nxt = next(x["url"] for x in first["link"] if x["relation"] == "next")
+    assert nxt.split("/fhir/", 1)[1].startswith(f"Patient/{people.jast}/Observation?")
+    second = _search(fhir, nxt.split("/fhir/", 1)[1])
+    assert _ids(first) | _ids(second) == people.jast_obs and len(_ids(second)) == 1
     narrowed = _search(fhir, f"Patient/{people.okuneva}/Observation?code=1234-5")
     assert _ids(narrowed) == {people.okuneva_obs}
     assert _ids(_search(fhir, f"Patient/{people.okuneva}/Observation?code=8867-4")) == set()
@@ -239,6 +244,14 @@ def test_system_search(fhir, people):
     assert everything["total"] == 6 and len(everything["entry"]) == 2
     nxt = [link["url"] for link in everything["link"] if link["relation"] == "next"]
     assert nxt and "_offset=2" in nxt[0]
+    pages, url = [], nxt[0]
+    while url:
+        page = _search(fhir, url.split("/fhir/", 1)[1])
+        pages.append(_keys(page, "match"))
+        url = next((x["url"] for x in page["link"] if x["relation"] == "next"), "")
+    seen = _keys(everything, "match").union(*pages)
+    assert len(seen) == 6 and sum(map(len, pages)) == 4
+    assert f"Patient/{people.jast}" in seen and f"Observation/{people.tagged}" in seen
     assert _search(fhir, "?_type=Patient&_lastUpdated=gt2000-01-01")["total"] == 2
     tagged = _search(fhir, "?_type=Patient,Observation&_tag=urn:t|chain")
     assert _keys(tagged, "match") == {f"Observation/{people.tagged}"}
