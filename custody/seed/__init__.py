@@ -35,7 +35,7 @@ class SeedReport:
             f"({self.bookings} in custody, {self.housed} housed)",
             "demo logins (synthetic; for local use only):",
         ]
-        lines += [f"  {user:<12} {password}" for user, password in self.users.items()]
+        lines += [f"  {user:<14} {password}" for user, password in self.users.items()]
         return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from health.fhir.query import Query
 from health.fhir.search import SearchResult, includes_cut_warning
 from health.fhir.store import Stored, instant
+from health.fhir.subset import applied
 
 
 def http_date(stored: Stored) -> str:
@@ -87,12 +88,27 @@ def searchset(base_url: str, path: str, result: SearchResult) -> str:
         else:
             prev = [("_before", result.matches[0].id)]
         links.append(("previous", link(base_url, path, [*used, *prev])))
-    entries = [search_entry(base_url, m, "match") for m in result.matches]
-    entries += [search_entry(base_url, m, "include") for m in result.included]
+    entries = [search_entry(base_url, m, "match") for m in applied(result.matches, query.subset)]
+    entries += [
+        search_entry(base_url, m, "include") for m in applied(result.included, query.subset)
+    ]
+    issues = [dropped_warning(name, why) for name, why in query.dropped]
     if result.includes_cut:
-        outcome = {"resourceType": "OperationOutcome", "issue": [includes_cut_warning()]}
+        issues.append(includes_cut_warning())
+    if issues:
+        outcome = {"resourceType": "OperationOutcome", "issue": issues}
         entries.append(f'{{"resource":{_j(outcome)},"search":{{"mode":"outcome"}}}}')
     return bundle("searchset", entries, total=result.total, links=links)
+
+
+def dropped_warning(name: str, why: str) -> dict[str, Any]:
+    """The issue naming a parameter `Prefer: handling=lenient` dropped."""
+    return {
+        "severity": "warning",
+        "code": "not-supported",
+        "diagnostics": f"The parameter {name!r} was not applied (handling=lenient): {why}",
+        "expression": [name],
+    }
 
 
 def _cursor(query: Query) -> list[tuple[str, str]]:

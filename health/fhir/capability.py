@@ -10,6 +10,7 @@ from health.fhir.query import MAX_COUNT
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.search import MAX_INCLUDES
 from health.fhir.searchparams import COMMON, DEFINITIONS, params_for
+from health.fhir.support import STRICTNESS
 
 INTERACTIONS = (
     "read",
@@ -142,7 +143,9 @@ def _statement(base: str, cap: int) -> str:
                     "health:restricted:read to be seen and health:restricted:write to be "
                     "written (the mental_health role).",
                 },
-                "documentation": " ".join([*LIMITS, *SEARCH_FEATURES, _batch_documentation(cap)]),
+                "documentation": " ".join(
+                    [*LIMITS, STRICTNESS, *SEARCH_FEATURES, _batch_documentation(cap)]
+                ),
                 "extension": [{"url": MAX_ENTRIES_EXTENSION, "valueUnsignedInt": cap}],
                 "resource": [_resource(t) for t in sorted(RESOURCE_TYPES)],
                 "interaction": [

@@ -1,7 +1,11 @@
 """Search requests parsed: the parameters of a search become a `Query` (its conditions
 built by `health.fhir.conditions`, the result parameters `_count`, `_sort`,
-`_include`, `_revinclude`, `_summary`, `_total` and the paging cursor), and the dates
-of history and `$everything` (`as_of`)."""
+`_include`, `_revinclude`, `_summary`, `_elements`, `_total` and the paging cursor), and
+the dates of history and `$everything` (`as_of`).
+
+Strict by default: a parameter `health.fhir.support.refusal` refuses is an
+InvalidRequest naming it; not `strict` (`Prefer: handling=lenient`), it is dropped and
+listed in `Query.dropped` (the searchset says so)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from health.fhir.conditions import bad_parameter, condition
 from health.fhir.indexing import date_range
 from health.fhir.resource_types import whole_number
 from health.fhir.searchparams import RESULT_PARAMS, lookup
+from health.fhir.subset import Subset, elements_of
+from health.fhir.support import refusal
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 1000
@@ -38,9 +44,11 @@ class Query:
     before: str | None = None
     offset: int = 0
     patient_scoped: bool = False  # a `patient` condition: see conditions._exists
+    subset: Subset = field(default_factory=Subset)  # _summary / _elements
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (parameter, why)
 
 
-def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool = False) -> Query:
+def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool = True) -> Query:
     query = Query(resource_type)
     patient = lookup(resource_type, "patient")
     query.patient_scoped = (
@@ -50,6 +58,11 @@ def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool
     )
     for raw_name, value in params:
         name, _, modifier = raw_name.partition(":")
+        if (reason := refusal(resource_type, raw_name, value)) is not None:
+            if strict:
+                raise bad_parameter(f"Cannot apply {raw_name!r}: {reason}", raw_name)
+            query.dropped.append((raw_name, reason))
+            continue
         if name in RESULT_PARAMS:
             _result_param(query, name, raw_name, value)
             continue
@@ -62,7 +75,19 @@ def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool
         if clause is not None:
             query.conditions.append(clause)
             query.used.append((raw_name, value))
+    _one_subset(query, strict)
     return query
+
+
+def _one_subset(query: Query, strict: bool) -> None:
+    """`_elements` beside `_summary=true|text|data` is refused (or dropped)."""
+    if query.subset.summary in ("true", "text", "data") and query.subset.elements is not None:
+        reason = "_elements cannot be combined with _summary=true, text or data."
+        if strict:
+            raise bad_parameter(reason, "_elements")
+        query.subset = Subset(summary=query.subset.summary)
+        query.used = [(k, v) for k, v in query.used if k != "_elements"]
+        query.dropped.append(("_elements", reason))
 
 
 def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
@@ -87,6 +112,10 @@ def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
         query.revincludes.append(value)
     elif name == "_summary":
         query.summary_count = value == "count"
+        query.subset = Subset(summary=value, elements=query.subset.elements)
+    elif name == "_elements":
+        elements = (query.subset.elements or frozenset()) | elements_of(value)
+        query.subset = Subset(summary=query.subset.summary, elements=elements)
     elif name == "_total":
         query.total = value != "none"
     elif name == "_offset" and (offset := whole_number(value)) is not None:
@@ -95,7 +124,7 @@ def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
         query.after = value
     elif name == "_before":
         query.before = value
-    if name in ("_count", "_sort", "_include", "_revinclude", "_summary", "_total"):
+    if name in ("_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total"):
         query.used.append((raw_name, value))
 
 

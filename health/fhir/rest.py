@@ -28,6 +28,8 @@ from health.fhir.outcome import (
 from health.fhir.query import MAX_COUNT, as_of
 from health.fhir.resource_types import RESOURCE_TYPES, whole_number
 from health.fhir.store import Stored, instant
+from health.fhir.subset import applied, for_read
+from health.fhir.support import lenient
 from health.fhir.systemsearch import system_search
 from health.fhir.transaction import process
 from health.permissions import HealthPermission
@@ -93,22 +95,24 @@ def metadata() -> Response:
 @bp.get("/<resource_type>/<resource_id>")
 @requires(READ)
 def read(resource_type: str, resource_id: str) -> Response:
+    subset = for_read(resource_type, list(request.args.items(multi=True)))
     stored = services.read(
         actor=current_actor(), resource_type=resource_type, resource_id=resource_id
     )
-    return respond(stored.text, 200, stored)
+    return respond(applied([stored], subset)[0].text, 200, stored)
 
 
 @bp.get("/<resource_type>/<resource_id>/_history/<version>")
 @requires(READ)
 def vread(resource_type: str, resource_id: str, version: str) -> Response:
+    subset = for_read(resource_type, list(request.args.items(multi=True)))
     stored = services.vread(
         actor=current_actor(),
         resource_type=resource_type,
         resource_id=resource_id,
         version=version,
     )
-    return respond(stored.text, 200, stored)
+    return respond(applied([stored], subset)[0].text, 200, stored)
 
 
 @bp.put("/<resource_type>/<resource_id>")
@@ -151,13 +155,10 @@ def create(resource_type: str) -> Response:
     return _created(stored, 201 if created else 200, server_base())
 
 
-def _strict() -> bool:
-    return "handling=strict" in request.headers.get("Prefer", "").replace(" ", "")
-
-
 def _search(resource_type: str, params: list[tuple[str, str]]) -> Response:
+    strict = not lenient(request.headers.get("Prefer", ""))
     result = services.search(
-        actor=current_actor(), resource_type=resource_type, params=params, strict=_strict()
+        actor=current_actor(), resource_type=resource_type, params=params, strict=strict
     )
     return respond(bundles.searchset(server_base(), resource_type, result))
 
@@ -190,7 +191,7 @@ def search_compartment(resource_id: str, resource_type: str) -> Response:
         patient_id=resource_id,
         resource_type=resource_type,
         params=list(request.args.items(multi=True)),
-        strict=_strict(),
+        strict=not lenient(request.headers.get("Prefer", "")),
     )
     path = f"Patient/{resource_id}/{resource_type}"
     return respond(bundles.searchset(server_base(), path, result))

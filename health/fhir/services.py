@@ -135,7 +135,7 @@ def search(
     actor: Actor,
     resource_type: str,
     params: Sequence[tuple[str, str]],
-    strict: bool = False,
+    strict: bool = True,
     compartment: str | None = None,
 ) -> SearchResult:
     """A page of matches (and their includes); restricted resources only for those who

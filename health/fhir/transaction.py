@@ -53,6 +53,7 @@ from health.fhir.entries import (
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
 from health.fhir.store import Stored, instant
+from health.fhir.subset import applied, for_read
 from health.fhir.writes import Pending
 from health.permissions import HealthPermission
 
@@ -245,12 +246,15 @@ def _response(stored: Stored, status: int) -> dict[str, Any]:
 
 def _get(actor: Actor, entry: Entry, base_url: str) -> dict[str, Any]:
     rtype, rid, query = target(entry)
-    if rid is not None:
-        stored = services.read(actor=actor, resource_type=rtype, resource_id=rid)
-        return {"status": "200 OK", "etag": stored.etag, "_resource": stored.text}
     params = parse_qsl(query or "", keep_blank_values=True)
+    if rid is not None:
+        subset = for_read(rtype, params)
+        stored = services.read(actor=actor, resource_type=rtype, resource_id=rid)
+        text = applied([stored], subset)[0].text
+        return {"status": "200 OK", "etag": stored.etag, "_resource": text}
     result = services.search(actor=actor, resource_type=rtype, params=params)
-    entries = [bundles.search_entry(base_url, m, "match") for m in result.matches]
+    matches = applied(result.matches, result.query.subset)
+    entries = [bundles.search_entry(base_url, m, "match") for m in matches]
     searchset = bundles.bundle("searchset", entries, total=result.total)
     return {"status": "200 OK", "_resource": searchset}
 
