@@ -201,12 +201,19 @@ def search_compartment(resource_id: str, resource_type: str) -> Response:
 @bp.get("/")
 @requires(READ)
 def search_system() -> Response:
-    page = system_search(actor=current_actor(), params=list(request.args.items(multi=True)))
+    page = system_search(
+        actor=current_actor(),
+        params=list(request.args.items(multi=True)),
+        strict=not lenient(request.headers.get("Prefer", "")),
+    )
     base_url = server_base()
     keep = [*page.used, ("_count", str(page.count))]
     shown, total = len(page.matches), page.total
     links = bundles.offset_links(base_url, "", keep, page.count, page.offset, shown, total)
     entries = [bundles.search_entry(base_url, item, "match") for item in page.matches]
+    if page.dropped:
+        issues = [bundles.dropped_warning(name, why) for name, why in page.dropped]
+        entries.append(bundles.outcome_entry(issues))
     return respond(bundles.bundle("searchset", entries, total=total, links=links))
 
 

@@ -1,13 +1,14 @@
 """System search, `GET /fhir?_type=A,B&…`: several types in one searchset, on the
 parameters every type has (`_id`, `_lastUpdated`, `_tag`, `_security`, `_profile`),
-paged by `_offset` in type and id order. Anything else is a 400 naming it. Like every
+paged by `_offset` in type and id order. Anything else is a 400 naming it (dropped and
+named with `Prefer: handling=lenient`). Like every
 search: restricted resources only for those who may see them, only what the caller's
 facility scope reaches, one audit entry per patient touched."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -35,11 +36,17 @@ class SystemPage:
     used: list[tuple[str, str]]  # what the links keep (not _offset)
     count: int
     offset: int
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (parameter, why)
 
 
-def system_search(*, actor: Actor, params: Sequence[tuple[str, str]]) -> SystemPage:
+def system_search(
+    *, actor: Actor, params: Sequence[tuple[str, str]], strict: bool = True
+) -> SystemPage:
+    """A page of the system search; a parameter it does not take is a 400 (`strict`) or
+    dropped and listed in `dropped` (`Prefer: handling=lenient`)."""
     authorize(actor, HealthPermission.READ, subject_type="system")
     types, where, used = sorted(RESOURCE_TYPES), [], []
+    dropped: list[tuple[str, str]] = []
     count, offset = DEFAULT_COUNT, 0
     for name, value in params:
         if name == "_type":
@@ -57,14 +64,18 @@ def system_search(*, actor: Actor, params: Sequence[tuple[str, str]]) -> SystemP
             else:
                 offset = number
             continue
-        elif name == "_format":  # checked by the REST layer
+        elif name in ("_format", "_pretty"):  # checked by the REST layer / compact JSON
             continue
         else:
-            raise bad_parameter(
-                f"System search takes _type and {', '.join(CONDITIONS)}, not {name!r}.", name
-            )
+            reason = f"System search takes _type and {', '.join(CONDITIONS)}, not {name!r}."
+            if strict:
+                raise bad_parameter(reason, name)
+            dropped.append((name, reason))
+            continue
         used.append((name, value))
-    return _page(actor, types, where, used, count, offset)
+    page = _page(actor, types, where, used, count, offset)
+    page.dropped = dropped
+    return page
 
 
 def _page(

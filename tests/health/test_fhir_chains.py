@@ -82,6 +82,12 @@ def people(fhir) -> People:
     return People(fhir)
 
 
+def _search_lenient(fhir: Fhir, path: str) -> dict[str, Any]:
+    response = fhir.get(path, Prefer="handling=lenient")
+    assert response.status_code == 200, response.text
+    return response.json
+
+
 def _search(fhir: Fhir, path: str) -> dict[str, Any]:
     response = fhir.get(path)
     assert response.status_code == 200, response.text
@@ -258,7 +264,12 @@ def test_system_search(fhir, people):
     untagged = _search(fhir, "?_type=Observation&_tag:not=urn:t|chain")
     assert _ids(untagged) == people.jast_obs | {people.okuneva_obs}
     assert fhir.get("?_type=Patient&_id:missing=true").status_code == 400
-    assert fhir.get("?_type=Patient&name=Jast").status_code == 400
+    assert_outcome(fhir.get("?_type=Patient&name=Jast"), 400, "name")
+    lenient = _search_lenient(fhir, "?_type=Patient&name=Nobody&_id=" + people.jast)
+    assert _keys(lenient, "match") == {f"Patient/{people.jast}"}
+    [outcome] = [e["resource"] for e in lenient["entry"] if e["search"]["mode"] == "outcome"]
+    assert outcome["issue"][0]["expression"] == ["name"]
+    assert "name=" not in lenient["link"][0]["url"]
     assert fhir.get("?_type=Nowhere").status_code in (400, 404)
 
 
