@@ -101,6 +101,12 @@ def searchset(base_url: str, path: str, result: SearchResult) -> str:
     return bundle("searchset", entries, total=result.total, links=links)
 
 
+def outcome_entry(issues: Sequence[dict[str, Any]]) -> str:
+    """A searchset entry (`search.mode` outcome) holding an OperationOutcome of `issues`."""
+    outcome = {"resourceType": "OperationOutcome", "issue": list(issues)}
+    return f'{{"resource":{_j(outcome)},"search":{{"mode":"outcome"}}}}'
+
+
 def dropped_warning(name: str, why: str) -> dict[str, Any]:
     """The issue naming a parameter `Prefer: handling=lenient` dropped."""
     return {

@@ -38,6 +38,16 @@ VALIDATE = {
     "documentation": "POST the resource (or Parameters with `resource`); mode and profile "
     "are not supported.",
 }
+# what search supports beyond the listed parameters (R4 has no element for it)
+SEARCH_FEATURES = (
+    "Search supports one-level chaining (subject:Patient.name, patient.identifier; any"
+    " parameter of the target type), one-level reverse chaining"
+    " (_has:Observation:patient:code), :missing on every parameter, _include=* and"
+    " Type:*, _include:iterate and _revinclude:iterate (one more level, within the same"
+    " per-page cap), compartment search (GET Patient/{id}/{type}) and system search"
+    " (GET ?_type=A,B on _id, _lastUpdated, _tag, _security, _profile; paged by"
+    " _offset). Deeper chains and nested _has are refused with 400.",
+)
 DOCS = {
     "_id": "Logical id of the resource",
     "_lastUpdated": "When the resource version last changed",
@@ -76,7 +86,11 @@ def _resource(resource_type: str) -> dict[str, object]:
         "searchParam": _params(resource_type),
     }
     if references:  # FHIR arrays are never empty
-        entry["searchInclude"] = [f"{resource_type}:{p.name}" for p in references]
+        entry["searchInclude"] = [
+            "*",
+            f"{resource_type}:*",
+            *(f"{resource_type}:{p.name}" for p in references),
+        ]
     if resource_type in DEFINITIONS:
         revincludes = sorted(
             f"{source}:{p.name}"
@@ -99,6 +113,7 @@ def _resource(resource_type: str) -> dict[str, object]:
     return entry
 
 
+PATIENT_COMPARTMENT = "http://hl7.org/fhir/CompartmentDefinition/patient"
 MAX_ENTRIES_EXTENSION = "https://custodia.dev/fhir/StructureDefinition/max-bundle-entries"
 
 
@@ -143,16 +158,22 @@ def _statement(base: str, cap: int) -> str:
                     "health:restricted:read to be seen and health:restricted:write to be "
                     "written (the mental_health role).",
                 },
-                "documentation": " ".join([*LIMITS, STRICTNESS, _batch_documentation(cap)]),
+                "documentation": " ".join(
+                    [*LIMITS, STRICTNESS, *SEARCH_FEATURES, _batch_documentation(cap)]
+                ),
                 "extension": [{"url": MAX_ENTRIES_EXTENSION, "valueUnsignedInt": cap}],
                 "resource": [_resource(t) for t in sorted(RESOURCE_TYPES)],
                 "interaction": [
                     {"code": "transaction", "documentation": _batch_documentation(cap)},
                     {"code": "batch", "documentation": _batch_documentation(cap)},
                     {"code": "history-system"},
+                    {"code": "search-system", "documentation": SEARCH_FEATURES[0]},
                 ],
+                "compartment": [PATIENT_COMPARTMENT],
                 "searchParam": [
-                    {"name": p.name, "type": KIND_TYPES.get(p.kind, p.kind)} for p in COMMON
+                    {"name": "_id", "type": "token", "documentation": DOCS["_id"]},
+                    {"name": "_lastUpdated", "type": "date", "documentation": DOCS["_lastUpdated"]},
+                    *({"name": p.name, "type": KIND_TYPES.get(p.kind, p.kind)} for p in COMMON),
                 ],
             }
         ],

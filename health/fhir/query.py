@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from health.fhir.chains import is_linked, linked_condition
 from health.fhir.conditions import bad_parameter, condition
 from health.fhir.indexing import date_range
 from health.fhir.resource_types import whole_number
@@ -35,6 +36,7 @@ class Query:
     sort: list[tuple[str, bool]] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)
     revincludes: list[str] = field(default_factory=list)
+    iterate: list[tuple[str, str]] = field(default_factory=list)  # (_include|_revinclude, spec)
     count: int = DEFAULT_COUNT
     summary_count: bool = False
     total: bool = True
@@ -64,9 +66,12 @@ def parse(resource_type: str, params: Sequence[tuple[str, str]], *, strict: bool
         if name in RESULT_PARAMS:
             _result_param(query, name, raw_name, value)
             continue
-        clause = condition(
-            resource_type, name, modifier, value, strict=strict, fenced=query.patient_scoped
-        )
+        if is_linked(name, modifier):  # chains, _has, :missing: health.fhir.chains
+            clause = linked_condition(resource_type, name, modifier, value)
+        else:
+            clause = condition(
+                resource_type, name, modifier, value, strict=strict, fenced=query.patient_scoped
+            )
         if clause is not None:
             query.conditions.append(clause)
             query.used.append((raw_name, value))
@@ -99,6 +104,8 @@ def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
             ):
                 raise bad_parameter(f"Cannot sort by {sort_name!r}.", "_sort")
             query.sort.append((sort_name, descending))
+    elif name in ("_include", "_revinclude") and raw_name.endswith(":iterate"):
+        query.iterate.append((name, value))
     elif name == "_include":
         query.includes.append(value)
     elif name == "_revinclude":

@@ -15,6 +15,7 @@ from core.access import current_actor, public, requires
 from core.web import csrf, register_error_renderer
 from health.fhir import bundles, services
 from health.fhir.capability import capability_statement
+from health.fhir.compartments import compartment_search
 from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.everything import everything as patient_everything
 from health.fhir.incoming import parse_body
@@ -27,10 +28,11 @@ from health.fhir.outcome import (
     problem_response,
 )
 from health.fhir.query import MAX_COUNT, as_of
-from health.fhir.resource_types import whole_number
+from health.fhir.resource_types import RESOURCE_TYPES, whole_number
 from health.fhir.store import Stored, instant
 from health.fhir.subset import applied, for_read
 from health.fhir.support import lenient
+from health.fhir.systemsearch import system_search
 from health.fhir.transaction import process
 from health.permissions import HealthPermission
 
@@ -194,6 +196,44 @@ def search_post(resource_type: str) -> Response:
         raise UnsupportedMediaType("POST _search takes application/x-www-form-urlencoded.")
     params = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
     return _search(resource_type, params)
+
+
+# a compartment's type: a resource type (so `/Patient/{id}/_history` stays history)
+COMPARTMENT_TYPE = "any(" + ", ".join(sorted(RESOURCE_TYPES)) + "):resource_type"
+
+
+@bp.get(f"/Patient/<resource_id>/<{COMPARTMENT_TYPE}>")
+@requires(READ)
+def search_compartment(resource_id: str, resource_type: str) -> Response:
+    result = compartment_search(
+        actor=current_actor(),
+        patient_id=resource_id,
+        resource_type=resource_type,
+        params=list(request.args.items(multi=True)),
+        strict=not lenient(request.headers.get("Prefer", "")),
+    )
+    path = f"Patient/{resource_id}/{resource_type}"
+    return respond(bundles.searchset(server_base(), path, result))
+
+
+@bp.get("")
+@bp.get("/")
+@requires(READ)
+def search_system() -> Response:
+    page = system_search(
+        actor=current_actor(),
+        params=list(request.args.items(multi=True)),
+        strict=not lenient(request.headers.get("Prefer", "")),
+    )
+    base_url = server_base()
+    keep = [*page.used, ("_count", str(page.count))]
+    shown, total = len(page.matches), page.total
+    links = bundles.offset_links(base_url, "", keep, page.count, page.offset, shown, total)
+    entries = [bundles.search_entry(base_url, item, "match") for item in page.matches]
+    if page.dropped:
+        issues = [bundles.dropped_warning(name, why) for name, why in page.dropped]
+        entries.append(bundles.outcome_entry(issues))
+    return respond(bundles.bundle("searchset", entries, total=total, links=links))
 
 
 # --- history -------------------------------------------------------------------------

@@ -23,7 +23,9 @@ import sqlalchemy as sa
 
 from core.db import db, planned_for_values
 from health.fhir import store
+from health.fhir.chains import Linked
 from health.fhir.conditions import bad_parameter
+from health.fhir.includes import include_selects
 from health.fhir.models import (
     DateIndex,
     FhirResource,
@@ -34,7 +36,7 @@ from health.fhir.models import (
     TokenIndex,
 )
 from health.fhir.query import Query, parse
-from health.fhir.resource_types import RESOURCE_TYPES, check_type
+from health.fhir.resource_types import check_type
 from health.fhir.searchparams import lookup
 from health.fhir.store import Stored
 
@@ -69,7 +71,10 @@ def _base(query: Query, restricted_ok: bool, reach: Any) -> list[Any]:
     where = [
         FhirResource.resource_type == query.resource_type,
         FhirResource.is_deleted.is_(False),
-        *query.conditions,
+        *(
+            c.resolve(restricted_ok, reach) if isinstance(c, Linked) else c
+            for c in query.conditions
+        ),
     ]
     if not restricted_ok:
         where.append(FhirResource.is_restricted.is_(False))
@@ -173,16 +178,20 @@ def _included(
     more were cut."""
     keys = [(m.resource_type, m.id) for m in matches]
     seen, unique = set(keys), list[Stored]()
-    for wanted in _include_keys(query, keys):
-        # rows already seen can repeat (at most len(seen)): ask for one more than fit
-        limit = MAX_INCLUDES - len(unique) + len(seen) + 1
-        for item in _current_of(wanted, restricted_ok, reach, limit, conn):
-            key = (item.resource_type, item.id)
-            if key not in seen:
-                if len(unique) == MAX_INCLUDES:
-                    return unique, True
-                seen.add(key)
-                unique.append(item)
+    for iterating in (False, True):  # `:iterate` specs: once more, from what was included
+        if iterating and not (query.iterate and unique):
+            break
+        for wanted in include_selects(query, keys, iterating=iterating):
+            # rows already seen can repeat (at most len(seen)): ask for one more than fit
+            limit = MAX_INCLUDES - len(unique) + len(seen) + 1
+            for item in _current_of(wanted, restricted_ok, reach, limit, conn):
+                key = (item.resource_type, item.id)
+                if key not in seen:
+                    if len(unique) == MAX_INCLUDES:
+                        return unique, True
+                    seen.add(key)
+                    unique.append(item)
+        keys = [(item.resource_type, item.id) for item in unique]
     return unique, False
 
 
@@ -206,39 +215,6 @@ def _current_of(
         .limit(limit)
     )
     return [store.stored_from_row(row) for row in conn.execute(statement)]
-
-
-def _include_keys(query: Query, keys: list[tuple[str, str]]) -> list[Any]:
-    """For each _include and _revinclude, a SELECT of the (type, id) keys it adds."""
-    selects: list[Any] = []
-    for spec in query.includes:
-        source, _, rest = spec.partition(":")
-        name, _, target = rest.partition(":")
-        if source != query.resource_type or not lookup(source, name):
-            raise bad_parameter(f"Cannot include {spec!r}.", "_include")
-        conditions = [
-            sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id).in_(keys),
-            ReferenceIndex.param == name,
-            ReferenceIndex.target_type.is_not(None),
-        ]
-        if target:
-            conditions.append(ReferenceIndex.target_type == target)
-        selects.append(
-            sa.select(ReferenceIndex.target_type, ReferenceIndex.target_id).where(*conditions)
-        )
-    for spec in query.revincludes:
-        source, _, rest = spec.partition(":")
-        name, _, _target = rest.partition(":")
-        if source not in RESOURCE_TYPES or not lookup(source, name):
-            raise bad_parameter(f"Cannot revinclude {spec!r}.", "_revinclude")
-        selects.append(
-            sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id).where(
-                ReferenceIndex.resource_type == source,
-                ReferenceIndex.param == name,
-                sa.tuple_(ReferenceIndex.target_type, ReferenceIndex.target_id).in_(keys),
-            )
-        )
-    return selects
 
 
 def matching(

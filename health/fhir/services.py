@@ -136,12 +136,16 @@ def search(
     resource_type: str,
     params: Sequence[tuple[str, str]],
     strict: bool = True,
+    compartment: str | None = None,
 ) -> SearchResult:
     """A page of matches (and their includes); restricted resources only for those who
-    may see them; one audit entry per patient touched."""
+    may see them; one audit entry per patient touched. `compartment`: only that
+    Patient's resources (the caller checked the Patient: `health.fhir.compartments`)."""
     authorize(actor, HealthPermission.READ, subject_type=resource_type)
     check_type(resource_type)
     query = parse(resource_type, params, strict=strict)
+    if compartment is not None:
+        query.conditions.append(FhirResource.patient_id == compartment)
     with reading() as connection:
         result = run(
             query,

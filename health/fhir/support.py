@@ -3,14 +3,17 @@ applied (None when it can). Search is strict by default: a refusal is a 400 nami
 parameter. With `Prefer: handling=lenient` the parameter is dropped instead, left out of
 the self link and named in an OperationOutcome entry of the searchset (`warning`).
 
-To support a feature (a chain, `_has`, `:missing`, `_include:iterate`), teach `refusal`
-to let it through and `health.fhir.query.parse` to apply it."""
+Chains, `_has` and `:missing` are refused for the reasons `health.fhir.chains` gives
+(their form and the parameters they name); `_include:iterate`, `_revinclude:iterate`
+and `_include=*` / `Type:*` are applied (`health.fhir.includes`). To support another
+feature, teach `refusal` to let it through and `health.fhir.query.parse` to apply it."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from health.fhir.chains import is_linked, linked_refusal
 from health.fhir.conditions import MODIFIERS
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.searchparams import lookup
@@ -39,7 +42,6 @@ NOT_SUPPORTED = {
     "_text": "_text (search on the narrative) is not supported.",
     "_content": "_content (full-text search) is not supported.",
     "_list": "_list is not supported.",
-    "_has": "Reverse chaining (_has) is not supported.",
     "_query": "Named queries (_query) are not supported.",
     "_type": "_type is not supported in a search of one type.",
     "_contained": "_contained is not supported.",
@@ -88,14 +90,15 @@ def lenient(prefer: str) -> bool:
 def refusal(resource_type: str, raw_name: str, value: str) -> str | None:
     """Why the search parameter `raw_name=value` cannot be applied; None when it can."""
     name, _, modifier = raw_name.partition(":")
-    if "." in raw_name:
-        return f"Chained parameter {raw_name!r} is not supported."
+    if is_linked(name, modifier) and name not in CONTROL:
+        return linked_refusal(resource_type, name, modifier)
     if name in NOT_SUPPORTED:
         return NOT_SUPPORTED[name]
     if name in CONTROL:
-        if modifier:
+        iterate = modifier == "iterate" and name in ("_include", "_revinclude")
+        if modifier and not iterate:
             return f"{name}:{modifier} is not supported."
-        return _control_refusal(resource_type, name, value)
+        return _control_refusal(resource_type, name, value, iterate)
     if name in ("_id", "_lastUpdated"):
         return f"Modifier :{modifier} is not supported on {name!r}." if modifier else None
     param = lookup(resource_type, name)
@@ -103,16 +106,14 @@ def refusal(resource_type: str, raw_name: str, value: str) -> str | None:
         if name in COMPOSITE:
             return f"{name!r} is a composite parameter; composite parameters are not supported."
         return f"Unknown search parameter {name!r} for {resource_type}."
-    if modifier == "missing":
-        return f"Modifier :missing is not supported (on {name!r})."
     if modifier not in MODIFIERS[param.kind]:
         return f"Modifier :{modifier} is not supported on {name!r}."
     return None
 
 
-def _control_refusal(resource_type: str, name: str, value: str) -> str | None:
+def _control_refusal(resource_type: str, name: str, value: str, iterate: bool) -> str | None:
     if name in ("_include", "_revinclude"):
-        return _include_refusal(resource_type, name, value)
+        return _include_refusal(resource_type, name, value, iterate)
     if name == "_sort":
         for key in filter(None, value.split(",")):
             key = key.removeprefix("-")
@@ -127,14 +128,18 @@ def _control_refusal(resource_type: str, name: str, value: str) -> str | None:
     return None
 
 
-def _include_refusal(resource_type: str, name: str, value: str) -> str | None:
+def _include_refusal(resource_type: str, name: str, value: str, iterate: bool) -> str | None:
+    """`Type:param[:Target]` with a reference `param` (or `*`: every one); `_include`'s
+    Type is the searched type, except with `:iterate` (any type, e.g. an included one);
+    `_include=*` alone is the searched type's references (any type's with `:iterate`)."""
     if value == "*":
-        return f"{name}=* is not supported."
+        return None if name == "_include" else f"{name}=* is not supported."
     source, _, rest = value.partition(":")
     param_name, _, target = rest.partition(":")
     param: Any = lookup(source, param_name) if source in RESOURCE_TYPES else None
-    wrong_source = name == "_include" and source != resource_type
-    if wrong_source or param is None or param.kind != "reference":
+    wrong_source = name == "_include" and source != resource_type and not iterate
+    star = param_name == "*" and source in RESOURCE_TYPES
+    if wrong_source or not (star or (param is not None and param.kind == "reference")):
         return f"Cannot {name.lstrip('_')} {value!r}."
     if target and target not in RESOURCE_TYPES:
         return f"Cannot {name.lstrip('_')} {value!r}: {target!r} is no resource type."

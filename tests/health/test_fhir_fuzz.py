@@ -341,10 +341,13 @@ def other_reads(draw: st.DrawFn, patient_id: str) -> tuple[str, list[tuple[str, 
                 f"Patient/{patient_id}/$everything",
                 f"Patient/{patient_id}/_history/1",
                 "Observation/_history",
+                f"Patient/{patient_id}/Observation",  # compartment search
+                "Patient/fuzz-3/Observation",
+                "",  # system search
             ]
         )
     )
-    names = st.sampled_from([*PAGING, "_since", "_at", "start", "end", "_type"])
+    names = st.sampled_from([*PAGING, "_since", "_at", "start", "end", "_type", "_id", "code"])
     chosen = draw(st.lists(names | st.text(max_size=8), max_size=4))
     return path, [(name, value_for(draw, name)) for name in chosen]
 
