@@ -45,7 +45,8 @@ def _negotiate() -> None:
     if request.method == "PATCH":
         _takes(*PATCH_BODIES)
     elif request.method == "POST" and request.path.endswith("/$everything"):
-        _takes(FORM, *FHIR_BODIES)
+        if request.content_length or request.mimetype:  # no body: no parameters (fhirpy)
+            _takes(FORM, *FHIR_BODIES)
     elif request.method in ("POST", "PUT"):
         _takes(*FHIR_BODIES)
 
@@ -108,6 +109,8 @@ def conditional_delete(resource_type: str) -> Response:
 def everything(resource_id: str) -> Response:
     if request.mimetype == FORM:
         params = list(request.form.items(multi=True))
+    elif not request.get_data():
+        params = []
     else:
         params = parameters_of(_body())
     args = {**dict(params), **request.args.to_dict()}

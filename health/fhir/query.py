@@ -20,7 +20,7 @@ from health.fhir.indexing import date_range
 from health.fhir.resource_types import whole_number
 from health.fhir.searchparams import RESULT_PARAMS, lookup
 from health.fhir.subset import Subset, elements_of
-from health.fhir.support import refusal
+from health.fhir.support import APPLIED, refusal
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 1000
@@ -116,7 +116,7 @@ def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
     elif name == "_elements":
         elements = (query.subset.elements or frozenset()) | elements_of(value)
         query.subset = Subset(summary=query.subset.summary, elements=elements)
-    elif name == "_total":
+    elif name in ("_total", "_totalMethod"):
         query.total = value != "none"
     elif name == "_offset" and (offset := whole_number(value)) is not None:
         query.offset = offset
@@ -124,7 +124,7 @@ def _result_param(query: Query, name: str, raw_name: str, value: str) -> None:
         query.after = value
     elif name == "_before":
         query.before = value
-    if name in ("_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_total"):
+    if name in APPLIED:
         query.used.append((raw_name, value))
 
 

@@ -314,6 +314,7 @@ RESULT_PARAMS = frozenset(
         "_revinclude",
         "_summary",
         "_total",
+        "_totalMethod",  # Aidbox's, as fhirpy's count() sends it
         "_elements",
         "_format",
         "_pretty",

@@ -106,6 +106,8 @@ def unknown_elements(resource_type: str, value: str) -> list[str]:
     """The names of an `_elements` value that name no element of their type."""
     unknown = []
     for name in filter(None, (n.strip() for n in value.split(","))):
+        if name in ALWAYS:  # always kept; fhirpy names resourceType
+            continue
         kind, _, element = name.rpartition(".")
         kind = kind or resource_type
         if kind not in RESOURCE_TYPES or element not in element_names(kind):

@@ -19,8 +19,8 @@ from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.searchparams import lookup
 from health.fhir.subset import SUMMARY_MODES, unknown_elements
 
-# result parameters search applies (or, _format and _pretty, that need nothing)
-CONTROL = frozenset(
+# result parameters search applies, and that a page's `self` link carries when applied
+APPLIED = frozenset(
     {
         "_count",
         "_sort",
@@ -29,13 +29,12 @@ CONTROL = frozenset(
         "_summary",
         "_elements",
         "_total",
-        "_offset",
-        "_after",
-        "_before",
-        "_format",
-        "_pretty",
+        # Aidbox's spelling, which fhirpy's count() sends: count means _total=accurate
+        "_totalMethod",
     }
 )
+# every result parameter search takes (paging cursors; _format and _pretty need nothing)
+CONTROL = APPLIED | {"_offset", "_after", "_before", "_format", "_pretty"}
 # R4 parameters for every resource (or special ones) that this server does not apply
 NOT_SUPPORTED = {
     "_filter": "_filter is not supported.",
@@ -68,6 +67,7 @@ COMPOSITE = frozenset(
     }
 )
 TOTALS = ("none", "estimate", "accurate")
+TOTAL_METHODS = ("none", "estimate", "count")
 STRICTNESS = (
     "Search is strict by default: an unknown or unsupported search parameter, modifier,"
     " chain, composite parameter or _include/_sort/_summary/_elements form is refused"
@@ -125,6 +125,8 @@ def _control_refusal(resource_type: str, name: str, value: str, iterate: bool) -
         return f"_elements names no element of {resource_type}: {', '.join(unknown)}."
     if name == "_total" and value not in TOTALS:
         return f"_total={value!r} is not one of {', '.join(TOTALS)}."
+    if name == "_totalMethod" and value not in TOTAL_METHODS:
+        return f"_totalMethod={value!r} is not one of {', '.join(TOTAL_METHODS)}."
     return None
 
 

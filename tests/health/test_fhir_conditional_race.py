@@ -17,16 +17,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from core import migrate
-from core.actor import Actor
-from core.auth import create_token
 from core.db import db
-from core.users import UserIn, create_user
 from health.fhir import locks
 from health.fhir.models import FhirResource
-from tests.conftest import drop_database, fresh_database, make_app
+from tests.health.live import serve_fhir
 
 REQUESTS = 16
 SYSTEM = "urn:synthetic:race"
@@ -34,30 +29,8 @@ SYSTEM = "urn:synthetic:race"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict[str, Any]]:
-    url = fresh_database("fhir_race")
-    app = make_app(url)
-    with app.app_context():
-        migrate.upgrade("head")
-        system = Actor.system("test")
-        create_user(
-            actor=system,
-            data=UserIn(
-                username="race-clinician",
-                full_name="Race Clinician",
-                role="clinician",
-                password="a-long-test-password-41",
-            ),
-        )
-        token = create_token(actor=system, username="race-clinician", expires_days=1)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"app": app, "base": f"http://127.0.0.1:{http.server_port}/fhir", "token": token}
-    http.shutdown()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop_database(url)
+    with serve_fhir("fhir_race") as live:
+        yield {"app": live.app, "base": live.base, "token": live.token}
 
 
 def _patient(value: str) -> dict[str, Any]:
