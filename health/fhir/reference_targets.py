@@ -48,6 +48,21 @@ def _model_of(annotation: Any) -> type | None:
     return None
 
 
+_EXTENSIONS = ("extension", "modifierExtension")
+
+
+@functools.cache
+def _reaches(model: type, seen: frozenset[type] = frozenset()) -> bool:
+    """Whether an element of `model` can hold a Reference other than through its
+    extensions (which every element has, so they are looked at where present)."""
+    for key, (child, _) in _fields(model).items():
+        if child is None or key in _EXTENSIONS or child in seen:
+            continue
+        if child.__name__ == "Reference" or _reaches(child, seen | {model}):
+            return True
+    return False
+
+
 def references(
     resource_type: str, document: dict[str, Any]
 ) -> Iterator[tuple[str, str, tuple[str, ...]]]:
@@ -73,5 +88,5 @@ def _walk(
                 text = element.get("reference")
                 if isinstance(text, str):
                     yield where, text, R4_TARGETS.get(f"{path}.{key}", targets)
-            else:
+            elif _reaches(child) or any(k in element for k in _EXTENSIONS):
                 yield from _walk(child, element, where)

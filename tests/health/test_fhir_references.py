@@ -198,3 +198,9 @@ def test_one_query_checks_every_reference_of_a_transaction(fhir):
         response = fhir.post("", _transaction(*entries))
     assert response.status_code == 200, response.text
     assert len(seen) == 1, seen
+
+
+def test_the_capability_statement_says_references_are_enforced(client):
+    resources = client.get("/fhir/metadata").json["rest"][0]["resource"]
+    policies = {tuple(r["referencePolicy"]) for r in resources}
+    assert policies == {("literal", "logical", "enforced")}  # not "local": external allowed
