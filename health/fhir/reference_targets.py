@@ -11,6 +11,8 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
+from health.fhir.resource_types import RESOURCE_TYPES
+
 # Elements whose R4 (4.0.1) target list is narrower than R4B's (R4B added Organization,
 # Procedure, Practitioner, Medication and Substance to Observation.subject).
 R4_TARGETS: dict[str, tuple[str, ...]] = {
@@ -67,8 +69,15 @@ def references(
     resource_type: str, document: dict[str, Any]
 ) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """(expression, `reference` text, allowed target types) of every Reference element
-    that has a `reference` (logical references, identifier only, have none)."""
+    that has a `reference` (logical references, identifier only, have none), contained
+    resources' included."""
     yield from _walk(get_fhir_model_class(resource_type), document, resource_type)
+    for index, item in enumerate(document.get("contained") or []):
+        kind = item.get("resourceType") if isinstance(item, dict) else None
+        if isinstance(kind, str) and kind in RESOURCE_TYPES:  # validation refused others
+            yield from _walk(
+                get_fhir_model_class(kind), item, f"{resource_type}.contained[{index}]"
+            )
 
 
 def _walk(

@@ -94,6 +94,10 @@ def test_contained_references_are_allowed(fhir):
         "subject": {"reference": f"Patient/{pid}"},
     }
     assert fhir.post("MedicationRequest", request).status_code == 201
+    # a contained resource's own references to this server are checked like any other
+    request["contained"][0]["manufacturer"] = {"reference": "Organization/nowhere"}
+    body = fhir.post("MedicationRequest", request)
+    assert_outcome(body, 400, "MedicationRequest.contained[0].manufacturer")
 
 
 def _transaction(*entries):
