@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from flask import current_app, has_app_context
 
 from core.db import db
 from health.fhir import jsontext
-from health.fhir.errors import InvalidRequest, RuleViolation
+from health.fhir.errors import FhirProblem, InvalidRequest, RuleViolation
 from health.fhir.reference_targets import ANY, references
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.store import RESOURCES, Stored, chunks
@@ -46,6 +46,24 @@ class Pending(Protocol):
     current: Stored | None
 
 
+class _Located(Exception):
+    """`source`: the referring resource (type, id), so a transaction names its entry."""
+
+    source: tuple[str, str] | None = None
+
+    def located(self, source: tuple[str, str]) -> Self:
+        self.source = source
+        return self
+
+
+class BrokenReference(_Located, InvalidRequest):
+    """A local reference to nothing, to a tombstone or to a type that is not ours (400)."""
+
+
+class DisallowedReference(_Located, RuleViolation):
+    """A local reference to a type its element does not allow (422)."""
+
+
 @dataclass(frozen=True)
 class Found:
     """One local reference of a resource being written."""
@@ -54,6 +72,10 @@ class Found:
     expression: str
     text: str
     target: tuple[str, str]
+
+    @property
+    def source(self) -> tuple[str, str]:
+        return (self.pending.resource_type, self.pending.id)
 
 
 def enforced() -> bool:
@@ -94,6 +116,11 @@ def _on_our_base(url: str, base: str, hosts: Sequence[str]) -> str | None:
     return parts.path[len(prefix) + 1 :] if parts.path.startswith(prefix + "/") else None
 
 
+def referrer(err: FhirProblem) -> tuple[str, str] | None:
+    """The resource whose reference `err` refused, when it is such an error."""
+    return err.source if isinstance(err, _Located) else None
+
+
 def check_references(pendings: Sequence[Pending]) -> None:
     """InvalidRequest (400) naming the element when a local reference's target does not
     exist or is deleted; RuleViolation (422) when the element may not refer to its type."""
@@ -108,25 +135,28 @@ def check_references(pendings: Sequence[Pending]) -> None:
             target = local_target(text, base, hosts)
             if target is None:
                 continue
-            _check_type(expression, text, target[0], allowed)
+            _check_type(pending, expression, text, target[0], allowed)
             found.append(Found(pending, expression, text, target))
     if found:
         _check_exist(found, {(p.resource_type, p.id): p.document is not None for p in pendings})
 
 
-def _check_type(expression: str, text: str, target_type: str, allowed: tuple[str, ...]) -> None:
+def _check_type(
+    pending: Pending, expression: str, text: str, target_type: str, allowed: tuple[str, ...]
+) -> None:
+    source = (pending.resource_type, pending.id)
     if target_type not in RESOURCE_TYPES:
-        raise InvalidRequest(
+        raise BrokenReference(
             f"{expression} refers to {text!r}: {target_type} is not a resource type "
             "of this server (FHIR R4 4.0.1).",
             expression=[expression],
-        )
+        ).located(source)
     if allowed and ANY not in allowed and target_type not in allowed:
-        raise RuleViolation(
+        raise DisallowedReference(
             f"{expression} may refer to {' | '.join(allowed)}, not {target_type} ({text}).",
             expression=[expression],
             code="invalid",
-        )
+        ).located(source)
 
 
 def _states(keys: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
@@ -150,17 +180,17 @@ def _check_exist(found: list[Found], written: dict[tuple[str, str], bool]) -> No
         elif item.target in states:
             deleted = states[item.target]
         else:
-            raise InvalidRequest(
+            raise BrokenReference(
                 f"{item.expression} refers to {item.text}, which does not exist.",
                 expression=[item.expression],
                 code="not-found",
-            )
+            ).located(item.source)
         if deleted and item.target not in _held(item.pending):
-            raise InvalidRequest(
+            raise BrokenReference(
                 f"{item.expression} refers to {item.text}, which has been deleted.",
                 expression=[item.expression],
                 code="deleted",
-            )
+            ).located(item.source)
 
 
 def _held(pending: Pending) -> set[tuple[str, str]]:

@@ -127,7 +127,9 @@ def test_one_bad_reference_fails_the_whole_transaction(fhir):
         _post(observation("missing-one")),
     )
     body = assert_outcome(fhir.post("", bundle), 400, "Observation.subject")
-    assert "Patient/missing-one" in body["issue"][0]["diagnostics"]
+    diagnostics = body["issue"][0]["diagnostics"]
+    assert diagnostics.startswith("Bundle.entry[2]: Observation.subject refers to")
+    assert "Patient/missing-one" in diagnostics
     assert _count("Patient") == before
 
 
