@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 
 from core.db import db
 from health.fhir.models import FhirResource
+from health.fhir.referential import BrokenReference
 from tests.health.conftest import assert_outcome, observation, patient
 
 TARGET_STATES = "SELECT fhir_resources.resource_type, fhir_resources.id, fhir_resources.is_deleted"
@@ -210,3 +212,29 @@ def test_the_capability_statement_says_references_are_enforced(client):
     resources = client.get("/fhir/metadata").json["rest"][0]["resource"]
     policies = {tuple(r["referencePolicy"]) for r in resources}
     assert policies == {("literal", "logical", "enforced")}  # not "local": external allowed
+
+
+def test_a_collection_import_may_refer_to_entries_later_in_the_file(app):
+    from core.actor import Actor
+    from health.fhir.importer import import_bundle
+
+    later = patient(id="p-later")
+    collection = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": observation("p-later", id="o-first")},  # before its subject
+            {"resource": later},
+        ],
+    }
+    result = import_bundle(actor=Actor.system("fhir-import"), bundle=collection)
+    assert result.errors == [] and dict(result.counts) == {"Observation": 1, "Patient": 1}
+    broken = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": observation("p-nowhere", id="o-broken")}],
+    }
+    with pytest.raises(BrokenReference) as refused:
+        import_bundle(actor=Actor.system("fhir-import"), bundle=broken)
+    assert refused.value.issues[0].expression == ("Observation.subject",)
+    assert refused.value.issues[0].diagnostics.startswith("Bundle.entry[0]: ")
