@@ -238,3 +238,18 @@ def test_a_collection_import_may_refer_to_entries_later_in_the_file(app):
         import_bundle(actor=Actor.system("fhir-import"), bundle=broken)
     assert refused.value.issues[0].expression == ("Observation.subject",)
     assert refused.value.issues[0].diagnostics.startswith("Bundle.entry[0]: ")
+
+
+def test_a_patch_and_a_conditional_update_are_checked_too(fhir):
+    pid = fhir.create(patient())["id"]
+    oid = fhir.create(observation(pid))["id"]
+    ops = [{"op": "replace", "path": "/subject/reference", "value": "Patient/nope"}]
+    patched = fhir._send(
+        "PATCH", f"Observation/{oid}", ops, **{"Content-Type": "application/json-patch+json"}
+    )
+    assert_outcome(patched, 400, "Observation.subject")
+    body = observation("nope", identifier=[{"system": "urn:x", "value": "cond-1"}])
+    assert_outcome(
+        fhir.put("Observation?identifier=urn:x|cond-1", body), 400, "Observation.subject"
+    )
+    assert fhir.get(f"Observation/{oid}").json["subject"]["reference"] == f"Patient/{pid}"
