@@ -82,7 +82,9 @@ def _resource(resource_type: str) -> dict[str, object]:
         "conditionalRead": "full-support",
         "conditionalUpdate": True,
         "conditionalDelete": "single",
-        "referencePolicy": ["literal", "local"],
+        # local references must resolve (health.fhir.referential); external and
+        # logical ones are kept as they are
+        "referencePolicy": ["literal", "logical", "enforced"],
         "searchParam": _params(resource_type),
     }
     if references:  # FHIR arrays are never empty

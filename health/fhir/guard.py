@@ -1,8 +1,8 @@
 """The one check every write path makes, whoever calls it (the plain create, update and
 delete, each transaction and batch entry): restricted labels (`labels`) and facility
 scope (`scope`). `check_current` runs it on the stored resource before a PUT or DELETE
-does anything else, so a 412 or 409 never tells a version or a referrer of something the
-caller may not write."""
+does anything else, so a 412 never tells a version of something the caller may not
+write."""
 
 from __future__ import annotations
 

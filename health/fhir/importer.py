@@ -4,7 +4,8 @@ A transaction Bundle is imported all or nothing, like POST /fhir. A collection i
 turned into a transaction first: entries with an id are PUT under that id, the others
 POSTed; references to other entries' fullUrls are rewritten. Each file is one unit of
 work, audited as `health:fhir:import` with one entry per patient in the file (not one
-per resource).
+per resource). After a run of files (`import_files`, the CLI) the FHIR tables are
+ANALYZEd, so the planner's statistics describe what was loaded.
 
 `import_files(..., jobs=N)` spreads the files over N processes (each file still one
 unit of work). Files are then imported in no particular order relative to each other:
@@ -28,6 +29,7 @@ from flask import current_app
 from core.actor import Actor
 from core.db import db, unit_of_work
 from health.audit_tags import HealthAuditTag
+from health.fhir import maintenance
 from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.incoming import parse_body
 from health.fhir.transaction import run_batch, run_transaction
@@ -109,7 +111,13 @@ def _import_one(actor: Actor, path: str) -> FileOutcome:
 
 def import_files(*, actor: Actor, paths: Sequence[str], jobs: int = 1) -> Iterator[FileOutcome]:
     """Import files one by one (jobs=1, in order) or in `jobs` worker processes;
-    outcomes come back in the order of `paths` either way."""
+    outcomes come back in the order of `paths` either way. Once all are in, the FHIR
+    tables are ANALYZEd (`maintenance.analyze`): the planner sees the rows just loaded."""
+    yield from _import_all(actor, paths, jobs)
+    maintenance.analyze()
+
+
+def _import_all(actor: Actor, paths: Sequence[str], jobs: int) -> Iterator[FileOutcome]:
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
             yield _import_one(actor, path)

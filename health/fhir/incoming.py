@@ -1,8 +1,9 @@
 """What comes in to be written, checked before it is: the body parsed, the document
 validated (no control characters in its strings), an update's If-Match compared with the
-current row (locked for the update), a delete refused while another resource references
-the target. Each check yields a `Pending` that `writes.write_many` stores; every write
-path of a user (REST, transaction, batch) then passes it through `health.fhir.guard`."""
+current row (locked for the update); a delete of what others reference is allowed (their
+references then resolve to the tombstone). Each check yields a `Pending` that
+`writes.write_many` stores; every write path of a user (REST, transaction, batch) then
+passes it through `health.fhir.guard`."""
 
 from __future__ import annotations
 
@@ -10,17 +11,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import sqlalchemy as sa
-
-from core.db import db
 from health.fhir import jsontext, store, writes
 from health.fhir.errors import (
     InvalidRequest,
     PreconditionFailed,
-    ResourceConflict,
     UnknownResource,
 )
-from health.fhir.models import FhirResource, ReferenceIndex
 from health.fhir.resource_types import check_id, check_type, whole_number
 from health.fhir.store import Stored
 from health.fhir.validation import validate
@@ -125,39 +121,14 @@ def pending_update(
     return Pending(resource_type, resource_id, document, "PUT", current=existing)
 
 
-_REFERRER_RESTRICTED = (
-    sa.select(FhirResource.is_restricted)
-    .where(
-        FhirResource.resource_type == ReferenceIndex.resource_type,
-        FhirResource.id == ReferenceIndex.resource_id,
-    )
-    .scalar_subquery()
-)
-
-
 def pending_delete(resource_type: str, resource_id: str) -> Pending | None:
-    """None when already deleted (deleting again changes nothing)."""
+    """None when already deleted (deleting again changes nothing). A resource others
+    still reference may be deleted (FHIR allows it): their references then resolve to
+    the tombstone (410), and `referential` refuses new references to it."""
     check_type(resource_type)
     existing = store.current(resource_type, resource_id, for_update=True)
     if existing is None:
         raise UnknownResource(f"{resource_type}/{resource_id} is not known.")
     if existing.is_deleted:
         return None
-    referrer = db.session.execute(  # a restricted referrer is not named (labels.py)
-        sa.select(ReferenceIndex.resource_type, ReferenceIndex.resource_id, _REFERRER_RESTRICTED)
-        .where(
-            ReferenceIndex.target_type == resource_type,
-            ReferenceIndex.target_id == resource_id,
-            sa.tuple_(ReferenceIndex.resource_type, ReferenceIndex.resource_id)
-            != (resource_type, resource_id),
-        )
-        .limit(1)
-    ).first()
-    if referrer:
-        by = "a resource with a restricted label" if referrer[2] else f"{referrer[0]}/{referrer[1]}"
-        raise ResourceConflict(
-            f"{resource_type}/{resource_id} is still referenced by {by}; "
-            "delete or update that first.",
-            code="conflict",
-        )
     return Pending(resource_type, resource_id, None, "DELETE", current=existing)

@@ -50,8 +50,7 @@ def check_restricted_current(
     actor: Actor, resource_type: str, resource_id: str, method: str
 ) -> None:
     """`check_restricted_write` for the stored resource a PUT or DELETE replaces, before
-    that write's own checks (a 412 tells its version, a 409 what refers to it): the
-    current row, locked."""
+    that write's own checks (a 412 tells its version): the current row, locked."""
     current = store.current(resource_type, resource_id, for_update=True)
     if current is not None:
         check_restricted_write(actor, Pending(resource_type, resource_id, None, method, current))

@@ -1,5 +1,13 @@
-"""The resource types we store (every one fhir.resources.R4B knows) and the syntax of a
-resource id: the checks every layer makes before it touches a type or an id."""
+"""The resource types we store and the syntax of a resource id: the checks every layer
+makes before it touches a type or an id.
+
+We speak FHIR R4 (4.0.1), and validate with fhir.resources' R4B (4.3.0) models, the
+closest release it ships (8.3 has R5, R4B and STU3, no R4). R4 has 146 resource types
+(the R4 `resource-types` value set less `Resource` and `DomainResource`); R4B kept 128
+of them unchanged in name, added 13 and removed 18. We store the 128 (RESOURCE_TYPES).
+The 13 R4B-only types are not R4: refused as unknown (404). The 18 R4-only types have
+no model to validate them with, so they are refused as unsupported (404, the reason in
+the diagnostics and docs/fhir.md) rather than stored unchecked."""
 
 from __future__ import annotations
 
@@ -9,12 +17,12 @@ from typing import Any
 from core.db import MAX_ID
 from health.fhir.errors import InvalidRequest, UnknownResource
 
-# Every resource type fhir.resources.R4B knows (tests check this list against the package).
+# The R4 types that fhir.resources.R4B validates (tests check this list, R4B_ONLY and
+# R4_ONLY against the R4B package and the R4 spec's list).
 RESOURCE_TYPES = frozenset(
     [
         "Account",
         "ActivityDefinition",
-        "AdministrableProductDefinition",
         "AdverseEvent",
         "AllergyIntolerance",
         "Appointment",
@@ -31,11 +39,9 @@ RESOURCE_TYPES = frozenset(
         "CatalogEntry",
         "ChargeItem",
         "ChargeItemDefinition",
-        "Citation",
         "Claim",
         "ClaimResponse",
         "ClinicalImpression",
-        "ClinicalUseDefinition",
         "CodeSystem",
         "Communication",
         "CommunicationRequest",
@@ -64,7 +70,6 @@ RESOURCE_TYPES = frozenset(
         "EpisodeOfCare",
         "EventDefinition",
         "Evidence",
-        "EvidenceReport",
         "EvidenceVariable",
         "ExampleScenario",
         "ExplanationOfBenefit",
@@ -80,14 +85,12 @@ RESOURCE_TYPES = frozenset(
         "ImmunizationEvaluation",
         "ImmunizationRecommendation",
         "ImplementationGuide",
-        "Ingredient",
         "InsurancePlan",
         "Invoice",
         "Library",
         "Linkage",
         "List",
         "Location",
-        "ManufacturedItemDefinition",
         "Measure",
         "MeasureReport",
         "Media",
@@ -97,20 +100,17 @@ RESOURCE_TYPES = frozenset(
         "MedicationKnowledge",
         "MedicationRequest",
         "MedicationStatement",
-        "MedicinalProductDefinition",
         "MessageDefinition",
         "MessageHeader",
         "MolecularSequence",
         "NamingSystem",
         "NutritionOrder",
-        "NutritionProduct",
         "Observation",
         "ObservationDefinition",
         "OperationDefinition",
         "OperationOutcome",
         "Organization",
         "OrganizationAffiliation",
-        "PackagedProductDefinition",
         "Parameters",
         "Patient",
         "PaymentNotice",
@@ -123,7 +123,6 @@ RESOURCE_TYPES = frozenset(
         "Provenance",
         "Questionnaire",
         "QuestionnaireResponse",
-        "RegulatedAuthorization",
         "RelatedPerson",
         "RequestGroup",
         "ResearchDefinition",
@@ -140,10 +139,7 @@ RESOURCE_TYPES = frozenset(
         "StructureDefinition",
         "StructureMap",
         "Subscription",
-        "SubscriptionStatus",
-        "SubscriptionTopic",
         "Substance",
-        "SubstanceDefinition",
         "SupplyDelivery",
         "SupplyRequest",
         "Task",
@@ -154,6 +150,53 @@ RESOURCE_TYPES = frozenset(
         "VerificationResult",
         "VisionPrescription",
     ]
+)
+
+# Added by R4B (4.3.0): not R4 types.
+R4B_ONLY = frozenset(
+    [
+        "AdministrableProductDefinition",
+        "Citation",
+        "ClinicalUseDefinition",
+        "EvidenceReport",
+        "Ingredient",
+        "ManufacturedItemDefinition",
+        "MedicinalProductDefinition",
+        "NutritionProduct",
+        "PackagedProductDefinition",
+        "RegulatedAuthorization",
+        "SubscriptionStatus",
+        "SubscriptionTopic",
+        "SubstanceDefinition",
+    ]
+)
+# Removed by R4B: R4 types with no model in fhir.resources 8.3 to validate them.
+R4_ONLY = frozenset(
+    [
+        "EffectEvidenceSynthesis",
+        "MedicinalProduct",
+        "MedicinalProductAuthorization",
+        "MedicinalProductContraindication",
+        "MedicinalProductIndication",
+        "MedicinalProductIngredient",
+        "MedicinalProductInteraction",
+        "MedicinalProductManufactured",
+        "MedicinalProductPackaged",
+        "MedicinalProductPharmaceutical",
+        "MedicinalProductUndesirableEffect",
+        "RiskEvidenceSynthesis",
+        "SubstanceNucleicAcid",
+        "SubstancePolymer",
+        "SubstanceProtein",
+        "SubstanceReferenceInformation",
+        "SubstanceSourceMaterial",
+        "SubstanceSpecification",
+    ]
+)
+R4_ONLY_REASON = (
+    "is an R4 type this server does not support: fhir.resources, which validates every "
+    "resource we store, has no model for it (R4B removed it), and an unvalidated "
+    "resource is not stored."
 )
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -179,5 +222,13 @@ def whole_number(value: str, limit: int = MAX_ID) -> int | None:
 
 
 def check_type(resource_type: str) -> None:
-    if resource_type not in RESOURCE_TYPES:
-        raise UnknownResource(f"Unknown resource type {resource_type!r}.", code="not-supported")
+    """UnknownResource (404, `not-supported`) unless we store `resource_type`: an R4B-only
+    or made-up type is unknown; an R4-only type says why it is not supported."""
+    if resource_type in RESOURCE_TYPES:
+        return
+    if resource_type in R4_ONLY:
+        raise UnknownResource(f"{resource_type} {R4_ONLY_REASON}", code="not-supported")
+    raise UnknownResource(
+        f"Unknown resource type {resource_type!r} (this server speaks FHIR R4 4.0.1).",
+        code="not-supported",
+    )

@@ -54,6 +54,7 @@ from health.fhir.entries import (
     rewrite,
     target,
 )
+from health.fhir.entry_writes import write_entries
 from health.fhir.errors import FhirProblem, InvalidRequest, PreconditionFailed
 from health.fhir.outcome import issue_for, issues_of, operation_outcome
 from health.fhir.patching import operations_of, pending_patch
@@ -121,7 +122,7 @@ def run_entries(
             raise _fail(entry, err) from None
     check_once([(e, p.resource_type, p.id) for e, p in pendings])
     guard.check_write(actor, *(p for _, p in pendings))  # labels and scope, every entry
-    written = writes.write_many([p for _, p in pendings])
+    written = write_entries(pendings)  # a refused reference names its entry
     for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200
         responses[entry.index] = _response(stored, 204 if stored.is_deleted else status)

@@ -34,8 +34,21 @@ def validate(document: Any, resource_type: str | None = None) -> str:
     if problems:
         raise InvalidRequest("Empty values are not allowed.", issues=problems)
     _validate_model(document, found)
+    _check_contained(document, found)
     check_codes(document, found)
     return found
+
+
+def _check_contained(document: dict[str, Any], resource_type: str) -> None:
+    """A contained resource must be of an R4 type we store too (the R4B model accepts
+    R4B-only types there)."""
+    for index, item in enumerate(document.get("contained") or []):
+        found = item.get("resourceType") if isinstance(item, dict) else None
+        if found not in RESOURCE_TYPES:
+            raise InvalidRequest(
+                f"Unknown resourceType {found!r} in a contained resource (FHIR R4 4.0.1).",
+                expression=[f"{resource_type}.contained[{index}].resourceType"],
+            )
 
 
 def _validate_model(document: dict[str, Any], resource_type: str) -> None:

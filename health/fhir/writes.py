@@ -22,6 +22,7 @@ from health.events import FhirResourcesWritten, WrittenResource
 from health.fhir import jsontext
 from health.fhir.indexing import is_restricted, patient_of, rows_for
 from health.fhir.models import INDEX_TABLES, table_of
+from health.fhir.referential import check_references
 from health.fhir.store import HISTORY, RESOURCES, Stored, chunks, instant
 from health.fhir.written import written_resource
 
@@ -92,9 +93,11 @@ def write_many(pendings: Sequence[Pending], now: dt.datetime | None = None) -> l
     """Write every pending resource (inside the caller's unit of work): one statement
     per table however many resources (COPY on PostgreSQL for a bundle's rows); then
     publish one `FhirResourcesWritten` for them all (its subscribers run in the same
-    transaction: one that fails rolls the write back)."""
+    transaction: one that fails rolls the write back). Every local reference must
+    resolve first (`referential`: one query for all of them)."""
     if not pendings:
         return []
+    check_references(pendings)
     now = now or utcnow()
     prepared = [prepare(p, now) for p in pendings]
     new_rows: list[dict[str, Any]] = []

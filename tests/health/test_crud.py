@@ -78,11 +78,16 @@ def test_delete_tombstone_then_410_and_history(fhir):
     assert recreated.status_code == 201 and recreated.headers["ETag"] == 'W/"3"'
 
 
-def test_delete_unknown_is_404_and_referenced_is_409(fhir):
+def test_delete_unknown_is_404_and_referenced_is_allowed(fhir):
+    """FHIR lets a referenced resource be deleted: the referrer stays, its reference
+    now resolves to the tombstone (410); tests/health/test_fhir_references.py has more."""
     assert_outcome(fhir.delete("Patient/nobody"), 404)
     pid = fhir.create(patient())["id"]
-    fhir.create(observation(pid))
-    assert_outcome(fhir.delete(f"Patient/{pid}"), 409)
+    oid = fhir.create(observation(pid))["id"]
+    assert fhir.delete(f"Patient/{pid}").status_code == 204
+    referrer = fhir.get(f"Observation/{oid}")
+    assert referrer.status_code == 200
+    assert_outcome(fhir.get(referrer.json["subject"]["reference"]), 410)
 
 
 def test_type_and_system_history_with_count_and_since(fhir):

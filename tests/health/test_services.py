@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from core.actor import Actor
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.services import ensure_patient
@@ -39,23 +36,3 @@ def test_capability_statement_is_generated(client):
     assert resources["Patient"]["operation"][0]["name"] == "everything"
     interactions = {i["code"] for i in body["rest"][0]["interaction"]}
     assert {"transaction", "batch", "history-system"} <= interactions
-
-
-def test_resource_type_list_matches_the_r4b_package():
-    import fhir.resources.R4B as r4b  # noqa: TID251 (a test reads the package's own list)
-    from fhir.resources.R4B.resource import Resource  # noqa: TID251
-
-    found = set()
-    for module in pkgutil.iter_modules(r4b.__path__):
-        if module.name.startswith("fhirtypes"):
-            continue
-        loaded = importlib.import_module(f"fhir.resources.R4B.{module.name}")
-        for name, value in vars(loaded).items():
-            if (
-                isinstance(value, type)
-                and issubclass(value, Resource)
-                and value.__module__ == loaded.__name__
-                and name not in ("Resource", "DomainResource")
-            ):
-                found.add(name)
-    assert found == RESOURCE_TYPES
