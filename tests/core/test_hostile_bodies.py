@@ -79,7 +79,7 @@ def test_production_sends_hsts_and_development_does_not(client):
 
 
 def test_405_on_fhir_names_the_allowed_methods(client, make):
-    response = client.delete("/fhir/metadata", headers=make.headers("clinician"))
+    response = client.patch("/fhir/metadata", headers=make.headers("clinician"))
     assert response.status_code == 405
     assert response.json["resourceType"] == "OperationOutcome"
     assert "GET" in response.headers["Allow"]
