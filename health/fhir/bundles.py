@@ -11,6 +11,7 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from health.fhir.keyset import keyed
 from health.fhir.query import Query
 from health.fhir.search import SearchResult, includes_cut_warning
 from health.fhir.store import Stored, instant
@@ -72,21 +73,22 @@ def history_entry(base_url: str, stored: Stored) -> str:
 
 def searchset(base_url: str, path: str, result: SearchResult) -> str:
     """A search's Bundle: its matches and includes, self / next / previous links that
-    keep the parameters used (keyset cursors without _sort, `_offset` with it)."""
+    keep the parameters used (keyset cursors, `_offset` when sorted by several keys)."""
     query = result.query
     used = [(k, v) for k, v in query.used if k != "_count"] + [("_count", str(query.count))]
     links = [("self", link(base_url, path, [*used, *_cursor(query)]))]
+    offset_paged = bool(query.sort) and not keyed(query.sort)
     if result.has_next and result.matches:
-        if query.sort:
+        if offset_paged:
             nxt = [("_offset", str(query.offset + query.count))]
         else:
-            nxt = [("_after", result.matches[-1].id)]
+            nxt = [("_after", result.cursors[1] if result.cursors else result.matches[-1].id)]
         links.append(("next", link(base_url, path, [*used, *nxt])))
-    if result.has_previous and (result.matches or query.sort):
-        if query.sort:
+    if result.has_previous and (result.matches or offset_paged):
+        if offset_paged:
             prev = [("_offset", str(max(query.offset - query.count, 0)))]
         else:
-            prev = [("_before", result.matches[0].id)]
+            prev = [("_before", result.cursors[0] if result.cursors else result.matches[0].id)]
         links.append(("previous", link(base_url, path, [*used, *prev])))
     entries = [search_entry(base_url, m, "match") for m in applied(result.matches, query.subset)]
     entries += [
@@ -118,13 +120,12 @@ def dropped_warning(name: str, why: str) -> dict[str, Any]:
 
 
 def _cursor(query: Query) -> list[tuple[str, str]]:
-    if query.sort and query.offset:
-        return [("_offset", str(query.offset))]
-    if query.after is not None:
-        return [("_after", query.after)]
+    cursor = [("_offset", str(query.offset))] if query.sort and query.offset else []
     if query.before is not None:
-        return [("_before", query.before)]
-    return []
+        return [*cursor, ("_before", query.before)]
+    if query.after is not None:
+        return [*cursor, ("_after", query.after)]
+    return cursor
 
 
 def offset_links(

@@ -1,8 +1,10 @@
 """Search: a parsed `Query` run over the index tables, paging, _sort, _include/_revinclude.
 
-Paging without _sort is keyset paging on the id (`_after` / `_before` in the links), so
-a page link stays correct while others write: nothing is skipped or repeated because
-rows were added or removed before it. With _sort the links use `_offset`.
+Paging is keyset paging (`_after` / `_before` in the links), so a page link stays
+correct while others write: nothing is skipped or repeated because rows were added or
+removed before it. Without _sort the cursor is the id; sorted by one key (`_id`,
+`_lastUpdated` or one parameter) it is an opaque (value, id) cursor checked by
+`health.fhir.keyset`. Sorted by several keys the links use `_offset`.
 
 A page carries at most MAX_INCLUDES included resources (`_include` and `_revinclude`
 together, in type and id order); when more would have come, `includes_cut` says so and
@@ -22,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import db, planned_for_values
-from health.fhir import store
+from health.fhir import keyset, store
 from health.fhir.chains import Linked
 from health.fhir.conditions import bad_parameter
 from health.fhir.includes import include_selects
@@ -65,6 +67,8 @@ class SearchResult:
     has_next: bool
     has_previous: bool
     includes_cut: bool = False  # more included resources than MAX_INCLUDES
+    # the cursors before the first match and after the last (keyset paging)
+    cursors: tuple[str, str] | None = None
 
 
 def _base(query: Query, restricted_ok: bool, reach: Any) -> list[Any]:
@@ -137,7 +141,15 @@ def run(
         return SearchResult(query, [], [], count(), False, False)
     statement = sa.select(*store.CURRENT_COLUMNS).where(*where)
     has_previous = False
-    if query.sort:
+    keyed = keyset.keyed(query.sort)
+    if keyed:
+        statement, has_previous = _keyset_page(query, statement)
+    elif query.sort:
+        if query.after is not None or query.before is not None:
+            name = "_after" if query.after is not None else "_before"
+            raise bad_parameter(
+                f"A search sorted by several keys pages by _offset, not {name}.", name
+            )
         order = []
         for name, descending in query.sort:
             key = _sort_key(query, name)
@@ -156,19 +168,54 @@ def run(
     else:
         with planned_for_values(conn):
             rows = conn.execute(statement.limit(query.count + 1)).all()
-    matches = [store.stored_from_row(row) for row in rows[: query.count]]
     more = len(rows) > query.count
+    rows = list(rows[: query.count])
     whole = not more and not has_previous and query.before is None
+    if query.before is not None and (keyed or not query.sort):
+        rows.reverse()
+        has_previous, more = more, True
+    matches = [store.stored_from_row(row[: len(store.CURRENT_COLUMNS)]) for row in rows]
     total = None
     if query.total:  # a first page that holds every match counts itself
         total = len(matches) if whole else count()
-    if query.before is not None and not query.sort:
-        matches.reverse()
-        has_previous, more = more, True
+    cursors = _cursors(query, rows) if matches and (keyed or not query.sort) else None
     included, cut = (
         _included(query, matches, restricted_ok, reach, conn) if matches else ([], False)
     )
-    return SearchResult(query, matches, included, total, more, has_previous, cut)
+    return SearchResult(query, matches, included, total, more, has_previous, cut, cursors)
+
+
+def _sort_kind(query: Query, name: str) -> str:
+    """`_id`, `_lastUpdated` or the kind of the parameter sorted by."""
+    param = lookup(query.resource_type, name)
+    return name if name in ("_id", "_lastUpdated") or param is None else param.kind
+
+
+def _keyset_page(query: Query, statement: Any) -> tuple[Any, bool]:
+    """A search sorted by one key: the page after (before) the cursor, its sort value as
+    the last column; and whether a page comes before it."""
+    name, descending = query.sort[0]
+    key = _sort_key(query, name)
+    before = query.before is not None
+    statement = statement.add_columns(key.label("sort_value"))
+    cursor = query.before if before else query.after
+    if cursor is not None:
+        param = "_before" if before else "_after"
+        value, after_id = keyset.decode(query.sort, _sort_kind(query, name), cursor, param)
+        statement = statement.where(keyset.beyond(key, descending, value, after_id, before))
+    statement = statement.order_by(*keyset.order(key, descending, before))
+    return statement.offset(query.offset), query.after is not None or query.offset > 0
+
+
+def _cursors(query: Query, rows: Sequence[Any]) -> tuple[str, str]:
+    """The cursors before the first row and after the last (ids without _sort)."""
+    first, last = rows[0], rows[-1]
+    if not query.sort:
+        return first.id, last.id
+    return (
+        keyset.encode(query.sort, first.sort_value, first.id),
+        keyset.encode(query.sort, last.sort_value, last.id),
+    )
 
 
 def _included(
