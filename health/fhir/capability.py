@@ -31,6 +31,10 @@ LIMITS = (
     " added, the page carries an OperationOutcome entry (search.mode outcome, severity"
     " warning) saying so.",
     f"History and Patient/$everything pages hold at most {MAX_COUNT} resources (_count, _offset).",
+    "Search pages link by keyset cursors (_after, _before; opaque, and valid only for the"
+    " search that made them), unsorted or sorted by one key (_id, _lastUpdated or one"
+    " parameter), so writes between page fetches skip or repeat no match; a search"
+    " sorted by several keys pages by _offset.",
 )
 VALIDATE = {
     "name": "validate",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.health.conftest import assert_outcome, observation, patient
+from tests.health.test_fhir_scope import World
 
 PSY = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PSYTHPN"}
 
@@ -171,3 +172,25 @@ def test_restricted_matches_stay_out_of_keyset_pages(fhir, mh_fhir, chart):
     assert note not in plain and sorted(plain) == sorted(existing)
     everything, _ = _walk(mh_fhir, url)
     assert everything[0] == note and sorted(everything[1:]) == sorted(existing)
+
+
+def test_the_capability_statement_states_the_paging(fhir):
+    documentation = fhir.get("metadata").json["rest"][0]["documentation"]
+    assert "keyset cursors (_after, _before" in documentation
+    assert "sorted by several keys pages by _offset" in documentation
+
+
+def test_facility_scope_holds_on_keyset_pages_and_their_includes(client, make):
+    world = World(client, make)
+    url = "Observation?_sort=date&_count=1&_include=Observation:subject"
+    scoped, pages = _walk(world.scoped, url)
+    assert sorted(scoped) == sorted([world.obs["here"], world.obs["left"]])
+    included = {
+        e["resource"]["id"]
+        for page in pages
+        for e in page["entry"]
+        if e["search"]["mode"] == "include"
+    }
+    assert included == {world.here, world.left}
+    everyone, _ = _walk(world.everyone, url)
+    assert sorted(everyone) == sorted(world.obs.values())
