@@ -26,6 +26,9 @@ from health.fhir.conditions import bad_parameter
 from health.fhir.models import FhirResource
 
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+)  # what no FHIR string holds (NUL: PostgreSQL)
 # what a parameter kind's sort value is (health.fhir.search.SORT_COLUMNS)
 _NUMERIC_KINDS = frozenset({"quantity", "number"})
 
@@ -59,7 +62,7 @@ def decode(sort: list[tuple[str, bool]], kind: str, cursor: str, name: str) -> t
         if made_for != _sort_text(sort) or not _is_id(resource_id):
             raise ValueError
         return _value(kind, value), resource_id
-    except (ValueError, TypeError, UnicodeError, binascii.Error, RecursionError):
+    except (ValueError, TypeError, OverflowError, UnicodeError, binascii.Error, RecursionError):
         raise bad_parameter(
             f"{name} is not a paging cursor of this search (_sort={_sort_text(sort)}).", name
         ) from None
@@ -83,14 +86,14 @@ def _value(kind: str, value: Any) -> Any:
         instant = dt.datetime.fromisoformat(value)
         if instant.tzinfo is None:
             raise ValueError
-        return instant
+        return instant.astimezone(dt.UTC)  # OverflowError at the ends of the calendar
     if kind in _NUMERIC_KINDS:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError
         if not math.isfinite(value):
             raise ValueError
         return float(value)
-    if not isinstance(value, str) or len(value) > 255:
+    if not isinstance(value, str) or len(value) > 255 or _CONTROL.search(value):
         raise ValueError
     return value
 

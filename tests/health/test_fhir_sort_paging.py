@@ -132,6 +132,11 @@ def _forge(value: Any) -> str:
         ("value-quantity", "_after", _forge(["value-quantity", "NaN", "x"])),
         ("value-quantity", "_after", _forge(["value-quantity", True, "x"])),
         ("code", "_after", _forge(["code", ["x"], "x"])),
+        ("code", "_after", _forge(["code", "a\u0000b", "x"])),  # PostgreSQL refuses NUL
+        ("code", "_before", _forge(["code", "x" * 256, "x"])),
+        ("date", "_after", _forge(["date", "0001-01-01T00:00:00+14:00", "x"])),  # overflows
+        ("-_lastUpdated", "_before", _forge(["-_lastUpdated", "9999-12-31T23:00:00-14:00", "x"])),
+        ("value-quantity", "_after", _forge(["value-quantity", 1e400, "x"])),
         ("date,_id", "_after", _forge(["date", None, "x"])),  # several keys page by _offset
         ("date", "_after", base64.urlsafe_b64encode(b"\xff\xfe").decode()),
         ("date", "_after", _forge([[[[]]]])),
