@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from health.fhir.localrefs import is_ours
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.searchparams import SearchParam, params_for
 
@@ -90,9 +91,12 @@ def date_range(text: str) -> tuple[dt.datetime, dt.datetime] | None:
 
 
 def parse_reference(text: str) -> tuple[str | None, str | None, str | None]:
-    """'Patient/1', '…/fhir/Patient/1/_history/2' -> ('Patient', '1', None); else url."""
+    """'Patient/1', '<our base>/Patient/1/_history/2' -> ('Patient', '1', None); another
+    server's URL and anything else -> (None, None, url)."""
     if text.startswith("#"):
         return None, None, None
+    if "://" in text and not is_ours(text):  # another server's: a URL, never ours
+        return None, None, text[:LIMIT]
     parts = text.split("/")
     if len(parts) >= 4 and parts[-2] == "_history":
         parts = parts[:-2]

@@ -15,11 +15,9 @@ resource is allowed, and its referrers then resolve to 410). The config switch
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -27,14 +25,10 @@ from flask import current_app, has_app_context
 from core.db import db
 from health.fhir import jsontext
 from health.fhir.errors import FhirProblem, InvalidRequest, RuleViolation
+from health.fhir.localrefs import bases, local_target
 from health.fhir.reference_targets import ANY, references
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.store import RESOURCES, Stored, chunks
-
-DEFAULT_BASE = "https://custodia.dev/fhir"
-_RELATIVE = re.compile(
-    r"^([A-Z][A-Za-z]{0,63})/([A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?$"
-)
 
 
 class Pending(Protocol):
@@ -82,40 +76,6 @@ def enforced() -> bool:
     return not has_app_context() or bool(current_app.config.get("FHIR_ENFORCE_REFERENCES", True))
 
 
-def _bases() -> tuple[str, list[str]]:
-    """(our canonical base, the host names this server answers to: TRUSTED_HOSTS, a
-    leading dot for a domain and its subdomains)."""
-    if not has_app_context():
-        return DEFAULT_BASE, []
-    config = current_app.config
-    return config.get("FHIR_BASE", DEFAULT_BASE), list(config.get("TRUSTED_HOSTS") or [])
-
-
-def local_target(text: str, base: str, hosts: Sequence[str]) -> tuple[str, str] | None:
-    """(type, id) when `text` refers to a resource of this server, else None."""
-    if "://" in text:
-        relative = _on_our_base(text, base, hosts)
-        if relative is None:
-            return None
-        text = relative
-    match = _RELATIVE.match(text)
-    return (match[1], match[2]) if match else None
-
-
-def _on_our_base(url: str, base: str, hosts: Sequence[str]) -> str | None:
-    parts, ours = urlsplit(url), urlsplit(base)
-    if parts.scheme not in ("http", "https") or parts.query or parts.fragment:
-        return None
-    host = (parts.hostname or "").lower()
-    if host == (ours.hostname or "").lower() and parts.scheme == ours.scheme:
-        prefix = ours.path.rstrip("/")
-    elif any(host == h.lower() or (h.startswith(".") and host.endswith(h.lower())) for h in hosts):
-        prefix = "/fhir"
-    else:
-        return None
-    return parts.path[len(prefix) + 1 :] if parts.path.startswith(prefix + "/") else None
-
-
 def referrer(err: FhirProblem) -> tuple[str, str] | None:
     """The resource whose reference `err` refused, when it is such an error."""
     return err.source if isinstance(err, _Located) else None
@@ -126,7 +86,7 @@ def check_references(pendings: Sequence[Pending]) -> None:
     exist or is deleted; RuleViolation (422) when the element may not refer to its type."""
     if not enforced():
         return
-    base, hosts = _bases()
+    base, hosts = bases()
     found: list[Found] = []
     for pending in pendings:
         if pending.document is None:
@@ -200,6 +160,6 @@ def _held(pending: Pending) -> set[tuple[str, str]]:
     if current is None or current.text is None:
         return set()
     document = jsontext.loads(current.text)
-    base, hosts = _bases()
+    base, hosts = bases()
     held = (local_target(t, base, hosts) for _, t, _ in references(pending.resource_type, document))
     return {target for target in held if target is not None}

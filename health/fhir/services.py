@@ -27,14 +27,13 @@ from core.scope import Access
 from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
 from health.fhir import guard, incoming, jsontext, locks, scope, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
+from health.fhir.localrefs import DEFAULT_BASE
 from health.fhir.models import FhirResource
 from health.fhir.query import parse
 from health.fhir.resource_types import check_type, whole_number
 from health.fhir.search import SearchResult, matching, run
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
-
-DEFAULT_BASE = "https://custodia.dev/fhir"
 
 
 def fhir_base() -> str:

@@ -253,3 +253,18 @@ def test_a_patch_and_a_conditional_update_are_checked_too(fhir):
         fhir.put("Observation?identifier=urn:x|cond-1", body), 400, "Observation.subject"
     )
     assert fhir.get(f"Observation/{oid}").json["subject"]["reference"] == f"Patient/{pid}"
+
+
+def test_another_servers_url_is_never_taken_for_one_of_ours(fhir):
+    """An absolute reference on another base is external: allowed, but it does not put
+    the resource into our Patient's compartment (nor, so, its facility scope)."""
+    ours = fhir.create(patient())["id"]
+    external = f"https://elsewhere.example/fhir/Patient/{ours}"
+    created = fhir.create(observation(ours) | {"subject": {"reference": external}})
+    assert created["subject"]["reference"] == external
+    found = fhir.get(f"Observation?patient={ours}").json
+    assert [e["resource"]["id"] for e in found.get("entry", [])] == []
+    everything = fhir.get(f"Patient/{ours}/$everything").json
+    assert created["id"] not in {e["resource"]["id"] for e in everything["entry"]}
+    by_url = fhir.get(f"Observation?subject={external}").json
+    assert [e["resource"]["id"] for e in by_url["entry"]] == [created["id"]]
