@@ -19,6 +19,7 @@ from health.fhir.incoming import parse_body
 from health.fhir.operations import parameters_of, validate_resource
 from health.fhir.outcome import UnsupportedMediaType, problem_response
 from health.fhir.rest import (
+    deleted,
     everything_response,
     negotiate_accept,
     respond,
@@ -98,10 +99,7 @@ def conditional_delete(resource_type: str) -> Response:
     stored = conditional.delete(
         actor=current_actor(), resource_type=resource_type, condition=_condition()
     )
-    response = respond(None, 204)
-    if stored is not None:
-        response.headers["ETag"] = stored.etag
-    return response
+    return deleted(stored)
 
 
 @bp.post("/Patient/<resource_id>/$everything")

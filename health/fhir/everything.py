@@ -53,20 +53,9 @@ def everything(
         patient = store.require_current("Patient", patient_id, connection=connection)
         check_visible(actor, patient)
         scope.check_stored(actor, [patient], Access.READ, connection=connection)
-        where = _conditions(patient_id, start, end, since, types, store.can_see_restricted(actor))
-        reach = scope.reachable(actor, FhirResource.patient_id, Access.READ)
-        if reach is not None:  # what the compartment references of other patients
-            where.append(reach)
-        total = connection.scalar(
-            sa.select(sa.func.count()).select_from(FhirResource).where(*where)
-        )
-        rows = connection.execute(
-            sa.select(*store.CURRENT_COLUMNS)
-            .where(*where)
-            .order_by(FhirResource.resource_type, FhirResource.id)
-            .offset(offset)
-            .limit(count)
-        ).all()
+        # scope: what the compartment references of other patients stays theirs
+        where = [*_conditions(patient_id, start, end, since, types), *scope.readable(actor)]
+        items, total = store.offset_page(connection, where, count, offset)
         audit_access(
             actor,
             HealthAuditTag.EVERYTHING,
@@ -74,8 +63,7 @@ def everything(
             default=HealthSubject.PATIENT,
             connection=connection,
         )
-    items = [store.stored_from_row(row) for row in rows]
-    return items, total or 0
+    return items, total
 
 
 def _conditions(
@@ -84,7 +72,6 @@ def _conditions(
     end: dt.datetime | None,
     since: dt.datetime | None,
     types: Sequence[str],
-    restricted_ok: bool,
 ) -> list[sa.ColumnElement[bool]]:
     """The resources of $everything as `(type, id) IN (own UNION referenced)`: each
     side uses an index (patient_id; the reference index, then the primary key), where
@@ -131,6 +118,4 @@ def _conditions(
         where.append(FhirResource.resource_type.in_(types))
     if since:
         where.append(FhirResource.last_updated >= since)
-    if not restricted_ok:
-        where.append(FhirResource.is_restricted.is_(False))
     return where

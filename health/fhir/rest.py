@@ -153,6 +153,11 @@ def delete(resource_type: str, resource_id: str) -> Response:
     stored = services.delete(
         actor=current_actor(), resource_type=resource_type, resource_id=resource_id
     )
+    return deleted(stored)
+
+
+def deleted(stored: Stored | None) -> Response:
+    """204, with the tombstone's ETag when something was deleted."""
     response = respond(None, 204)
     if stored is not None:
         response.headers["ETag"] = stored.etag

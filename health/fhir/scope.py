@@ -31,8 +31,8 @@ from core.db import db
 from core.scope import Access, Stay, held_clause, limited_to, reaches
 from health.audit_tags import HealthSubject
 from health.fhir.indexing import patient_of
-from health.fhir.models import PatientStay
-from health.fhir.store import Stored
+from health.fhir.models import FhirResource, PatientStay
+from health.fhir.store import Stored, can_see_restricted
 from health.fhir.writes import Pending
 from health.permissions import HealthPermission
 
@@ -49,6 +49,17 @@ def reachable(actor: Actor, patient_column: Any, access: Access) -> sa.ColumnEle
         return None
     patients = sa.select(PatientStay.patient_id).where(held)
     return sa.or_(patient_column.is_(None), patient_column.in_(patients))
+
+
+def readable(actor: Actor) -> list[sa.ColumnElement[bool]]:
+    """The conditions on current rows for what `actor` may read: restricted labels only
+    with their permission, and the facility scope."""
+    where: list[sa.ColumnElement[bool]] = []
+    if not can_see_restricted(actor):
+        where.append(FhirResource.is_restricted.is_(False))
+    if (reach := reachable(actor, FhirResource.patient_id, Access.READ)) is not None:
+        where.append(reach)
+    return where
 
 
 def stays_of(

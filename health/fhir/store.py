@@ -188,6 +188,22 @@ def require_current(
     return stored
 
 
+def offset_page(
+    connection: Any, where: Sequence[Any], count: int, offset: int
+) -> tuple[list[Stored], int]:
+    """The current rows matching `where`, in type and id order: the `count` from
+    `offset` and how many match in all (pages of `$everything` and system search)."""
+    total = connection.scalar(sa.select(sa.func.count()).select_from(FhirResource).where(*where))
+    rows = connection.execute(
+        sa.select(*CURRENT_COLUMNS)
+        .where(*where)
+        .order_by(FhirResource.resource_type, FhirResource.id)
+        .offset(offset)
+        .limit(count)
+    ).all()
+    return [stored_from_row(row) for row in rows], total or 0
+
+
 # --- history -------------------------------------------------------------------------
 
 

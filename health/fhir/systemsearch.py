@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.db import planned_for_values, reading
-from core.scope import Access
 from health.audit_tags import HealthAuditTag
 from health.fhir import scope, store
 from health.fhir.conditions import bad_parameter, condition
@@ -86,23 +85,13 @@ def _page(
     count: int,
     offset: int,
 ) -> SystemPage:
-    where = [FhirResource.resource_type.in_(types), FhirResource.is_deleted.is_(False), *where]
-    if not store.can_see_restricted(actor):
-        where.append(FhirResource.is_restricted.is_(False))
-    reach = scope.reachable(actor, FhirResource.patient_id, Access.READ)
-    if reach is not None:
-        where.append(reach)
+    where = [
+        FhirResource.resource_type.in_(types),
+        FhirResource.is_deleted.is_(False),
+        *where,
+        *scope.readable(actor),
+    ]
     with reading() as connection, planned_for_values(connection):
-        total = connection.scalar(
-            sa.select(sa.func.count()).select_from(FhirResource).where(*where)
-        )
-        rows = connection.execute(
-            sa.select(*store.CURRENT_COLUMNS)
-            .where(*where)
-            .order_by(FhirResource.resource_type, FhirResource.id)
-            .offset(offset)
-            .limit(count)
-        ).all()
-        matches = [store.stored_from_row(row) for row in rows]
+        matches, total = store.offset_page(connection, where, count, offset)
         audit_access(actor, HealthAuditTag.SEARCH, matches, default="system", connection=connection)
-    return SystemPage(matches, total or 0, used, count, offset)
+    return SystemPage(matches, total, used, count, offset)
