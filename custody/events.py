@@ -63,3 +63,27 @@ class BookingReleased(BookingEvent):
     """A person was released from custody: what still runs for the booking ends."""
 
     kind = "custody.booking.released"
+
+
+class TransferDeparted(BookingEvent):
+    """The person left the sending facility (`facility_id`) en route to another: the
+    sending facility's clocks for the booking stop, its bed is already freed."""
+
+    kind = "custody.transfer.departed"
+    transfer_id: int
+    to_facility_id: int
+
+    def details(self) -> dict[str, object]:
+        return {"transfer_id": self.transfer_id, "to_facility_id": self.to_facility_id}
+
+
+class TransferArrived(BookingEvent):
+    """The person arrived at the receiving facility (`facility_id`): the booking now
+    belongs to it and its intake clocks start at `occurred_at`."""
+
+    kind = "custody.transfer.arrived"
+    transfer_id: int
+    from_facility_id: int
+
+    def details(self) -> dict[str, object]:
+        return {"transfer_id": self.transfer_id, "from_facility_id": self.from_facility_id}
