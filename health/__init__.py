@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
     # (Alembic, the tests) must not load the API.
     from core.features import registry
     from health import cli, fhir
+    from health.charting import views as charting
 
     fhir.init_app(app)  # /fhir: its own error bodies (OperationOutcome) and no CSRF
     registry(app).add_command(cli.fhir_group)
+    registry(app).add_blueprint(charting.bp)  # the charting forms, /health/patients/…

@@ -81,10 +81,15 @@ def record_intake_screening(*, actor: Actor, data: IntakeScreeningIn) -> Charted
 
 
 def _screen_answers(errors: FieldErrors, answers: dict[str, bool]) -> dict[str, bool]:
-    unknown = set(answers) - set(questionnaires.SCREENER_ITEMS)
-    if unknown:
-        errors.add("suicide_screen", "Answer the listed questions only.")
+    """Every question answered yes or no (the field `screen_<question>`)."""
+    for key in questionnaires.SCREENER_ITEMS:
+        if not isinstance(answers.get(key), bool):
+            errors.add(screen_field(key), "Answer yes or no.")
     return {key: bool(answers.get(key)) for key in questionnaires.SCREENER_ITEMS}
+
+
+def screen_field(key: str) -> str:
+    return "screen_" + key.replace("-", "_")
 
 
 def _allergies(errors: FieldErrors, items: tuple[AllergyIn, ...], none_known: bool) -> Any:

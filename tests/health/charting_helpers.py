@@ -66,7 +66,13 @@ def intake_in(patient_id: str, **extra: Any) -> IntakeScreeningIn:
         "accommodations": ("lower-bunk",),
         "withdrawal_risk": "low",
         "withdrawal_substances": ("alcohol",),
-        "suicide_screen": {"wished-dead": True, "attempt": False},
+        "suicide_screen": {
+            "wished-dead": True,
+            "better-off-dead": False,
+            "thoughts": False,
+            "attempt": False,
+            "now": False,
+        },
     }
     values.update(extra)
     return IntakeScreeningIn(**values)
