@@ -60,6 +60,8 @@ def world(make):
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
+        "patient_id": patient,
+        "system": "icd10",
     }
 
 
