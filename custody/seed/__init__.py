@@ -16,6 +16,7 @@ from custody.bookings.models import Booking
 from custody.housing.models import BedAssignment
 from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
 from custody.seed.people import seed_people
+from health.seed import SeedStay, seed_histories
 
 __all__ = ["DEMO_PASSWORDS", "SeedReport", "seed_demo"]
 
@@ -27,12 +28,14 @@ class SeedReport:
     detainees: int = 0
     bookings: int = 0
     housed: int = 0
+    charted: int = 0  # intake screenings charted (health.seed)
     users: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         lines = [
             f"seeded {self.facilities} facilities, {self.beds} beds, {self.detainees} people "
-            f"({self.bookings} in custody, {self.housed} housed)",
+            f"({self.bookings} in custody, {self.housed} housed), "
+            f"{self.charted} health screenings charted",
             "demo logins (synthetic; for local use only):",
         ]
         lines += [f"  {user:<14} {password}" for user, password in self.users.items()]
@@ -51,6 +54,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             seed_user(actor, role)
             report.users[role.value] = DEMO_PASSWORDS[role]
         report.detainees = seed_people(actor, rng, detainees)
+        report.charted = seed_histories(stays=_stays(), seed=seed).screenings
         report.bookings, report.housed = _in_custody()
         audit.record(
             actor=actor,
@@ -60,6 +64,23 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             changed_fields=["facilities", "users", "detainees"],
         )
     return report
+
+
+def _stays() -> list[SeedStay]:
+    """The people in custody, for health's demo histories (plain values: health never
+    reads custody's tables)."""
+    bookings = db.session.scalars(
+        sa.select(Booking).where(Booking.is_active).order_by(Booking.id)
+    ).all()
+    return [
+        SeedStay(
+            a_number=b.detainee.a_number,
+            arrived_at=b.booked_at,
+            language=b.detainee.languages[0].code if b.detainee.languages else "en",
+            interpreter_needed=b.detainee.needs_interpreter,
+        )
+        for b in bookings
+    ]
 
 
 def _in_custody() -> tuple[int, int]:
