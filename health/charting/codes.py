@@ -19,7 +19,7 @@ from typing import Any
 
 with warnings.catch_warnings():  # it reads its data with a deprecated importlib call
     warnings.simplefilter("ignore")
-    import simple_icd_10_cm as icd
+    import simple_icd_10_cm as icd  # type: ignore[import-untyped]
 
 from health.fhir.services import fhir_base
 
@@ -117,7 +117,7 @@ DENTAL_FINDINGS = {
     "K05.30": "Chronic periodontitis, unspecified",
     "K08.9": "Disorder of teeth and supporting structures, unspecified",
 }
-# Universal numbering: permanent teeth 1–32, primary teeth A–T
+# Universal numbering: permanent teeth 1 to 32, primary teeth A to T
 TEETH = {str(n): f"Tooth {n}" for n in range(1, 33)} | {
     chr(c): f"Primary tooth {chr(c)}" for c in range(ord("A"), ord("T") + 1)
 }

@@ -131,7 +131,9 @@ def chart(
     return Charted(encounter.id, tuple(w.reference for w in written))
 
 
-def write_resources(*, actor: Actor, patient_id: str, build: Callable[[Refs], list[dict]]) -> Charted:
+def write_resources(
+    *, actor: Actor, patient_id: str, build: Callable[[Refs], list[dict]]
+) -> Charted:
     """Resources recorded outside an encounter (a problem, an immunization): the same
     checks, transaction and audit as `chart`, without the Encounter."""
     authorize(actor, HealthPermission.WRITE, subject_type=HealthSubject.PATIENT)

@@ -89,7 +89,8 @@ class IntakeForm(VitalsForm):
     )
     conditions = StringField("Chronic conditions", description=CODES_HINT)
     pregnancy = SelectField(
-        "Pregnancy", choices=choices([("", "Not applicable or not asked"), *codes.PREGNANCY.items()]),
+        "Pregnancy",
+        choices=choices([("", "Not applicable or not asked"), *codes.PREGNANCY.items()]),
         validate_choice=False,
     )
     disabilities = MultiCheckbox("Disabilities", choices=_pairs(codes.DISABILITIES))

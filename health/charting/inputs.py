@@ -81,7 +81,7 @@ class AssessmentIn:
 
 @dataclass(frozen=True)
 class ToothFindingIn:
-    tooth: str  # universal numbering: 1–32, A–T
+    tooth: str  # universal numbering: 1 to 32, A to T
     finding: str  # ICD-10-CM code of codes.DENTAL_FINDINGS
 
 

@@ -35,9 +35,7 @@ def _category(code: str, system: str = OBS_CATEGORY) -> list[dict[str, Any]]:
     return [{"coding": [{"system": system, "code": code}]}]
 
 
-def observation(
-    refs: Refs, code: Code, category: str = "survey", **value: Any
-) -> dict[str, Any]:
+def observation(refs: Refs, code: Code, category: str = "survey", **value: Any) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
         "status": "final",

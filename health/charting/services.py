@@ -164,7 +164,11 @@ def record_assessment(*, actor: Actor, data: AssessmentIn) -> Charted:
         sections = [("10164-2", history), ("29545-1", exam), ("51848-0", assessment)]
         sections.append(("18776-5", plan))
         note = docs.composition(refs, "Comprehensive health assessment", "11506-3", sections)
-        return [*docs.vitals(refs, data.vitals), note, *(docs.condition(refs, c) for c in conditions)]
+        return [
+            *docs.vitals(refs, data.vitals),
+            note,
+            *(docs.condition(refs, c) for c in conditions),
+        ]
 
     return chart(
         actor=actor, data=data.encounter, type_code="health-assessment", errors=errors, build=build
@@ -201,7 +205,7 @@ def add_problem(*, actor: Actor, data: ProblemIn) -> Charted:
     if data.onset is not None and data.onset > dt.date.today():
         errors.add("onset", "This date is in the future.")
     errors.raise_if_any()
-    extra = {"onsetDateTime": data.onset.isoformat()} if data.onset else {}
+    extra: dict[str, Any] = {"onsetDateTime": data.onset.isoformat()} if data.onset else {}
     return write_resources(
         actor=actor,
         patient_id=data.patient_id,

@@ -94,9 +94,7 @@ def record_mental_health_evaluation(*, actor: Actor, data: MentalHealthIn) -> Ch
         out = [response, total]
         if note:
             out.append(
-                docs.composition(
-                    refs, "Mental-health evaluation", "11506-3", [("51848-0", note)]
-                )
+                docs.composition(refs, "Mental-health evaluation", "11506-3", [("51848-0", note)])
             )
         out += [docs.condition(refs, c) for c in conditions]
         return out

@@ -72,7 +72,9 @@ def test_intake_screening_writes_coded_resources_and_closes_the_clock(booked, cl
     assert parts["mode"]["valueCoding"]["code"] == "phone"
     assert parts["interpreterId"]["valueString"] == "LL-40211"
     bp = _vital(pid, "85354-9")
-    assert {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in bp["component"]} == {
+    assert {
+        c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in bp["component"]
+    } == {
         "8480-6": 128,
         "8462-4": 82,
     }

@@ -95,7 +95,9 @@ def test_intake_form_saves_in_local_time(signed_in, patient):
     (allergy,) = resources("AllergyIntolerance", patient)
     assert allergy["code"]["text"] == "Sulfa"
     pregnancy = [
-        o for o in resources("Observation", patient) if ("http://loinc.org", "82810-3") in codes_of(o)
+        o
+        for o in resources("Observation", patient)
+        if ("http://loinc.org", "82810-3") in codes_of(o)
     ]
     assert pregnancy[0]["valueCodeableConcept"]["coding"][0]["code"] == "60001007"
 
