@@ -19,6 +19,7 @@ from health.charting.inputs import (
     VitalsIn,
 )
 from health.charting.questionnaires import phq9_items
+from health.permissions import HealthPermission
 from tests.health.charting_helpers import (
     BASE,
     ENCOUNTER_TYPE,
@@ -56,7 +57,6 @@ def test_intake_screening_writes_coded_resources_and_closes_the_clock(booked, cl
     charted = services.record_intake_screening(actor=clinician, data=intake_in(pid))
     encounter = current("Encounter", charted.encounter_id)
     assert encounter["status"] == "finished"
-    assert codes_of(encounter["type"][0], "coding" and "type") if False else True
     assert encounter["type"][0]["coding"][0] == {
         "system": ENCOUNTER_TYPE,
         "code": "intake-screening",
@@ -259,12 +259,18 @@ def test_scope_refusal_and_permissions(make, booked):
         services.record_intake_screening(actor=make.actor("officer"), data=intake_in(pid))
 
 
-def test_restricted_permission_is_unaffected(booked, clinician):
-    """Forms write nothing labelled restricted: a plain clinician charts them all, and the
-    records stay visible to every clinician."""
+def test_restricted_permission_is_unaffected(make, booked, clinician):
+    """Forms write nothing labelled restricted: a plain clinician charts them all, a
+    mental-health clinician too, and what they write stays readable by any clinician;
+    the restricted permissions still belong to mental_health only."""
     _, pid = booked
     specialties.record_mental_health_evaluation(
         actor=clinician,
         data=MentalHealthIn(encounter=encounter_in(pid), phq9=_phq9("LA6569-3")),
     )
-    assert all("security" not in r.get("meta", {}) for r in resources("QuestionnaireResponse", pid))
+    services.add_problem(actor=make.actor("mental_health"), data=ProblemIn(pid, "F43.10"))
+    written = [*resources("QuestionnaireResponse", pid), *resources("Condition", pid)]
+    assert len(written) == 2
+    assert all("security" not in r.get("meta", {}) for r in written)
+    assert not clinician.can(HealthPermission.RESTRICTED_READ)
+    assert make.actor("mental_health").can(HealthPermission.RESTRICTED_WRITE)
