@@ -167,7 +167,7 @@ def practitioner_id(actor: Actor) -> str:
 def _practitioner(actor: Actor) -> list[writes.Pending]:
     """The user's Practitioner, to be written when the store lacks it."""
     resource_id = practitioner_id(actor)
-    current = store.current("Practitioner", resource_id, for_update=True)
+    current = store.current("Practitioner", resource_id)  # no lock: written once per user
     if current is not None and not current.is_deleted:
         return []
     user = db.session.get(User, actor.user_id) if actor.user_id is not None else None

@@ -106,7 +106,7 @@ def ensure_questionnaires() -> list[writes.Pending]:
     them (shared reference data: no patient's compartment). In the caller's unit."""
     pendings = []
     for resource_id, build in ((PHQ9_ID, phq9_document), (SCREENER_ID, screener_document)):
-        current = store.current("Questionnaire", resource_id, for_update=True)
+        current = store.current("Questionnaire", resource_id)  # no lock: written once
         if current is None or current.is_deleted:
             document = build()
             document["id"] = resource_id
