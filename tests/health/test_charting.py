@@ -8,7 +8,8 @@ import dataclasses
 
 import pytest
 
-from core.errors import Forbidden, ValidationFailed
+from core.errors import Conflict, Forbidden, ValidationFailed
+from core.events import subscribed
 from health.charting import services, specialties
 from health.charting.inputs import (
     DentalIn,
@@ -19,6 +20,8 @@ from health.charting.inputs import (
     VitalsIn,
 )
 from health.charting.questionnaires import phq9_items
+from health.events import FhirResourcesWritten
+from health.fhir import store
 from health.permissions import HealthPermission
 from tests.health.charting_helpers import (
     BASE,
@@ -274,3 +277,37 @@ def test_restricted_permission_is_unaffected(make, booked, clinician):
     assert all("security" not in r.get("meta", {}) for r in written)
     assert not clinician.can(HealthPermission.RESTRICTED_READ)
     assert make.actor("mental_health").can(HealthPermission.RESTRICTED_WRITE)
+
+
+def test_a_failed_write_leaves_nothing_behind(booked, clinician):
+    """A subscriber of the write event fails: the Encounter, its resources, the first
+    Practitioner and Questionnaires and the audit entry all roll back together."""
+    _, pid = booked
+
+    def refuse(event: FhirResourcesWritten) -> None:
+        raise Conflict("refused by a subscriber")
+
+    before = len(events("health:fhir:create"))
+    with subscribed(FhirResourcesWritten, refuse), pytest.raises(Conflict):
+        services.record_intake_screening(actor=clinician, data=intake_in(pid))
+    for resource_type in ("Encounter", "Observation", "Condition", "QuestionnaireResponse"):
+        assert resources(resource_type, pid) == []
+    assert store.current("Practitioner", f"user-{clinician.user_id}") is None
+    assert store.current("Questionnaire", "suicide-risk-screener") is None
+    assert len(events("health:fhir:create")) == before
+
+
+def test_written_resources_are_found_through_the_fhir_api(client, make, booked, clinician):
+    _, pid = booked
+    charted = services.record_intake_screening(actor=clinician, data=intake_in(pid))
+    headers = make.headers("clinician")
+    found = client.get(
+        f"/fhir/Encounter?patient={pid}&type={ENCOUNTER_TYPE}|intake-screening", headers=headers
+    )
+    assert [e["resource"]["id"] for e in found.json["entry"]] == [charted.encounter_id]
+    vitals = client.get(
+        f"/fhir/Observation?patient={pid}&code=http://loinc.org|8867-4", headers=headers
+    )
+    assert vitals.json["entry"][0]["resource"]["valueQuantity"]["value"] == 76
+    meds = client.get(f"/fhir/Patient/{pid}/MedicationStatement", headers=headers)
+    assert meds.status_code == 200 and len(meds.json["entry"]) == 1
