@@ -167,3 +167,65 @@ def test_officers_are_refused(client, make, patient):
     make.login(client, role="officer")
     assert client.get(f"/health/patients/{patient}/intake-screening").status_code == 403
     assert client.get("/health/codes/icd10?q=I10").status_code == 403
+
+
+def test_assessment_soap_problem_allergy_and_immunization_pages(signed_in, patient):
+    base = f"/health/patients/{patient}"
+    form = signed_in.get(f"{base}/health-assessment")
+    vitals = {k: INTAKE[k] for k in ("systolic", "diastolic", "pulse", "temperature_f")}
+    data = {
+        **_encounter(form.text),
+        **vitals,
+        "respiratory_rate": "18",
+        "history": "Headaches for a week.",
+        "exam": "Normal neurological examination.",
+        "assessment": "Tension headache.",
+        "plan": "Paracetamol as needed.",
+        "conditions": "G44.209",
+    }
+    assert signed_in.post(f"{base}/health-assessment", data=data).status_code == 302
+    form = signed_in.get(f"{base}/soap-note")
+    data = {
+        **_encounter(form.text),
+        "type_code": "follow-up",
+        "subjective": "Better.",
+        "objective": "Calm.",
+        "assessment": "Resolved.",
+        "plan": "None.",
+        "refer_mental_health": "y",
+    }
+    assert signed_in.post(f"{base}/soap-note", data=data).status_code == 302
+    (referral,) = resources("ServiceRequest", patient)
+    assert referral["code"]["coding"][0]["code"] == "mental-health-evaluation"
+    notes = resources("Composition", patient)
+    assert {n["title"] for n in notes} == {
+        "Comprehensive health assessment",
+        "SOAP note: Clinical follow-up",
+    }
+    form = signed_in.get(f"{base}/problems/new")
+    token = csrf_token(form.text)
+    refused = signed_in.post(f"{base}/problems/new", data={"csrf_token": token, "code": "G44"})
+    assert refused.status_code == 422 and 'id="code-error"' in refused.text
+    ok = signed_in.post(f"{base}/problems/new", data={"csrf_token": token, "code": "F41.1"})
+    assert ok.status_code == 302
+    ok = signed_in.post(
+        f"{base}/allergies/new",
+        data={"csrf_token": token, "substance": "Latex", "criticality": "low"},
+    )
+    assert ok.status_code == 302
+    ok = signed_in.post(
+        f"{base}/immunizations/new",
+        data={"csrf_token": token, "cvx": "115", "occurred": _local(60), "lot": "TD-88"},
+    )
+    assert ok.status_code == 302
+    (shot,) = resources("Immunization", patient)
+    assert shot["vaccineCode"]["coding"][0] == {
+        "system": "http://hl7.org/fhir/sid/cvx",
+        "code": "115",
+        "display": "Tdap",
+    }
+    assert {c["code"]["coding"][0]["code"] for c in resources("Condition", patient)} == {
+        "G44.209",
+        "F41.1",
+    }
+    assert {a["code"]["text"] for a in resources("AllergyIntolerance", patient)} == {"Latex"}
