@@ -24,7 +24,7 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
 from core.scope import Access
-from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
+from health.audit_tags import UNLISTED, HealthAuditTag
 from health.fhir import guard, incoming, jsontext, locks, scope, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
 from health.fhir.localrefs import DEFAULT_BASE

@@ -164,6 +164,31 @@ def test_bundle_entries_are_scoped(world, kind):
     assert _ids(found) == {world.obs["there"]}
 
 
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_refused_transaction_names_the_entry(world, method):
+    """Transaction errors name the real cause: which entry was refused (issue 12)."""
+    refused = (
+        {
+            "resource": observation(world.there, 98.0),
+            "request": {"method": "POST", "url": "Observation"},
+        }
+        if method == "POST"
+        else {"request": {"method": "DELETE", "url": f"Observation/{world.obs['there']}"}}
+    )
+    allowed = {
+        "resource": observation(world.here, 97.0),
+        "request": {"method": "POST", "url": "Observation"},
+    }
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [allowed, refused]}
+    response = world.scoped.post("", bundle)
+    assert response.status_code == 403
+    issue = response.json["issue"][0]
+    assert issue["diagnostics"].startswith("Bundle.entry[1]: "), issue
+    assert world.there not in response.text
+    found = world.everyone.get(f"Observation?subject=Patient/{world.here}&value-quantity=97").json
+    assert found["total"] == 0  # nothing of the transaction was written
+
+
 def test_a_release_ends_writing_but_not_reading(world, make):
     person = make.detainee()
     booking = make.booking(facility=world.a, detainee=person)
