@@ -14,9 +14,9 @@ from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role, role_has
 from custody.restrictive.services import place_in_restrictive_housing
+from health.permissions import HealthPermission
 from health.sickcall.inputs import RequestIn
 from health.sickcall.services import record_request
-from health.permissions import HealthPermission
 from tests.helpers import csrf_token, last_event
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}

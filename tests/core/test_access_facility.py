@@ -12,9 +12,9 @@ from core.actor import Actor
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role
 from custody.restrictive.services import place_in_restrictive_housing
+from health.fhir.link import patient_id_of
 from health.sickcall.inputs import RequestIn
 from health.sickcall.services import record_request
-from health.fhir.link import patient_id_of
 from tests.core.test_access import checked_routes
 from tests.helpers import csrf_token
 
