@@ -29,7 +29,7 @@ from core.models import User
 from core.scope import Access, reaches
 from core.validation import FieldErrors
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import incoming, jsontext, scope, store, writes
+from health.fhir import incoming, jsontext, locks, scope, store, writes
 from health.fhir.services import a_number_condition, single_match
 from health.fhir.writes import Pending
 from health.permissions import HealthPermission
@@ -100,8 +100,9 @@ def _when(
 
 def _practitioner(actor: Actor) -> tuple[str, list[Pending]]:
     """The acting staff member's Practitioner (identifier {base}/sid/user|username):
-    its reference, and its creation when it does not exist yet."""
+    its reference, and its creation when it does not exist yet. In a unit of work."""
     condition = f"identifier={documents.user_system()}|{actor.username}"
+    locks.lock_conditions([("Practitioner", condition)])  # parallel first requests: one
     found = single_match("Practitioner", condition)
     if found is not None:
         return found.reference, []
@@ -178,6 +179,7 @@ def _audit(
 def _open_call(actor: Actor, request_id: str) -> tuple[store.Stored, SickCall]:
     """The sick-call request, locked, with its steps; NotFound unless it is one the
     actor may see; Forbidden unless they may write for its Patient."""
+    locks.hold_writes()  # SQLite: queue as a writer before reading what we replace
     current = store.current("ServiceRequest", request_id, for_update=True)
     call = records.parse_request(current) if current and not current.is_deleted else None
     if current is None or call is None or not store.visible(actor, current):
