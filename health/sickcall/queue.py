@@ -25,9 +25,8 @@ from core.errors import NotFound
 from core.features import facility_directory
 from core.scope import Access, limited_to
 from health.audit_tags import HealthAuditTag, HealthSubject
-from health.fhir import jsontext, scope, store
+from health.fhir import scope, store
 from health.fhir.models import PatientStay
-from health.fhir.services import a_number_system
 from health.permissions import HealthPermission
 from health.sickcall import records
 from health.sickcall.records import SickCall
@@ -64,20 +63,7 @@ def queue_order(items: Sequence[SickCall], now: dt.datetime) -> list[SickCall]:
 
 def _with_people(calls: list[SickCall]) -> None:
     """Each request's person: name and A-number (one query)."""
-    keys = {("Patient", call.patient_id) for call in calls}
-    system = a_number_system()
-    people: dict[str, tuple[str, str]] = {}
-    for item in store.current_many(keys):
-        document = jsontext.loads(item.text or "{}")
-        a_number = next(
-            (
-                i.get("value", "")
-                for i in document.get("identifier") or ()
-                if i.get("system") == system
-            ),
-            "",
-        )
-        people[item.id] = (records.person_name(document), a_number)
+    people = records.people_of({call.patient_id for call in calls})
     for call in calls:
         call.name, call.a_number = people.get(call.patient_id, ("", ""))
 

@@ -21,6 +21,7 @@ from core.db import db
 from health.fhir import jsontext, store
 from health.fhir.indexing import parse_reference
 from health.fhir.models import FhirResource, PatientStay, ReferenceIndex, TokenIndex
+from health.fhir.services import a_number_system
 from health.fhir.store import CURRENT_COLUMNS, Stored, stored_from_row
 from health.sickcall import documents
 from health.sickcall import vocabulary as v
@@ -331,6 +332,24 @@ def names_of(references: Iterable[str | None]) -> dict[str, str]:
         if item.text:
             names[item.reference] = person_name(jsontext.loads(item.text))
     return names
+
+
+def people_of(patient_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Patient id → (name, A-number) of the live Patients among these (one query)."""
+    system = a_number_system()
+    people: dict[str, tuple[str, str]] = {}
+    for item in store.current_many(("Patient", pid) for pid in patient_ids):
+        document = jsontext.loads(item.text or "{}")
+        a_number = next(
+            (
+                str(i.get("value", ""))
+                for i in document.get("identifier") or ()
+                if i.get("system") == system
+            ),
+            "",
+        )
+        people[item.id] = (person_name(document), a_number)
+    return people
 
 
 def person_name(document: Document) -> str:

@@ -21,9 +21,7 @@ from core.auth import actor_for
 from core.db import db, utcnow
 from core.models import User
 from core.permissions import Role
-from health.fhir import jsontext, store
 from health.fhir.models import PatientStay
-from health.fhir.services import a_number_system
 from health.sickcall import records, services
 from health.sickcall.inputs import InterpreterIn, RequestIn, TriageIn, VisitIn
 
@@ -76,14 +74,8 @@ def _held_people(facility_id: int) -> list[tuple[str, str, dt.datetime]]:
         )
     ).all()
     since = dict(rows)
-    system = a_number_system()
-    people = []
-    for item in store.current_many(("Patient", pid) for pid in since):
-        document = jsontext.loads(item.text or "{}")
-        for identifier in document.get("identifier") or ():
-            if identifier.get("system") == system:
-                people.append((str(identifier.get("value")), item.id, since[item.id]))
-    return sorted(people)
+    people = records.people_of(since)
+    return sorted((a_number, pid, since[pid]) for pid, (_, a_number) in people.items() if a_number)
 
 
 def seed_sick_calls(*, seed: int) -> int:

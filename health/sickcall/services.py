@@ -154,8 +154,7 @@ def record_request(*, actor: Actor, data: RequestIn) -> Recorded:
         )
         written = writes.write_many([*extra, request])
         _audit(actor, HealthAuditTag.SICKCALL_REQUEST, patient_id, written, place)
-    patient = store.current("Patient", patient_id)
-    name = records.person_name(jsontext.loads(patient.text)) if patient and patient.text else ""
+    name, _ = records.people_of([patient_id]).get(patient_id, ("", ""))
     return Recorded(request.id, patient_id, name, a_number, received, place)
 
 
