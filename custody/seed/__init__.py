@@ -16,6 +16,7 @@ from custody.bookings.models import Booking
 from custody.housing.models import BedAssignment
 from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
 from custody.seed.people import seed_people
+from health.sickcall.seed import seed_sick_calls
 
 __all__ = ["DEMO_PASSWORDS", "SeedReport", "seed_demo"]
 
@@ -52,6 +53,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             report.users[role.value] = DEMO_PASSWORDS[role]
         report.detainees = seed_people(actor, rng, detainees)
         report.bookings, report.housed = _in_custody()
+        seed_sick_calls(seed=seed)  # health's demo sick calls, for the people held now
         audit.record(
             actor=actor,
             tag=CustodyAuditTag.SEED_DEMO,

@@ -15,6 +15,8 @@ from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role, role_has
 from custody.restrictive.services import place_in_restrictive_housing
 from health.permissions import HealthPermission
+from health.sickcall.inputs import RequestIn
+from health.sickcall.services import record_request
 from tests.helpers import csrf_token, last_event
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -68,6 +70,12 @@ def world(make):
     )
     with unit_of_work():
         event_id = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
+    sick_call = record_request(
+        actor=Actor.system("test"),
+        data=RequestIn(
+            a_number=booking.detainee.a_number, complaint="Matrix", language="es", channel="verbal"
+        ),
+    )
     return {
         "code": facility.code,
         "unit_id": unit.id,
@@ -82,6 +90,7 @@ def world(make):
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
+        "sick_call_id": sick_call.request_id,
     }
 
 

@@ -20,7 +20,7 @@ from custody.facilities.directory import CustodyFacilities
 from tests.conftest import make_app
 from tests.helpers import PASSWORD
 
-NAV = ["Dashboard", "People", "Facilities", "Rule sets", "Users", "Audit log"]
+NAV = ["Dashboard", "People", "Facilities", "Rule sets", "Sick call", "Users", "Audit log"]
 PROBE = "tests.core.feature_probe"
 
 
@@ -41,9 +41,15 @@ def test_the_default_app_composes_custody_then_health(app):
         "Manage users",
         "Manage facilities",
         "Facilities",
+        "Record a sick-call request",
         "Audit log",
     ]
-    assert [p.name for p in features.dashboard_panels] == ["facilities", "users", "audit"]
+    assert [p.name for p in features.dashboard_panels] == [
+        "facilities",
+        "sick_call",
+        "users",
+        "audit",
+    ]
     assert isinstance(features.facility_directory, CustodyFacilities)
     assert {"seed-demo", "fhir"} <= set(app.cli.commands)
 
@@ -86,7 +92,12 @@ def test_features_compose_what_the_setting_names():
     assert any(e.startswith("fhir.") for e in endpoints)
     assert not any(e.startswith(("bookings.", "facilities_api.", "locator")) for e in endpoints)
     assert "fhir" in health_only.cli.commands and "seed-demo" not in health_only.cli.commands
-    assert _labels(registry(health_only).nav_items) == ["Dashboard", "Users", "Audit log"]
+    assert _labels(registry(health_only).nav_items) == [
+        "Dashboard",
+        "Sick call",
+        "Users",
+        "Audit log",
+    ]
 
 
 def test_core_alone_has_no_facilities():
