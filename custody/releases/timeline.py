@@ -97,14 +97,38 @@ def _within(column: Any, key: Any, ids: Any) -> Any:
     return sa.select(sa.func.max(column)).where(key.in_(ids))
 
 
+# what the pages call the events custody publishes about a booking; others by their kind
+EVENT_LABELS = {
+    "custody.booking.opened": "arrival",
+    "custody.booking.housed": "bed assignment",
+    "custody.transfer.departed": "transfer departure",
+    "custody.transfer.arrived": "transfer arrival",
+}
+
+
 def _newest_outbox_event(booking_id: int) -> LastEvent | None:
-    row = db.session.execute(
-        sa.select(OutboxEvent.occurred_at, OutboxEvent.kind)
-        .where(OutboxEvent.subject_type == "booking", OutboxEvent.subject_id == str(booking_id))
-        .order_by(OutboxEvent.occurred_at.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else LastEvent(row.occurred_at, f"event {row.kind}")
+    """The newest event about the booking in the outbox, at the time it happened (the
+    payload's `occurred_at`), else when it was recorded."""
+    rows = db.session.execute(
+        sa.select(OutboxEvent.occurred_at, OutboxEvent.kind, OutboxEvent.payload).where(
+            OutboxEvent.subject_type == "booking", OutboxEvent.subject_id == str(booking_id)
+        )
+    )
+    newest: LastEvent | None = None
+    for recorded_at, kind, payload in rows:
+        at = _payload_time(payload) or recorded_at
+        if newest is None or at > newest.at:
+            newest = LastEvent(at, EVENT_LABELS.get(kind, f"event {kind}"))
+    return newest
+
+
+def _payload_time(payload: object) -> dt.datetime | None:
+    value = payload.get("occurred_at") if isinstance(payload, dict) else None
+    try:
+        at = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return at if at is not None and at.tzinfo is not None else None
 
 
 def last_recorded_event(booking: Booking) -> LastEvent:
