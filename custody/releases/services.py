@@ -234,7 +234,7 @@ def release_plan(*, actor: Actor, booking_id: int) -> ReleasePlan:
     booking = get_booking(actor=actor, booking_id=booking_id)
     return ReleasePlan(
         booking=booking,
-        notifications=notifications_of(actor=actor, booking_id=booking_id),
+        notifications=_notifications(booking_id),
         last_event=last_recorded_event(booking),
     )
 
@@ -242,6 +242,10 @@ def release_plan(*, actor: Actor, booking_id: int) -> ReleasePlan:
 def notifications_of(*, actor: Actor, booking_id: int) -> Sequence[ReleaseNotification]:
     """The release notifications recorded for a booking, oldest first."""
     get_booking(actor=actor, booking_id=booking_id)
+    return _notifications(booking_id)
+
+
+def _notifications(booking_id: int) -> Sequence[ReleaseNotification]:
     return db.session.scalars(
         sa.select(ReleaseNotification)
         .where(ReleaseNotification.booking_id == booking_id)
