@@ -18,10 +18,12 @@ from core.events import outbox, publish
 from custody.bookings.models import BookingStatus
 from custody.events import TransferDeparted
 from custody.housing.assignment import assign_bed
+from custody.permissions import CustodyPermission as P
 from custody.releases.inputs import ContinuityIn, NotificationIn, PropertyReturnIn, ReleaseIn
 from custody.releases.models import Release, ReleaseNotification
 from custody.releases.services import ALREADY_RELEASED, record_release_notification, release_booking
 from custody.releases.vocabulary import REQUIRED_NOTIFICATIONS, Recipient, ReleaseReason
+from tests.core.test_access import checked_routes
 from tests.helpers import events, last_event
 
 PROPERTY = [
@@ -375,3 +377,25 @@ def test_property_return_inputs_name_their_lines(make, housed):
     )
     assert [r.item.line_no for r in record.discrepancies] == [1, 2, 3]
     assert all(item.returned_at is None for item in housed["booking"].property_items)
+
+
+# --- the access matrix covers the release routes -------------------------------------
+
+
+def test_the_access_matrix_checks_every_release_route(app):
+    """tests/core/test_access*.py walk every route with these permissions (role and
+    facility axes): the release routes are among them, with their parameters filled."""
+
+    class AnyValue(dict):
+        def get(self, key, default=None):
+            return 7
+
+    rows = set(checked_routes(app, AnyValue()))
+    assert {
+        ("/api/v1/bookings/7/release", "POST", P.DETAINEE_WRITE),
+        ("/api/v1/bookings/7/release", "GET", P.DETAINEE_READ),
+        ("/api/v1/bookings/7/release/notifications", "POST", P.DETAINEE_WRITE),
+        ("/api/v1/bookings/7/release/notifications", "GET", P.DETAINEE_READ),
+        ("/bookings/7/release", "GET", P.DETAINEE_WRITE),
+        ("/bookings/7/release", "POST", P.DETAINEE_WRITE),
+    } <= rows
