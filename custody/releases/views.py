@@ -36,10 +36,12 @@ def release(booking_id: int) -> Any:
     form = form_class() if request.method == "POST" else form_class(formdata=None)
     step = form.step.data if form.step.data in form.steps() else "reason"
     if request.method == "POST":
-        step, done = _act(form, step, plan, request.form.get("action", "next"))
+        action = request.form.get("action", "next")
+        step, done = _act(form, step, plan, action)
         if done:
             return _booking_page(booking_id)
-        plan = services.release_plan(actor=current_actor(), booking_id=booking_id)
+        if action == "notify":  # show the notification just recorded
+            plan = services.release_plan(actor=current_actor(), booking_id=booking_id)
     form.step.data = step
     return render_form_page(
         "custody/releases/release.html",
