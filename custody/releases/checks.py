@@ -15,6 +15,7 @@ from custody.releases.models import PropertyReturn
 from custody.releases.vocabulary import (
     DISCREPANCIES,
     HANDED_BACK,
+    NO_HAND_OVER,
     ContinuityOutcome,
     PropertyOutcome,
 )
@@ -75,7 +76,10 @@ class Care:
     refused: bool = False
 
     def columns(self, actor: Actor, when: dt.datetime) -> dict[str, object]:
-        recorded = self.outcome != ContinuityOutcome.NOT_RECORDED
+        recorded = self.outcome not in (
+            ContinuityOutcome.NOT_RECORDED,
+            ContinuityOutcome.NOT_APPLICABLE,
+        )
         return {
             "medications_handed_over": self.medications,
             "health_summary_handed_over": self.health_summary,
@@ -86,9 +90,14 @@ class Care:
         }
 
 
-def continuity_of(care: ContinuityIn | None, errors: FieldErrors) -> Care:
+def continuity_of(care: ContinuityIn | None, reason: str, errors: FieldErrors) -> Care:
     """Medications and health summary handed over (yes/no each), or the refusal; an API
-    release that says nothing is recorded as "not recorded"."""
+    release that says nothing is recorded as "not recorded"; after a death in custody
+    there is no hand-over ("not applicable")."""
+    if reason in NO_HAND_OVER:
+        if care is not None and care != ContinuityIn():
+            errors.add("continuity", "There is no hand-over after a death in custody.")
+        return Care(ContinuityOutcome.NOT_APPLICABLE)
     if care is None:
         return Care(ContinuityOutcome.NOT_RECORDED)
     refused = errors.boolean("continuity.refused", care.refused)

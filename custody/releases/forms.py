@@ -26,6 +26,7 @@ from custody.bookings.forms import property_text
 from custody.bookings.models import PropertyItem
 from custody.releases.vocabulary import (
     CHANNEL_LABELS,
+    NO_HAND_OVER,
     OUTCOME_LABELS,
     REASON_LABELS,
     RECIPIENT_LABELS,
@@ -83,9 +84,14 @@ class ReleaseForm(FlaskForm):
     lines: Sequence[tuple[PropertyItem, str, str]] = ()
 
     def steps(self) -> list[str]:
-        """The steps of this release (notifications only when the reason requires them)."""
-        needs = bool(required_notifications(self.reason.data))
-        return [s for s in STEPS if s != "notifications" or needs]
+        """The steps of this release: notifications only when the reason requires them,
+        continuity of care unless there is no one to hand over to (death in custody)."""
+        skipped = set()
+        if not required_notifications(self.reason.data):
+            skipped.add("notifications")
+        if self.reason.data in NO_HAND_OVER:
+            skipped.add("care")
+        return [s for s in STEPS if s not in skipped]
 
     def step_fields(self, step: str) -> list[Field]:
         if step == "reason":
@@ -139,7 +145,9 @@ class ReleaseForm(FlaskForm):
                 return step
         return None
 
-    def continuity(self) -> dict[str, Any]:
+    def continuity(self) -> dict[str, Any] | None:
+        if "care" not in self.steps():
+            return None
         if self.care_refused.data:
             return {"refused": True}
         return {

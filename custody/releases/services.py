@@ -72,7 +72,7 @@ def release_booking(*, actor: Actor, booking_id: int, release: ReleaseIn) -> Rel
         _refuse_unless_releasable(booking)
         when = _release_time(booking, when, errors)
         returns = property_returns(booking, release.property, errors)
-        care = continuity_of(release.continuity, errors)
+        care = continuity_of(release.continuity, reason, errors)
         errors.raise_if_any()
         _refuse_without_notifications(session, booking, reason)
         record = Release(

@@ -101,12 +101,13 @@ def _release(form: Any, plan: services.ReleasePlan) -> tuple[str, bool]:
     if failed is not None:
         return failed, False
     booking = plan.booking
+    care = form.continuity()
     release = inputs.ReleaseIn(
         reason=form.reason.data,
         released_at=local_to_utc(form.released_at.data, booking.facility.time_zone),
         notes=form.notes.data or None,
         property=inputs.property_returns(form.property_returns()),
-        continuity=inputs.ContinuityIn(**form.continuity()),
+        continuity=None if care is None else inputs.ContinuityIn(**care),
     )
     aliases = forms.service_aliases(booking.property_items)
     try:

@@ -64,6 +64,7 @@ class ContinuityOutcome(StrEnum):
     NOT_HANDED_OVER = "not_handed_over"
     REFUSED = "refused"  # the person refused the hand-over
     NOT_RECORDED = "not_recorded"  # an API release that did not say
+    NOT_APPLICABLE = "not_applicable"  # no hand-over: death in custody
 
 
 CONTINUITY_LABELS: Mapping[str, str] = {
@@ -72,7 +73,10 @@ CONTINUITY_LABELS: Mapping[str, str] = {
     ContinuityOutcome.NOT_HANDED_OVER: "Nothing handed over",
     ContinuityOutcome.REFUSED: "The person refused the hand-over",
     ContinuityOutcome.NOT_RECORDED: "Not recorded",
+    ContinuityOutcome.NOT_APPLICABLE: "Not applicable",
 }
+# reasons after which there is no one to hand medications and a health summary to
+NO_HAND_OVER = frozenset({ReleaseReason.DEATH})
 
 
 class Recipient(StrEnum):

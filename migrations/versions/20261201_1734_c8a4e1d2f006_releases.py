@@ -93,7 +93,8 @@ def upgrade() -> None:
         sa.CheckConstraint(
             (
                 "continuity_outcome IN ('handed_over', 'partly_handed_over', 'not_handed_over', "
-                "'refused', 'not_recorded')"
+                "'refused', 'not_recorded', "
+                "'not_applicable')"
             ),
             name=op.f("ck_releases_continuity_outcome_known"),
         ),

@@ -128,10 +128,11 @@ def test_a_backdated_release_is_refused_next_to_the_time(client, housed):
 
 def test_death_in_custody_adds_the_notifications_step(client, make, housed):
     base = {"reason": "death_in_custody", "item_1": "retained", "item_1_note": "Evidence"}
-    base |= {"item_2": "retained", "item_2_note": "Evidence", "care_refused": ""}
-    base |= {"medications": "no", "health_summary": "no"}
-    response = step(client, housed, {**base, "step": "care", "action": "next"})
+    base |= {"item_2": "retained", "item_2_note": "Evidence"}
+    # no continuity-of-care step after a death: property → notifications
+    response = step(client, housed, {**base, "step": "property", "action": "next"})
     assert response.status_code == 200 and "Record a notification" in response.text
+    assert "Continuity of care" not in response.text
     assert "not yet recorded" in response.text
 
     # the release is refused while notifications are missing: 409 message on the page
@@ -155,6 +156,7 @@ def test_death_in_custody_adds_the_notifications_step(client, make, housed):
     assert response.status_code == 302
     page = client.get(f"/bookings/{housed.id}")
     assert "Death in custody" in page.text and "Next of kin" in page.text
+    assert housed.release.continuity_outcome == "not_applicable"
     assert page.text.count("Retained") >= 2
 
 

@@ -106,8 +106,12 @@ def test_death_in_custody_needs_every_required_notification_first(api, make):
     assert "ERO Field Office Director" not in refused.json["message"]
 
     api("POST", f"{url}/notifications", {"recipient": "next_of_kin", "channel": "in_person"})
+    care = {"medications_handed_over": True, "health_summary_handed_over": True}
+    refused = api("POST", url, {"reason": "death_in_custody", "continuity": care})
+    assert refused.status_code == 422 and "continuity" in refused.json["errors"]
     assert api("POST", url, {"reason": "death_in_custody"}).status_code == 200
     record = api("GET", url).json
+    assert record["continuity_outcome"] == "not_applicable"
     assert {n["recipient"] for n in record["notifications"]} == {r.value for r in required}
     listed = api("GET", f"{url}/notifications").json
     assert len(listed) == len(required)
