@@ -1,5 +1,5 @@
 """Custody: facilities and housing, intake and booking, classification, restrictive
-housing, detention-standards rule sets and their clocks, the public locator. One package
+housing, releases, detention-standards rule sets and their clocks, the public locator. One package
 per area (`custody/<area>/{models,services,views,api,forms,schemas}.py`).
 
 `init_app` is custody's one entry point into the app: the factory calls it when
@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
     from custody.locator import views as locator
     from custody.people import api as people_api
     from custody.permissions import CustodyPermission as P
+    from custody.releases import api as releases_api
+    from custody.releases import views as releases
     from custody.restrictive import api as restrictive_api
     from custody.restrictive import subscribers as restrictive_subscribers
     from custody.restrictive import views as restrictive
@@ -43,10 +45,18 @@ def init_app(app: Flask) -> None:
     for module in (facilities, rules):
         features.add_blueprint(module.bp)
         features.add_blueprint(module.admin_bp)
-    for module in (bookings, housing, restrictive):
+    for module in (bookings, housing, restrictive, releases):
         features.add_blueprint(module.bp)
     features.add_blueprint(locator.bp, rate_limit=locator_limit)
-    for api in (facilities_api, people_api, bookings_api, housing_api, restrictive_api, rules_api):
+    for api in (
+        facilities_api,
+        people_api,
+        bookings_api,
+        housing_api,
+        restrictive_api,
+        releases_api,
+        rules_api,
+    ):
         for blueprint in api.blueprints:
             features.add_api_blueprint(blueprint)
     for blueprint in locator_api.blueprints:

@@ -23,6 +23,7 @@ class CustodyAuditTag(StrEnum):
     BOOKING_CREATE = "custody:booking:create"
     BOOKING_UPDATE = "custody:booking:update"
     BOOKING_RELEASE = "custody:booking:release"
+    RELEASE_NOTIFY = "custody:release:notify"  # a notification a release requires
     CLASSIFICATION_CREATE = "custody:classification:create"
     CLASSIFICATION_OVERRIDE = "custody:classification:override"
     SCREENING_CREATE = "custody:screening:create"

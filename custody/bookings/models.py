@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from custody.facilities.models import Facility
     from custody.housing.models import BedAssignment
     from custody.people.models import Detainee
+    from custody.releases.models import Release
     from custody.restrictive.models import RestrictivePlacement
     from custody.rules.models import ComplianceClock
 
@@ -82,6 +83,7 @@ class Booking(Base):
     clocks: Mapped[list[ComplianceClock]] = relationship(
         back_populates="booking", order_by="ComplianceClock.due_at"
     )
+    release: Mapped[Release | None] = relationship(back_populates="booking")  # releases area
 
     @hybrid_property
     def is_active(self) -> bool:

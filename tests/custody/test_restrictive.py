@@ -535,10 +535,11 @@ def test_system_actor_can_do_everything(booking):
 
 
 def test_release_from_custody_ends_the_placement_and_its_series(supervisor, officer, booking):
-    from custody.bookings.release import release_booking
+    from custody.releases.inputs import ReleaseIn
+    from custody.releases.services import release_booking
 
     placement = place(supervisor, booking)
-    release_booking(actor=officer, booking_id=booking.id, reason="Removed")
+    release_booking(actor=officer, booking_id=booking.id, release=ReleaseIn(reason="removal"))
     assert placement.released_at is not None
     for rule in svc.RULES:
         assert open_clock(placement, rule) is None

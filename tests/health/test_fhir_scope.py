@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from core.actor import Actor
-from custody.bookings.release import release_booking
+from custody.releases.inputs import ReleaseIn
+from custody.releases.services import release_booking
 from health.fhir.link import patient_id_of
 from tests.health.conftest import Fhir
 from tests.helpers import events, last_event
@@ -36,7 +37,7 @@ class World:
         make.booking(facility=self.a, detainee=here)
         make.booking(facility=self.b, detainee=there)
         earlier = make.booking(facility=self.a, detainee=left)
-        release_booking(actor=system, booking_id=earlier.id, reason="Released")
+        release_booking(actor=system, booking_id=earlier.id, release=ReleaseIn(reason="bond"))
         make.booking(facility=self.b, detainee=left)
         self.here = patient_id_of(here.a_number)
         self.there = patient_id_of(there.a_number)
@@ -194,7 +195,9 @@ def test_a_release_ends_writing_but_not_reading(world, make):
     booking = make.booking(facility=world.a, detainee=person)
     pid = patient_id_of(person.a_number)
     assert world.scoped.post("Observation", observation(pid)).status_code == 201
-    release_booking(actor=Actor.system("test"), booking_id=booking.id, reason="Released")
+    release_booking(
+        actor=Actor.system("test"), booking_id=booking.id, release=ReleaseIn(reason="bond")
+    )
     assert world.scoped.post("Observation", observation(pid)).status_code == 403
     assert world.scoped.get(f"Patient/{pid}").status_code == 200
 
