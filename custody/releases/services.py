@@ -37,6 +37,7 @@ from custody.releases.vocabulary import (
     Channel,
     Recipient,
     ReleaseReason,
+    reason_code,
     required_notifications,
 )
 from health.patients import end_stay
@@ -62,7 +63,7 @@ def release_booking(*, actor: Actor, booking_id: int, release: ReleaseIn) -> Rel
     already released, in transit, or a required notification is missing."""
     booking = writable_booking(actor, booking_id)
     errors = FieldErrors()
-    reason = errors.choice("reason", release.reason, tuple(ReleaseReason))
+    reason = errors.choice("reason", reason_code(release.reason), tuple(ReleaseReason))
     notes = errors.text("notes", release.notes, max_length=2000, required=False) or None
     when = errors.time("released_at", release.released_at, required=False)
     errors.raise_if_any()

@@ -33,6 +33,19 @@ REASON_LABELS: Mapping[str, str] = {
 }
 
 
+def reason_code(value: object) -> object:
+    """The code a caller meant: the code itself, or its label in any case and spacing
+    ("Order of supervision", "order-of-supervision"); anything else unchanged (refused
+    by the caller's check, which lists the codes)."""
+    if not isinstance(value, str):
+        return value
+    key = "_".join(value.strip().lower().replace("-", " ").split())
+    for code, label in REASON_LABELS.items():
+        if key in (code, "_".join(label.lower().split())):
+            return code
+    return value
+
+
 class PropertyOutcome(StrEnum):
     """What happened to one line of the intake property receipt at release."""
 

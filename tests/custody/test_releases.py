@@ -77,6 +77,16 @@ def test_the_reason_is_a_code_of_the_list_and_422_names_the_allowed_values(api, 
     assert record["property"] == [] and record["discrepancies"] == 0
 
 
+@pytest.mark.parametrize(
+    "given", ["Order of supervision", "ORDER-OF-SUPERVISION", " order of  supervision "]
+)
+def test_a_reason_given_by_its_label_is_taken_as_its_code(api, make, given):
+    booking = make.booking()
+    response = api("POST", f"/bookings/{booking.id}/release", {"reason": given})
+    assert response.status_code == 200, response.json
+    assert response.json["release_reason"] == "order_of_supervision"
+
+
 def test_release_record_is_404_while_held(api, make):
     booking = make.booking()
     assert api("GET", f"/bookings/{booking.id}/release").status_code == 404
