@@ -15,6 +15,7 @@ from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
 from custody.housing.models import BedAssignment
 from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
+from custody.seed.legal import seed_legal
 from custody.seed.people import seed_people
 
 __all__ = ["DEMO_PASSWORDS", "SeedReport", "seed_demo"]
@@ -52,6 +53,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             report.users[role.value] = DEMO_PASSWORDS[role]
         report.detainees = seed_people(actor, rng, detainees)
         report.bookings, report.housed = _in_custody()
+        seed_legal(actor, random.Random(seed))  # noqa: S311 (synthetic demo data)
         audit.record(
             actor=actor,
             tag=CustodyAuditTag.SEED_DEMO,
