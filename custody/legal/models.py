@@ -47,6 +47,7 @@ class LegalPresentation(Base):
     minutes: Mapped[int | None] = mapped_column(sa.Integer)
     counsel_name: Mapped[str | None] = mapped_column(sa.String(200))
     outcome: Mapped[str] = mapped_column(sa.String(16))
+    denial_reason: Mapped[str | None] = mapped_column(sa.String(32))
     reason: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[created_at]

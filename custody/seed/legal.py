@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -77,7 +78,7 @@ def _when(
 
 
 def _log(actor: Actor, booking: Booking, **values: object) -> int:
-    services.record_entry(actor=actor, booking_id=booking.id, entry=EntryIn(**values))  # type: ignore[arg-type]
+    services.record_entry(actor=actor, booking_id=booking.id, entry=EntryIn(**values))
     return 1
 
 
@@ -157,7 +158,7 @@ def _presentation(
     actor: Actor,
     rng: random.Random,
     facility: Facility,
-    held: list[Booking] | tuple,
+    held: Sequence[Booking],
     now: dt.datetime,
 ) -> int:
     start = (now - dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)

@@ -157,6 +157,7 @@ def upgrade() -> None:
         sa.Column("minutes", sa.Integer(), nullable=True),
         sa.Column("counsel_name", sa.String(length=200), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("denial_reason", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column(

@@ -302,7 +302,7 @@ def test_admin_edits_the_list_audited_and_nobody_else_may(make):
     assert len(events("custody:consular_country:create")) == 1
 
 
-def test_the_seeded_list_is_the_state_departments():
+def test_the_seeded_list_is_the_state_departments(app):
     listed = {row.country for row in consular.listed_countries()}
     assert {"GB", "CN", "RU", "NG", "PH", "JM", "PL"} <= listed
     assert not listed & {"MX", "GT", "HN", "SV", "US"}
