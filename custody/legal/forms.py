@@ -124,3 +124,22 @@ class CountryForm(FlaskForm):
 
 class RemoveCountryForm(FlaskForm):
     country = HiddenField(validators=[DataRequired()])
+
+
+def _hours(label: str, maximum: int) -> DecimalField:
+    return DecimalField(
+        label,
+        places=2,
+        validators=[InputRequired(message="Give the hours."), NumberRange(min=0, max=maximum)],
+    )
+
+
+class MinimumsForm(FlaskForm):
+    """This facility's own minimums (else its standards set's apply)."""
+
+    law_library_hours = _hours("Law library, hours a week per person", 168)
+    weekday_hours = _hours("Legal visiting on weekdays, hours a day", 24)
+    weekend_hours = _hours("Legal visiting on weekends and holidays, hours a day", 24)
+    citation = StringField(
+        "Source", validators=[Optional(), Length(max=200)], description="e.g. the contract clause"
+    )

@@ -21,11 +21,11 @@ from custody.bookings.models import Booking
 from custody.facilities.models import Facility
 from custody.legal import consular
 from custody.legal.chart import BarChart, bar_chart
+from custody.legal.minimums import Minimums, minimums_for
 from custody.legal.models import (
     ConsularTask,
     EntryKind,
     LegalAccessEntry,
-    LegalMinimum,
     LegalVisitingDay,
     Outcome,
 )
@@ -34,7 +34,6 @@ from custody.legal.vocabulary import COUNTED_OUTCOMES, DENIAL_REASONS
 from custody.legal.weeks import (
     Week,
     days_between,
-    is_weekend,
     local_day,
     midnight,
     week_of,
@@ -44,43 +43,6 @@ from custody.legal.weeks import (
 from custody.permissions import CustodyPermission
 
 MAX_DAYS = 366
-
-
-@dataclass(frozen=True)
-class Minimums:
-    law_library_minutes: int
-    weekday_visiting_minutes: int
-    weekend_visiting_minutes: int
-    citation: str
-    source: str  # "facility" or the standards set's code
-
-    def visiting_minutes(self, day: dt.date, is_holiday: bool) -> int:
-        weekend = is_holiday or is_weekend(day)
-        return self.weekend_visiting_minutes if weekend else self.weekday_visiting_minutes
-
-
-def minimums_for(facility: Facility) -> Minimums | None:
-    """The facility's own minimums, else its standards set's; None when neither is
-    recorded (the reports then say so instead of guessing)."""
-    rows = db.session.scalars(
-        sa.select(LegalMinimum).where(
-            sa.or_(
-                LegalMinimum.facility_id == facility.id,
-                LegalMinimum.standards_set_id == facility.standards_set_id,
-            )
-        )
-    ).all()
-    row = next((r for r in rows if r.facility_id), None) or next(iter(rows), None)
-    if row is None:
-        return None
-    source = "facility" if row.facility_id else facility.standards_set.code
-    return Minimums(
-        row.law_library_minutes,
-        row.weekday_visiting_minutes,
-        row.weekend_visiting_minutes,
-        row.citation,
-        source,
-    )
 
 
 def library_minutes(booking_ids: Sequence[int], week: Week) -> dict[int, int]:

@@ -14,8 +14,18 @@ from flask import Blueprint, flash, redirect, request, url_for
 from core.access import current_actor, requires
 from core.forms import call_service, choices, render_form_page
 from custody.bookings.forms import local_to_utc
+from custody.facilities.models import Facility
 from custody.facilities.services import list_facilities
-from custody.legal import attendees, consular, forms, inputs, reports, services, vocabulary
+from custody.legal import (
+    attendees,
+    consular,
+    forms,
+    inputs,
+    minimums,
+    reports,
+    services,
+    vocabulary,
+)
 from custody.legal.weeks import zone_of
 from custody.people.reference import countries, country_name
 from custody.permissions import CustodyPermission as P
@@ -219,11 +229,59 @@ def visiting_hours(code: str) -> Any:
         if saved is not None:
             flash(f"Legal-visiting hours for {saved.day:%a %d %b %Y} saved.", "success")
             return redirect(url_for("legal.visiting_hours", code=found.code))
-    days = reports.recent_visiting_days(found)
+    return _hours_page(found, form, forms.MinimumsForm(formdata=None))
+
+
+def _hours_page(found: Facility, form: Any, minimums_form: Any) -> Any:
+    current = minimums.minimums_for(found)
+    if current is not None and not minimums_form.is_submitted():
+        minimums_form.law_library_hours.data = current.law_library_minutes / 60
+        minimums_form.weekday_hours.data = current.weekday_visiting_minutes / 60
+        minimums_form.weekend_hours.data = current.weekend_visiting_minutes / 60
+        minimums_form.citation.data = current.citation if current.source == "facility" else ""
     return render_form_page(
         "custody/legal/visiting_hours.html",
-        **_vocabulary(facility=found, form=form, days=days, minimums=reports.minimums_for(found)),
+        **_vocabulary(
+            facility=found,
+            form=form,
+            minimums_form=minimums_form,
+            days=reports.recent_visiting_days(found),
+            minimums=current,
+        ),
     )
+
+
+def _minutes(value: Any) -> int | None:
+    return None if value is None else round(float(value) * 60)
+
+
+@bp.post(FACILITY + "/minimums")
+@requires(P.LEGAL_CONFIGURE)
+def set_minimums(code: str) -> Any:
+    actor = current_actor()
+    found = services.facility_for(actor, code, P.LEGAL_CONFIGURE)
+    form = forms.MinimumsForm()
+    if form.validate_on_submit():
+        saved = call_service(
+            form,
+            lambda: minimums.set_facility_minimums(
+                actor=actor,
+                facility_code=code,
+                law_library_minutes=_minutes(form.law_library_hours.data),
+                weekday_visiting_minutes=_minutes(form.weekday_hours.data),
+                weekend_visiting_minutes=_minutes(form.weekend_hours.data),
+                citation=form.citation.data or "",
+            ),
+            aliases={
+                "law_library_minutes": "law_library_hours",
+                "weekday_visiting_minutes": "weekday_hours",
+                "weekend_visiting_minutes": "weekend_hours",
+            },
+        )
+        if saved is not None:
+            flash(f"{found.code}'s own legal-access minimums saved.", "success")
+            return redirect(url_for("legal.visiting_hours", code=found.code))
+    return _hours_page(found, forms.VisitingDayForm(formdata=None), form)
 
 
 # --- the mandatory-notification countries (admin) ---------------------------------------

@@ -289,3 +289,29 @@ def test_api_presentation_and_facility_report(client, make, booking):
     assert body["minimums"]["law_library_minutes_per_week"] == 300
     assert [w["is_current"] for w in body["law_library"]] == [False, True]
     assert len(body["visits_by_day"]) == 14 and body["denials_by_reason"] == []
+
+
+def test_a_supervisor_gives_the_facility_its_own_minimums(client, make, booking):
+    code = booking.facility.code
+    make.login(client, role="supervisor")
+    url = f"/facilities/{code}/legal-access/visiting-hours"
+    page = client.get(url)
+    assert "follows its standards set (PBNDS-2011-R2016)" in page.text
+    assert 'name="law_library_hours"' in page.text and 'value="5.00"' in page.text
+    form = {"csrf_token": csrf_token(page.text), "law_library_hours": "15",
+            "weekday_hours": "8", "weekend_hours": "4", "citation": "Contract 12.3"}  # fmt: skip
+    bad = client.post(
+        f"/facilities/{code}/legal-access/minimums", data={**form, "weekday_hours": "25"}
+    )
+    assert bad.status_code == 422 and 'tabindex="-1" autofocus' in bad.text
+    saved = client.post(f"/facilities/{code}/legal-access/minimums", data=form)
+    assert saved.status_code == 302
+    audited = last_event("custody:legal_minimum:update")
+    assert (
+        audited.facility_id == booking.facility_id
+        and "law_library_minutes" in audited.changed_fields
+    )
+    assert "has its own minimums" in client.get(url).text
+    report = client.get(f"/api/v1/facilities/{code}/legal-access", headers=make.headers("auditor"))
+    assert report.json["minimums"]["law_library_minutes_per_week"] == 900
+    assert report.json["minimums"]["source"] == "facility"
