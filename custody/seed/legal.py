@@ -68,13 +68,19 @@ def _visiting_hours(actor: Actor, rng: random.Random, facility: Facility, now: d
 def _when(
     rng: random.Random, booking: Booking, now: dt.datetime, minutes: int
 ) -> dt.datetime | None:
-    """A start in the last two weeks, after arrival, ending before now (None: no room)."""
+    """A start in the last two weeks, in the facility's daytime (08:00–19:00 local), after
+    arrival and ending before now; None when a few tries find no such time."""
+    zone = zone_of(booking.facility.time_zone)
     earliest = max(booking.booked_at, now - dt.timedelta(days=DAYS)) + dt.timedelta(hours=1)
     latest = now - dt.timedelta(minutes=minutes + 5)
-    if latest <= earliest:
-        return None
-    span = int((latest - earliest).total_seconds() // 60)
-    return (earliest + dt.timedelta(minutes=rng.randrange(span))).replace(second=0, microsecond=0)
+    today = local_day(now, zone)
+    for _ in range(4):
+        day = today - dt.timedelta(days=rng.randrange(DAYS))
+        clock = dt.time(rng.randrange(8, 19), rng.choice((0, 15, 30, 45)))
+        start = dt.datetime.combine(day, clock, tzinfo=zone).astimezone(dt.UTC)
+        if earliest <= start <= latest:
+            return start
+    return None
 
 
 def _log(actor: Actor, booking: Booking, **values: object) -> int:
@@ -82,14 +88,31 @@ def _log(actor: Actor, booking: Booking, **values: object) -> int:
     return 1
 
 
+def _library(actor: Actor, rng: random.Random, booking: Booking, now: dt.datetime) -> int:
+    """Law-library sessions on some days: most people go often enough for the weekly
+    minimum, some rarely (they show below it)."""
+    made, zone = 0, zone_of(booking.facility.time_zone)
+    habit = rng.choice((0.1, 0.3, 0.6, 0.7, 0.8, 0.8))
+    today = local_day(now, zone)
+    for back in range(DAYS):
+        if rng.random() >= habit:
+            continue
+        minutes = rng.choice((45, 60, 90, 120))
+        clock = dt.time(rng.randrange(8, 18), rng.choice((0, 15, 30, 45)))
+        day = today - dt.timedelta(days=back)
+        start = dt.datetime.combine(day, clock, tzinfo=zone).astimezone(dt.UTC)
+        if (
+            booking.booked_at + dt.timedelta(hours=1)
+            <= start
+            <= now - dt.timedelta(minutes=minutes + 5)
+        ):
+            made += _log(actor, booking, kind="law_library", started_at=start, minutes=minutes)
+    return made
+
+
 def _person(actor: Actor, rng: random.Random, booking: Booking, now: dt.datetime) -> int:
     made = 0
-    # most people use the library; a few rarely (below the 5-hour minimum)
-    sessions = rng.choice((0, 1, 2, 4, 5, 6, 7, 8))
-    for _ in range(sessions):
-        minutes = rng.choice((45, 60, 90, 120))
-        if (start := _when(rng, booking, now, minutes)) is not None:
-            made += _log(actor, booking, kind="law_library", started_at=start, minutes=minutes)
+    made += _library(actor, rng, booking, now)
     if rng.random() < 0.5 and (start := _when(rng, booking, now, 60)) is not None:
         made += _log(
             actor,
@@ -121,7 +144,7 @@ def _person(actor: Actor, rng: random.Random, booking: Booking, now: dt.datetime
             if inside
             else "Person at a court hearing; opened by the mailroom supervisor.",
         )
-    if rng.random() < 0.25 and (start := _when(rng, booking, now, 0)) is not None:
+    if rng.random() < 0.4 and (start := _when(rng, booking, now, 0)) is not None:
         code, text = rng.choice(DENIALS)
         kind = "law_library" if code == "equipment" else "attorney_visit"
         made += _log(
@@ -161,7 +184,9 @@ def _presentation(
     held: Sequence[Booking],
     now: dt.datetime,
 ) -> int:
-    start = (now - dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    zone = zone_of(facility.time_zone)
+    day = local_day(now, zone) - dt.timedelta(days=3)
+    start = dt.datetime.combine(day, dt.time(14, 0), tzinfo=zone).astimezone(dt.UTC)
     present = [b for b in held if b.booked_at < start]
     if len(present) < 2:
         return 0
