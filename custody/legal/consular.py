@@ -156,12 +156,17 @@ def complete_tasks(actor: Actor, entry: LegalAccessEntry) -> list[ConsularTask]:
 
 
 def open_tasks(facility: Facility) -> Sequence[ConsularTask]:
-    """A facility's open notification tasks, the most urgent first (the caller checked
-    the permission and scope)."""
+    """A facility's open notification tasks of people still in custody, the most urgent
+    first (the caller checked the permission and scope)."""
     return db.session.scalars(
         sa.select(ConsularTask)
+        .join(Booking, Booking.id == ConsularTask.booking_id)
         .options(selectinload(ConsularTask.booking).selectinload(Booking.detainee))
-        .where(ConsularTask.facility_id == facility.id, ConsularTask.done_at.is_(None))
+        .where(
+            ConsularTask.facility_id == facility.id,
+            ConsularTask.done_at.is_(None),
+            Booking.is_active,
+        )
         .order_by(ConsularTask.due_at, ConsularTask.id)
     ).all()
 

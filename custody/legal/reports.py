@@ -26,6 +26,7 @@ from custody.legal.models import (
     ConsularTask,
     EntryKind,
     LegalAccessEntry,
+    LegalPresentation,
     LegalVisitingDay,
     Outcome,
 )
@@ -121,7 +122,9 @@ def booking_log(
     first, last = _period(first, last, today, default_days=27)
     entries = db.session.scalars(
         sa.select(LegalAccessEntry)
-        .options(selectinload(LegalAccessEntry.presentation))
+        .options(
+            selectinload(LegalAccessEntry.presentation).selectinload(LegalPresentation.attendees)
+        )
         .where(
             LegalAccessEntry.booking_id == booking.id,
             LegalAccessEntry.started_at >= midnight(first, zone),

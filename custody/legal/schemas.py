@@ -14,8 +14,9 @@ from core.schemas import DatabaseId, InSchema
 TEXT = validate.Length(max=2000)
 
 
-class EntryIn(InSchema):
-    kind = fields.String(required=True, validate=validate.Length(1, 32))
+class _SessionIn(InSchema):
+    """When, how long, with whom and how it ended: entries and presentations alike."""
+
     started_at = fields.AwareDateTime(required=True)
     ended_at = fields.AwareDateTime(allow_none=True)
     minutes = fields.Integer(allow_none=True, strict=True)
@@ -23,6 +24,10 @@ class EntryIn(InSchema):
     outcome = fields.String(load_default="completed", validate=validate.Length(1, 16))
     denial_reason = fields.String(allow_none=True, validate=validate.Length(max=32))
     reason = fields.String(allow_none=True, validate=TEXT)
+
+
+class EntryIn(_SessionIn):
+    kind = fields.String(required=True, validate=validate.Length(1, 32))
     is_pro_bono = fields.Boolean(allow_none=True)
     opened_in_presence = fields.Boolean(allow_none=True)
     country = fields.String(allow_none=True, validate=validate.Length(max=2))
@@ -30,15 +35,8 @@ class EntryIn(InSchema):
     consular_type = fields.String(allow_none=True, validate=validate.Length(max=16))
 
 
-class PresentationIn(InSchema):
+class PresentationIn(_SessionIn):
     attendees = fields.List(DatabaseId(), required=True, validate=validate.Length(1, 200))
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(allow_none=True)
-    minutes = fields.Integer(allow_none=True, strict=True)
-    counsel_name = fields.String(allow_none=True, validate=validate.Length(max=200))
-    outcome = fields.String(load_default="completed", validate=validate.Length(1, 16))
-    denial_reason = fields.String(allow_none=True, validate=validate.Length(max=32))
-    reason = fields.String(allow_none=True, validate=TEXT)
 
 
 class VisitingDayIn(InSchema):

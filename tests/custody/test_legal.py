@@ -307,3 +307,11 @@ def test_the_seeded_list_is_the_state_departments(app):
     assert {"GB", "CN", "RU", "NG", "PH", "JM", "PL"} <= listed
     assert not listed & {"MX", "GT", "HN", "SV", "US"}
     assert len(listed) >= 56
+
+
+def test_the_facility_lists_open_tasks_of_people_still_held(make):
+    booked = _national(make, "JM", booked_at=T0)
+    other = _national(make, "RU", facility=booked.facility, booked_at=T0)
+    assert [t.booking_id for t in consular.open_tasks(booked.facility)] == [booked.id, other.id]
+    release_booking(actor=make.actor("officer"), booking_id=other.id, reason="Bond posted")
+    assert [t.booking_id for t in consular.open_tasks(booked.facility)] == [booked.id]
