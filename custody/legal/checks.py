@@ -13,6 +13,7 @@ from custody.legal.inputs import EntryIn, Timing
 from custody.legal.models import EntryKind, Outcome
 from custody.legal.vocabulary import (
     CONSULAR_TYPES,
+    COUNTED_OUTCOMES,
     DENIAL_REASONS,
     KINDS,
     MAX_MINUTES,
@@ -89,7 +90,7 @@ def entry_values(
     errors = FieldErrors()
     kind = errors.choice("kind", data.kind, KINDS)
     outcome = data.outcome if isinstance(data.outcome, str) else None
-    length_needed = kind in TIMED_KINDS and outcome in (None, "", *_counted())
+    length_needed = kind in TIMED_KINDS and outcome in (None, "", *COUNTED_OUTCOMES)
     when = timing(errors, data, arrival, length_needed=length_needed)
     values = _kind_fields(errors, kind, data, countries)
     mail_not_in_presence = (
@@ -131,10 +132,6 @@ def _kind_fields(errors: FieldErrors, kind: str, data: EntryIn, countries: dict)
         )
         values["consular_type"] = errors.choice("consular_type", data.consular_type, CONSULAR_TYPES)
     return values
-
-
-def _counted() -> tuple[str, ...]:
-    return (Outcome.COMPLETED.value, Outcome.CUT_SHORT.value)
 
 
 def _or(value: object, default: object) -> object:

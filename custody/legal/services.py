@@ -25,6 +25,7 @@ from custody.facilities.services import get_facility
 from custody.legal import checks, consular
 from custody.legal.inputs import EntryIn, PresentationIn, Timing, VisitingDayIn
 from custody.legal.models import EntryKind, LegalAccessEntry, LegalPresentation, LegalVisitingDay
+from custody.legal.vocabulary import COUNTED_OUTCOMES
 from custody.legal.weeks import local_day, zone_of
 from custody.people.reference import countries
 from custody.permissions import CustodyPermission
@@ -150,7 +151,7 @@ def record_presentation(
         errors,
         presentation,
         (earliest, "an attendee's arrival"),
-        length_needed=presentation.outcome in ("completed", "cut_short", None, ""),
+        length_needed=presentation.outcome in (None, "", *COUNTED_OUTCOMES),
     )
     values = checks.outcome_fields(errors, presentation)
     counsel = errors.text("counsel_name", presentation.counsel_name, max_length=200, required=False)
