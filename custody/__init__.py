@@ -1,6 +1,7 @@
 """Custody: facilities and housing, intake and booking, classification, restrictive
-housing, releases, detention-standards rule sets and their clocks, the public locator. One package
-per area (`custody/<area>/{models,services,views,api,forms,schemas}.py`).
+housing, releases, the legal-access log, detention-standards rule sets and their clocks,
+the public locator. One package per area
+(`custody/<area>/{models,services,views,api,forms,schemas}.py`).
 
 `init_app` is custody's one entry point into the app: the factory calls it when
 "custody" is in the FEATURES setting (core.features).
@@ -25,6 +26,9 @@ def init_app(app: Flask) -> None:
     from custody.facilities.directory import CustodyFacilities
     from custody.housing import api as housing_api
     from custody.housing import views as housing
+    from custody.legal import api as legal_api
+    from custody.legal import subscribers as legal_subscribers
+    from custody.legal import views as legal
     from custody.locator import api as locator_api
     from custody.locator import views as locator
     from custody.people import api as people_api
@@ -45,7 +49,7 @@ def init_app(app: Flask) -> None:
     for module in (facilities, rules):
         features.add_blueprint(module.bp)
         features.add_blueprint(module.admin_bp)
-    for module in (bookings, housing, restrictive, releases):
+    for module in (bookings, housing, restrictive, releases, legal):
         features.add_blueprint(module.bp)
     features.add_blueprint(locator.bp, rate_limit=locator_limit)
     for api in (
@@ -56,6 +60,7 @@ def init_app(app: Flask) -> None:
         restrictive_api,
         releases_api,
         rules_api,
+        legal_api,
     ):
         for blueprint in api.blueprints:
             features.add_api_blueprint(blueprint)
@@ -65,6 +70,10 @@ def init_app(app: Flask) -> None:
     features.add_nav_item(Link("People", "bookings.detainees", P.DETAINEE_READ, 200))
     features.add_nav_item(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
     features.add_nav_item(Link("Rule sets", "rules.index", P.FACILITY_READ, 400))
+    features.add_nav_item(Link("Legal access", "legal.index", P.LEGAL_READ, 350))
+    features.add_nav_item(
+        Link("Consular notification", "legal.consular_countries", P.CONSULAR_MANAGE, 450)
+    )
     features.add_dashboard_link(
         Link("Manage facilities", "facilities.index", P.FACILITY_MANAGE, 200)
     )
@@ -73,3 +82,4 @@ def init_app(app: Flask) -> None:
     features.set_facility_directory(CustodyFacilities())
     restrictive_subscribers.register()
     rules_subscribers.register()
+    legal_subscribers.register()

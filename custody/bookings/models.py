@@ -15,6 +15,7 @@ from core.db import Base, created_at, intpk, timestamp
 if TYPE_CHECKING:
     from custody.facilities.models import Facility
     from custody.housing.models import BedAssignment
+    from custody.legal.models import ConsularTask
     from custody.people.models import Detainee
     from custody.releases.models import Release
     from custody.restrictive.models import RestrictivePlacement
@@ -84,6 +85,9 @@ class Booking(Base):
         back_populates="booking", order_by="ComplianceClock.due_at"
     )
     release: Mapped[Release | None] = relationship(back_populates="booking")  # releases area
+    consular_tasks: Mapped[list[ConsularTask]] = relationship(
+        back_populates="booking", order_by="ConsularTask.due_at"
+    )
 
     @hybrid_property
     def is_active(self) -> bool:

@@ -15,6 +15,7 @@ from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
 from custody.housing.models import BedAssignment
 from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
+from custody.seed.legal import seed_legal
 from custody.seed.people import seed_people
 from custody.seed.releases import seed_releases
 from health.sickcall.seed import seed_sick_calls
@@ -56,6 +57,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
         report.detainees = seed_people(actor, rng, detainees)
         report.released = seed_releases(actor, seed)
         report.bookings, report.housed = _in_custody()
+        seed_legal(actor, random.Random(seed))  # noqa: S311 (synthetic demo data)
         seed_sick_calls(seed=seed)  # health's demo sick calls, for the people held now
         audit.record(
             actor=actor,

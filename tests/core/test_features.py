@@ -20,7 +20,17 @@ from custody.facilities.directory import CustodyFacilities
 from tests.conftest import make_app
 from tests.helpers import PASSWORD
 
-NAV = ["Dashboard", "People", "Facilities", "Rule sets", "Sick call", "Users", "Audit log"]
+NAV = [
+    "Dashboard",
+    "People",
+    "Facilities",
+    "Legal access",
+    "Rule sets",
+    "Consular notification",
+    "Sick call",
+    "Users",
+    "Audit log",
+]
 PROBE = "tests.core.feature_probe"
 
 
@@ -57,9 +67,12 @@ def test_the_default_app_composes_custody_then_health(app):
 @pytest.mark.parametrize(
     "role,expected",
     [
-        (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Users"]),
-        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Rule sets"]),
-        (Role.AUDITOR, ["Dashboard", "People", "Facilities", "Rule sets", "Audit log"]),
+        (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Consular notification", "Users"]),
+        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Legal access", "Rule sets"]),
+        (
+            Role.AUDITOR,
+            ["Dashboard", "People", "Facilities", "Legal access", "Rule sets", "Audit log"],
+        ),
     ],
 )
 def test_navigation_is_filtered_by_permission(app, role, expected):
@@ -71,7 +84,7 @@ def test_the_page_shows_the_actors_navigation_in_order(client, make):
     make.login(client, role="officer")
     nav = client.get("/dashboard").text.split('aria-label="Primary navigation"')[1]
     nav = nav.split("</ul>")[0]
-    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:4]
+    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:5]
 
 
 def test_the_dashboard_puts_the_panels_together_in_order(client, make):
