@@ -11,10 +11,11 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from custody.bookings.release import release_booking
 from custody.legal import consular, reports, services
 from custody.legal.inputs import EntryIn, PresentationIn
 from custody.legal.models import ConsularTask, LegalAccessEntry, LegalPresentation
+from custody.releases.inputs import ReleaseIn
+from custody.releases.services import release_booking
 from tests.helpers import events, last_event
 
 T0 = dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.UTC)  # a Monday, 09:00 in Chicago
@@ -176,7 +177,9 @@ def test_scope_permission_and_released_bookings(make, booking):
     with pytest.raises(NotFound):
         services.record_entry(actor=make.actor("officer"), booking_id=999999, entry=entry())
     assert record(make.actor("supervisor"), booking).id
-    release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="Bond posted")
+    release_booking(
+        actor=make.actor("officer"), booking_id=booking.id, release=ReleaseIn(reason="bond")
+    )
     with pytest.raises(Conflict):
         record(make.actor("officer"), booking)
 
@@ -313,5 +316,7 @@ def test_the_facility_lists_open_tasks_of_people_still_held(make):
     booked = _national(make, "JM", booked_at=T0)
     other = _national(make, "RU", facility=booked.facility, booked_at=T0)
     assert [t.booking_id for t in consular.open_tasks(booked.facility)] == [booked.id, other.id]
-    release_booking(actor=make.actor("officer"), booking_id=other.id, reason="Bond posted")
+    release_booking(
+        actor=make.actor("officer"), booking_id=other.id, release=ReleaseIn(reason="bond")
+    )
     assert [t.booking_id for t in consular.open_tasks(booked.facility)] == [booked.id]
