@@ -20,11 +20,18 @@ class CustodyPermission(StrEnum):
     RULES_MANAGE = "custody:rules:manage"  # detention-standards rule sets
     # compliance with the detention standards (clocks)
     COMPLIANCE_READ = "compliance:report:read"
+    COMPLIANCE_CLINICAL = "compliance:clinical:read"  # overdue clinical clocks, no content
 
 
 P = CustodyPermission
 _OFFICER = {P.FACILITY_READ, P.DETAINEE_READ, P.DETAINEE_WRITE, P.ALERT_READ}
-_CLINICIAN = {P.FACILITY_READ, P.DETAINEE_READ, P.ALERT_READ, P.ALERT_WRITE}
+_CLINICIAN = {
+    P.FACILITY_READ,
+    P.DETAINEE_READ,
+    P.ALERT_READ,
+    P.ALERT_WRITE,
+    P.COMPLIANCE_CLINICAL,
+}
 
 GRANTS = {
     Role.ADMIN: {P.FACILITY_READ, P.FACILITY_MANAGE, P.RULES_MANAGE},
