@@ -164,7 +164,7 @@ def overdue_counts(*, actor: Actor, now: dt.datetime | None = None) -> list[tupl
     """Each facility the actor reads, with how many of its clocks are overdue now."""
     authorize(actor, CustodyPermission.COMPLIANCE_READ, subject_type=CustodySubject.FACILITY)
     facilities = list_facilities(actor=actor)
-    counts = dict(
+    counts: dict[int, int] = dict(
         db.session.execute(
             sa.select(ComplianceClock.facility_id, sa.func.count())
             .where(
@@ -174,7 +174,7 @@ def overdue_counts(*, actor: Actor, now: dt.datetime | None = None) -> list[tupl
                 ComplianceClock.due_at < (now or utcnow()),
             )
             .group_by(ComplianceClock.facility_id)
-        ).tuples()
+        ).all()
     )
     return [(f, counts.get(f.id, 0)) for f in facilities]
 
