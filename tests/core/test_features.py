@@ -43,7 +43,13 @@ def test_the_default_app_composes_custody_then_health(app):
         "Facilities",
         "Audit log",
     ]
-    assert [p.name for p in features.dashboard_panels] == ["facilities", "users", "audit"]
+    assert [p.name for p in features.dashboard_panels] == [
+        "facilities",
+        "compliance",
+        "clinical_compliance",
+        "users",
+        "audit",
+    ]
     assert isinstance(features.facility_directory, CustodyFacilities)
     assert {"seed-demo", "fhir"} <= set(app.cli.commands)
 
