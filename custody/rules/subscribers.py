@@ -6,6 +6,8 @@
   ServiceRequest of a booked person makes the engine (custody/rules/engine.py)
   recompute that booking's clinical clocks from the person's stored record. It runs in
   the write's transaction: a failure here rolls the write back.
+- A booking (`custody.booking.opened`) recomputes too: the person's record may hold
+  Encounters or requests written before the booking was (a backdated arrival).
 - A release (`custody.booking.released`) or a transfer's departure
   (`custody.transfer.departed`) stops the booking's clocks still open at the facility
   it left: `stopped`, neither met nor overdue.
@@ -18,10 +20,10 @@ import sqlalchemy as sa
 from core.db import db
 from core.events import subscribe
 from custody.bookings.models import Booking
-from custody.events import BookingEvent, BookingReleased, TransferDeparted
+from custody.events import BookingEvent, BookingOpened, BookingReleased, TransferDeparted
 from custody.people.models import Detainee
 from custody.rules import clocks, engine
-from health.clock_facts import CODED_BY, clock_facts
+from health.clock_facts import CODED_BY, clock_facts, patient_id_of
 from health.events import FhirResourcesWritten
 from health.patients import a_number_of
 
@@ -38,6 +40,16 @@ def recompute_from_fhir(event: FhirResourcesWritten) -> None:
         booking = _active_booking_of(patient_id)
         if booking is not None:
             engine.recompute(booking, clock_facts(patient_id))
+
+
+def recompute_on_booking(event: BookingOpened) -> None:
+    """A new booking: its clinical clocks from what the person's record already holds."""
+    booking = db.session.get(Booking, event.booking_id)
+    if booking is None:
+        return
+    patient_id = patient_id_of(booking.detainee.a_number)
+    if patient_id is not None:
+        engine.recompute(booking, clock_facts(patient_id))
 
 
 def stop_clocks_on_leaving(event: BookingEvent) -> None:
@@ -59,5 +71,6 @@ def _active_booking_of(patient_id: str) -> Booking | None:
 
 def register() -> None:
     subscribe(FhirResourcesWritten, recompute_from_fhir)
+    subscribe(BookingOpened, recompute_on_booking)
     subscribe(BookingReleased, stop_clocks_on_leaving)
     subscribe(TransferDeparted, stop_clocks_on_leaving)

@@ -283,3 +283,16 @@ def test_a_transfer_out_stops_the_sending_facilitys_clocks(make, fhir, booked):
     fhir.create(encounter(patient, "health-assessment", T0 + 28 * H))
     sent, received = clocks_of(booking, "health-assessment")
     assert received.met_at == T0 + 28 * H and sent.met_at is None
+
+
+def test_a_booking_counts_what_the_record_already_holds(make, fhir, booked):
+    """Released, then booked again with an arrival time before an intake screening the
+    clinic had already posted: the new booking's clock is met by it."""
+    booking, patient = booked
+    release_booking(
+        actor=make.actor("officer"), booking_id=booking.id, reason="Bond", released_at=T0 + H
+    )
+    fhir.create(encounter(patient, "intake-screening", T0 + 50 * H))
+    again = make.booking(detainee=booking.detainee, booked_at=T0 + 48 * H)
+    assert only(again, "intake-health-screening").met_at == T0 + 50 * H
+    assert clocks.state(only(booking, "intake-health-screening")) == ClockState.STOPPED
