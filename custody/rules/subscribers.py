@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core.db import db
+from core.db import db, lock_for_update
 from core.events import subscribe
 from custody.bookings.models import Booking
 from custody.events import BookingEvent, BookingOpened, BookingReleased, TransferDeparted
@@ -39,7 +39,7 @@ def recompute_from_fhir(event: FhirResourcesWritten) -> None:
     for patient_id in patients:
         booking = _active_booking_of(patient_id)
         if booking is not None:
-            engine.recompute(booking, clock_facts(patient_id))
+            _recompute(booking, patient_id)
 
 
 def recompute_on_booking(event: BookingOpened) -> None:
@@ -49,12 +49,20 @@ def recompute_on_booking(event: BookingOpened) -> None:
         return
     patient_id = patient_id_of(booking.detainee.a_number)
     if patient_id is not None:
-        engine.recompute(booking, clock_facts(patient_id))
+        _recompute(booking, patient_id)
 
 
 def stop_clocks_on_leaving(event: BookingEvent) -> None:
     """Released or transferred out: the clocks still open where they were stop then."""
     clocks.stop_clocks(event.booking_id, event.facility_id, event.occurred_at)
+
+
+def _recompute(booking: Booking, patient_id: str) -> None:
+    """Writers of one person's record take turns here: the booking is locked before the
+    facts are read, so a concurrent write's recompute (committed first) is not undone by
+    one that read the record without it."""
+    lock_for_update(db.session(), Booking, [booking.id])
+    engine.recompute(booking, clock_facts(patient_id))
 
 
 def _active_booking_of(patient_id: str) -> Booking | None:
