@@ -28,7 +28,7 @@ from custody.people.models import Detainee
 from custody.permissions import CustodyPermission
 from custody.rules.engine import CLINICAL_RULES
 from custody.rules.models import ComplianceClock, ComplianceRule
-from custody.rules.states import OPEN_STATES, ClockState, state
+from custody.rules.states import ClockState, state
 
 RECENT = dt.timedelta(days=3)  # a closed clock stays on the list this long
 COMING = dt.timedelta(hours=24)  # "coming due" on the dashboard
@@ -193,7 +193,3 @@ def overdue_clinical(
         )
         found += [(facility, i) for i in items if i.state == ClockState.OVERDUE]
     return sorted(found, key=lambda pair: pair[1].due_at)
-
-
-def is_open(item: ComplianceItem) -> bool:
-    return item.state in OPEN_STATES
