@@ -24,8 +24,9 @@ was met.
 An Encounter naming requests in `basedOn` answers those requests only. Only the clocks
 of the booking's current stay are recomputed (opened at or after the last arrival at
 its facility, not stopped): a stopped clock is final, and a released or in-transit
-booking has nothing running. Custody's own rules (classification, screening,
-restrictive housing) are met by custody records through their services.
+booking, or one whose arrival clocks are not open yet, has nothing running. Custody's
+own rules (classification, screening, restrictive housing) are met by custody records
+through their services.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def recompute(booking: Booking, facts: Sequence[ClockFact]) -> None:
         return
     running = _current_clocks(booking)
     arrival = _arrival(booking, running)
+    if arrival is None:  # the stay's arrival clocks are not open yet (an arrival under way)
+        return
     running = [c for c in running if c.started_at >= arrival]
     finished = [f for f in facts if f.resource_type == "Encounter" and f.status == "finished"]
     for clock in running:
@@ -103,12 +106,12 @@ def _current_clocks(booking: Booking) -> list[ComplianceClock]:
     )
 
 
-def _arrival(booking: Booking, clocks: Sequence[ComplianceClock]) -> dt.datetime:
-    """When the current stay began: the latest start of the arrival clocks here (a
-    transfer opens them again at arrival), else the booking time."""
+def _arrival(booking: Booking, clocks: Sequence[ComplianceClock]) -> dt.datetime | None:
+    """When the current stay began: the latest start of the arrival clocks here (the
+    booking opens them, a transfer's arrival opens them again); None before they are."""
     starts = {r.rule for r in rules_for(booking.facility, ClockStart.BOOKING)}
     opened = [c.started_at for c in clocks if c.rule in starts and c.subject_type is None]
-    return max(opened, default=booking.booked_at)
+    return max(opened, default=None)
 
 
 def _wanted(

@@ -6,8 +6,9 @@
   ServiceRequest of a booked person makes the engine (custody/rules/engine.py)
   recompute that booking's clinical clocks from the person's stored record. It runs in
   the write's transaction: a failure here rolls the write back.
-- A booking (`custody.booking.opened`) recomputes too: the person's record may hold
-  Encounters or requests written before the booking was (a backdated arrival).
+- A booking (`custody.booking.opened`) or a transfer's arrival
+  (`custody.transfer.arrived`) recomputes too: the person's record may hold Encounters
+  or requests written before the arrival was recorded.
 - A release (`custody.booking.released`) or a transfer's departure
   (`custody.transfer.departed`) stops the booking's clocks still open at the facility
   it left: `stopped`, neither met nor overdue.
@@ -20,7 +21,13 @@ import sqlalchemy as sa
 from core.db import db, lock_for_update
 from core.events import subscribe
 from custody.bookings.models import Booking
-from custody.events import BookingEvent, BookingOpened, BookingReleased, TransferDeparted
+from custody.events import (
+    BookingEvent,
+    BookingOpened,
+    BookingReleased,
+    TransferArrived,
+    TransferDeparted,
+)
 from custody.people.models import Detainee
 from custody.rules import clocks, engine
 from health.clock_facts import CODED_BY, clock_facts, patient_id_of
@@ -42,8 +49,9 @@ def recompute_from_fhir(event: FhirResourcesWritten) -> None:
             _recompute(booking, patient_id)
 
 
-def recompute_on_booking(event: BookingOpened) -> None:
-    """A new booking: its clinical clocks from what the person's record already holds."""
+def recompute_on_arrival(event: BookingEvent) -> None:
+    """A booking or an arrival: the clinical clocks of the new stay from what the
+    person's record already holds (nothing yet if the arrival clocks are not open)."""
     booking = db.session.get(Booking, event.booking_id)
     if booking is None:
         return
@@ -79,6 +87,7 @@ def _active_booking_of(patient_id: str) -> Booking | None:
 
 def register() -> None:
     subscribe(FhirResourcesWritten, recompute_from_fhir)
-    subscribe(BookingOpened, recompute_on_booking)
+    subscribe(BookingOpened, recompute_on_arrival)
+    subscribe(TransferArrived, recompute_on_arrival)
     subscribe(BookingReleased, stop_clocks_on_leaving)
     subscribe(TransferDeparted, stop_clocks_on_leaving)

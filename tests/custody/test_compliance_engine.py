@@ -15,8 +15,9 @@ from core.actor import Actor
 from core.cli import main
 from core.db import db, unit_of_work
 from core.events import publish
+from custody.bookings.models import BookingStatus
 from custody.bookings.release import release_booking
-from custody.events import TransferDeparted
+from custody.events import TransferArrived, TransferDeparted
 from custody.rules import clocks
 from custody.rules.clocks import ClockState
 from custody.rules.models import ComplianceClock
@@ -259,10 +260,12 @@ def test_a_transfer_out_stops_the_sending_facilitys_clocks(make, fhir, booked):
     sending = booking.facility_id
     receiving = make.facility()
     departed, arrived = T0 + 20 * H, T0 + 26 * H
-    with unit_of_work():
+    system = Actor.system("test")
+    with unit_of_work():  # what the transfers area does on departure
+        booking.status = BookingStatus.IN_TRANSIT
         publish(
             TransferDeparted(
-                actor=Actor.system("test"),
+                actor=system,
                 booking_id=booking.id,
                 facility_id=sending,
                 occurred_at=departed,
@@ -271,18 +274,36 @@ def test_a_transfer_out_stops_the_sending_facilitys_clocks(make, fhir, booked):
             )
         )
     assert {c.stopped_at for c in clocks_of(booking, "health-assessment")} == {departed}
+    assert clocks.state(only(booking, "health-assessment")) == ClockState.STOPPED
+    # written while the person is on the road (the receiving clinic's record, posted
+    # before the arrival is): nothing runs in transit
+    fhir.create(encounter(patient, "health-assessment", T0 + 28 * H))
+    fhir.create(encounter(patient, "dental-screening", T0 + 24 * H))  # before arrival
+    assert clocks.state(only(booking, "health-assessment")) == ClockState.STOPPED
     with unit_of_work():  # what the transfers area does on arrival
-        booking.facility_id = receiving.id
+        booking.facility_id, booking.status = receiving.id, BookingStatus.BOOKED
         db.session.flush()
         db.session.refresh(booking)
         clocks.open_clocks(booking, "booking", arrived)
-    fhir.create(encounter(patient, "health-assessment", T0 + 24 * H))  # in transit: not here
+        publish(
+            TransferArrived(
+                actor=system,
+                booking_id=booking.id,
+                facility_id=receiving.id,
+                occurred_at=arrived,
+                transfer_id=1,
+                from_facility_id=sending,
+            )
+        )
     sent, received = clocks_of(booking, "health-assessment")
     assert (sent.facility_id, clocks.state(sent)) == (sending, ClockState.STOPPED)
-    assert received.facility_id == receiving.id and received.met_at is None
-    fhir.create(encounter(patient, "health-assessment", T0 + 28 * H))
-    sent, received = clocks_of(booking, "health-assessment")
-    assert received.met_at == T0 + 28 * H and sent.met_at is None
+    assert (received.facility_id, received.started_at) == (receiving.id, arrived)
+    assert received.met_at == T0 + 28 * H  # the record already held it
+    sent, received = clocks_of(booking, "dental-screening")
+    assert received.met_at is None and sent.met_at is None  # before this arrival: no
+    fhir.create(encounter(patient, "dental-screening", T0 + 30 * H))
+    sent, received = clocks_of(booking, "dental-screening")
+    assert received.met_at == T0 + 30 * H and clocks.state(sent) == ClockState.STOPPED
 
 
 def test_a_booking_counts_what_the_record_already_holds(make, fhir, booked):
