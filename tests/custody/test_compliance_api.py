@@ -10,6 +10,7 @@ import pytest
 
 from core.db import utcnow
 from custody.bookings.release import release_booking
+from custody.restrictive.services import place_in_restrictive_housing
 from tests.health.conftest import Fhir
 
 SYSTEM = "https://custodia.dev/fhir/CodeSystem/encounter-type"
@@ -184,3 +185,29 @@ def test_the_clinicians_dashboard_lists_overdue_clinical_items_only(client, make
     assert "Classification" not in panel  # a custody rule, not a clinical one
     assert "Overdueperson" not in panel  # their screening was met
     assert "Chest pain" not in page.text
+
+
+def test_restrictive_housing_clocks_share_the_states(client, make, world):
+    """A placement's checks are on the same list, with the same states; a release from
+    custody stops them, so they leave every overdue list."""
+    place_in_restrictive_housing(
+        actor=make.actor("supervisor"),
+        booking_id=world["fresh"].id,
+        kind="administrative",
+        reason="Matrix",
+        placed_at=utcnow() - H,
+    )
+    code = world["facility"].code
+    query = "?rule=restrictive-housing-check&state=overdue"
+    (check,) = get(client, make, code, query=query).json["items"]
+    assert (check["a_number"], check["booking_id"]) == ("945678124", str(world["fresh"].id))
+    review = get(client, make, code, query="?rule=restrictive-housing-review").json["items"]
+    assert [i["state"] for i in review] == ["due"]
+    release_booking(actor=make.actor("officer"), booking_id=world["fresh"].id, reason="Bond")
+    assert get(client, make, code, query=query).json["items"] == []
+    overdue = get(client, make, code, query="?state=overdue").json["items"]
+    assert "945678124" not in {i["a_number"] for i in overdue}
+    stopped = get(client, make, code, query="?state=stopped").json["items"]
+    assert "restrictive-housing-check" in {
+        i["rule"] for i in stopped if i["a_number"] == "945678124"
+    }
