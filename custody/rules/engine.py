@@ -18,8 +18,9 @@ was met.
   by an Encounter `mental-health-evaluation` at or after it.
 - sick-call-triage: opened by a ServiceRequest coded `sick-call` at `authoredOn`; met
   by an Encounter `sick-call-triage` at or after it.
-- sick-call-visit: opened when that triage ends; met by an Encounter
-  `sick-call-visit` at or after the triage.
+- sick-call-visit: opened when that triage ends, unless the request was completed
+  without a visit (triage found none needed); met by an Encounter `sick-call-visit`
+  at or after the triage.
 
 An Encounter naming requests in `basedOn` answers those requests only. Only the clocks
 of the booking's current stay are recomputed (opened at or after the last arrival at
@@ -135,7 +136,8 @@ def _wanted(
             previous = wanted.get((after, request.id))
             if rule in rules and previous is not None and (opened := previous[2]) is not None:
                 met = first(finished, kind, opened.at, request.id)
-                wanted[(rule, request.id)] = (rules[rule], opened.at, met)
+                if met is not None or request.status != "completed":  # completed: no visit
+                    wanted[(rule, request.id)] = (rules[rule], opened.at, met)
     return wanted
 
 

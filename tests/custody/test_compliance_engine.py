@@ -215,6 +215,19 @@ def test_sick_call_request_triage_then_visit(fhir, booked):
     assert visit.met_at == T0 + 40 * H and clocks.state(visit) == ClockState.MET
 
 
+def test_a_request_completed_at_triage_needs_no_visit(fhir, booked):
+    booking, patient = booked
+    sick_call = fhir.create(request(patient, "sick-call", T0 + 2 * H))
+    fhir.create(encounter(patient, "sick-call-triage", T0 + 4 * H))
+    assert only(booking, "sick-call-visit").met_at is None  # a visit is expected
+    completed = update(fhir, sick_call, status="completed")  # triage: no visit needed
+    assert clocks_of(booking, "sick-call-visit") == []
+    assert only(booking, "sick-call-triage").met_at == T0 + 4 * H
+    fhir.create(encounter(patient, "sick-call-visit", T0 + 6 * H))  # seen after all
+    assert only(booking, "sick-call-visit").met_at == T0 + 6 * H
+    assert completed["status"] == "completed"
+
+
 def test_sick_call_in_one_transaction_bundle_out_of_order(fhir, booked):
     booking, patient = booked
     resources = [
