@@ -20,6 +20,9 @@ def init_app(app: Flask) -> None:
     from core.features import Link, RateLimit, registry
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
+    from custody.compliance import api as compliance_api
+    from custody.compliance import views as compliance
+    from custody.compliance.dashboard import CLINICAL_PANEL, COMPLIANCE_PANEL
     from custody.facilities import api as facilities_api
     from custody.facilities import views as facilities
     from custody.facilities.dashboard import FACILITIES_PANEL
@@ -49,10 +52,10 @@ def init_app(app: Flask) -> None:
     for module in (facilities, rules):
         features.add_blueprint(module.bp)
         features.add_blueprint(module.admin_bp)
-    for module in (bookings, housing, restrictive, releases, legal):
+    for module in (bookings, housing, restrictive, releases, legal, compliance):
         features.add_blueprint(module.bp)
     features.add_blueprint(locator.bp, rate_limit=locator_limit)
-    for api in (
+    apis = (
         facilities_api,
         people_api,
         bookings_api,
@@ -61,7 +64,9 @@ def init_app(app: Flask) -> None:
         releases_api,
         rules_api,
         legal_api,
-    ):
+        compliance_api,
+    )
+    for api in apis:
         for blueprint in api.blueprints:
             features.add_api_blueprint(blueprint)
     for blueprint in locator_api.blueprints:
@@ -79,7 +84,9 @@ def init_app(app: Flask) -> None:
     )
     features.add_dashboard_link(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
     features.add_dashboard_panel(FACILITIES_PANEL)
+    features.add_dashboard_panel(COMPLIANCE_PANEL)
+    features.add_dashboard_panel(CLINICAL_PANEL)
     features.set_facility_directory(CustodyFacilities())
+    rules_subscribers.register()  # first: a release stops clocks before a placement ends
     restrictive_subscribers.register()
-    rules_subscribers.register()
     legal_subscribers.register()

@@ -25,6 +25,7 @@ class CustodyPermission(StrEnum):
     LEGAL_WRITE = "custody:legal:write"
     LEGAL_CONFIGURE = "custody:legal:configure"  # visiting hours offered, minimums
     CONSULAR_MANAGE = "custody:consular:manage"  # the mandatory-notification countries
+    COMPLIANCE_CLINICAL = "compliance:clinical:read"  # overdue clinical clocks, no content
 
 
 P = CustodyPermission
@@ -36,7 +37,13 @@ _OFFICER = {
     P.LEGAL_READ,
     P.LEGAL_WRITE,
 }
-_CLINICIAN = {P.FACILITY_READ, P.DETAINEE_READ, P.ALERT_READ, P.ALERT_WRITE}
+_CLINICIAN = {
+    P.FACILITY_READ,
+    P.DETAINEE_READ,
+    P.ALERT_READ,
+    P.ALERT_WRITE,
+    P.COMPLIANCE_CLINICAL,
+}
 
 GRANTS = {
     Role.ADMIN: {
