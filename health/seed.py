@@ -111,7 +111,7 @@ def _encounter(
     if stay.interpreter_needed:
         interpreter = InterpreterIn(
             stay.language,
-            rng.choice(("phone", "phone", "video", "in-person")),
+            rng.choice(("telephone", "telephone", "video", "in-person")),
             f"LL-{rng.randrange(10000, 99999)}",
         )
     else:

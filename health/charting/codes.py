@@ -53,11 +53,12 @@ ENCOUNTER_TYPES = {
     "mental-health-evaluation": "Mental-health evaluation",
     "follow-up": "Clinical follow-up",
 }
+# the same codes and wording as the sick-call pages (one CodeSystem)
 INTERPRETER_MODES = {
-    "none": "No interpreter",
+    "none": "No interpreter: we share a language",
     "in-person": "In person",
-    "phone": "By phone",
-    "video": "By video",
+    "telephone": "Telephone",
+    "video": "Video",
 }
 # screening items with no code of their own in the shipped subsets: {base}/CodeSystem/screening
 SCREENING = {

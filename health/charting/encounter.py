@@ -28,9 +28,9 @@ from core.validation import FieldErrors
 from health.audit_tags import HealthAuditTag, HealthSubject
 from health.charting import codes, questionnaires
 from health.charting.inputs import EncounterIn, InterpreterIn
-from health.fhir import guard, incoming, scope, store, writes
+from health.fhir import guard, incoming, locks, scope, store, writes
 from health.fhir.errors import UnknownResource
-from health.fhir.services import audit_access, fhir_base
+from health.fhir.services import audit_access, fhir_base, single_match
 from health.permissions import HealthPermission
 
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
@@ -105,16 +105,14 @@ def chart(
     errors.raise_if_any()
     with unit_of_work():
         _require_patient(data.patient_id)
-        reference_data = [*_practitioner(actor), *questionnaires.ensure_questionnaires()]
-        practitioner = {"reference": f"Practitioner/{practitioner_id(actor)}"}
-        document = encounter_document(
-            data.patient_id, type_code, start, end, interpreter, practitioner
-        )
+        author, created = practitioner(actor)
+        reference_data = [*created, *questionnaires.ensure_questionnaires()]
+        document = encounter_document(data.patient_id, type_code, start, end, interpreter, author)
         encounter = incoming.pending_create("Encounter", document)
         refs = Refs(
             subject={"reference": f"Patient/{data.patient_id}"},
             encounter={"reference": f"Encounter/{encounter.id}"},
-            author=practitioner,
+            author=author,
             when=instant(end),
         )
         documents = build(refs)
@@ -140,8 +138,7 @@ def write_resources(
     scope.check(actor, [patient_id], Access.WRITE)
     with unit_of_work():
         _require_patient(patient_id)
-        reference_data = _practitioner(actor)
-        author = {"reference": f"Practitioner/{practitioner_id(actor)}"}
+        author, reference_data = practitioner(actor)
         refs = Refs({"reference": f"Patient/{patient_id}"}, {}, author, instant(utcnow()))
         pendings = [
             *reference_data,
@@ -159,27 +156,24 @@ def _require_patient(patient_id: str) -> None:
         raise UnknownResource(f"Patient/{patient_id} is not known.")
 
 
-def practitioner_id(actor: Actor) -> str:
-    """The clinician's Practitioner: `user-<id>` (the system actor: `system`)."""
-    return f"user-{actor.user_id}" if actor.user_id is not None else "system"
-
-
-def _practitioner(actor: Actor) -> list[writes.Pending]:
-    """The user's Practitioner, to be written when the store lacks it."""
-    resource_id = practitioner_id(actor)
-    current = store.current("Practitioner", resource_id)  # no lock: written once per user
-    if current is not None and not current.is_deleted:
-        return []
+def practitioner(actor: Actor) -> tuple[dict[str, str], list[writes.Pending]]:
+    """The user's Practitioner (identifier `{base}/sid/user|<username>`, as the
+    sick-call pages find it): its reference, and its creation when the store lacks it."""
+    condition = f"identifier={fhir_base()}/sid/user|{actor.username}"
+    locks.lock_conditions([("Practitioner", condition)])  # parallel first writes: one
+    found = single_match("Practitioner", condition)
+    if found is not None:
+        return {"reference": found.reference}, []
     user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
     name = (user.full_name if user is not None else "") or actor.username
     document = {
         "resourceType": "Practitioner",
-        "id": resource_id,
         "identifier": [{"system": f"{fhir_base()}/sid/user", "value": actor.username}],
         "active": True,
         "name": [{"text": name}],
     }
-    return [incoming.pending_update("Practitioner", resource_id, document, None)]
+    pending = incoming.pending_create("Practitioner", document)
+    return {"reference": f"Practitioner/{pending.id}"}, [pending]
 
 
 def encounter_document(

@@ -36,7 +36,7 @@ def encounter_in(patient_id: str, **extra: Any) -> EncounterIn:
         patient_id=patient_id,
         start=end - dt.timedelta(minutes=30),
         end=end,
-        interpreter=InterpreterIn(language="ht", mode="phone", interpreter_id="LL-40211"),
+        interpreter=InterpreterIn(language="ht", mode="telephone", interpreter_id="LL-40211"),
         **extra,
     )
 

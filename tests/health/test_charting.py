@@ -5,9 +5,11 @@ the Encounter; audited; scoped; the clocks close from the Encounter."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
+from core.db import utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.events import subscribed
 from health.charting import services, specialties
@@ -22,6 +24,7 @@ from health.charting.inputs import (
 from health.charting.questionnaires import phq9_items
 from health.events import FhirResourcesWritten
 from health.fhir import store
+from health.fhir.services import single_match
 from health.permissions import HealthPermission
 from tests.health.charting_helpers import (
     BASE,
@@ -41,7 +44,8 @@ LOINC = "http://loinc.org"
 @pytest.fixture
 def booked(make):
     person = make.detainee(a_number="923400001")
-    booking = make.booking(detainee=person)
+    arrived = utcnow() - dt.timedelta(hours=3)  # before the encounters the tests chart
+    booking = make.booking(detainee=person, booked_at=arrived)
     return booking, patient_id_of(person.a_number)
 
 
@@ -72,7 +76,7 @@ def test_intake_screening_writes_coded_resources_and_closes_the_clock(booked, cl
     assert interpreter["url"] == f"{BASE}/StructureDefinition/interpreter"
     parts = {p["url"]: p for p in interpreter["extension"]}
     assert parts["language"]["valueCode"] == "ht"
-    assert parts["mode"]["valueCoding"]["code"] == "phone"
+    assert parts["mode"]["valueCoding"]["code"] == "telephone"
     assert parts["interpreterId"]["valueString"] == "LL-40211"
     bp = _vital(pid, "85354-9")
     assert {
@@ -292,7 +296,8 @@ def test_a_failed_write_leaves_nothing_behind(booked, clinician):
         services.record_intake_screening(actor=clinician, data=intake_in(pid))
     for resource_type in ("Encounter", "Observation", "Condition", "QuestionnaireResponse"):
         assert resources(resource_type, pid) == []
-    assert store.current("Practitioner", f"user-{clinician.user_id}") is None
+    who = f"identifier=https://custodia.dev/fhir/sid/user|{clinician.username}"
+    assert single_match("Practitioner", who) is None
     assert store.current("Questionnaire", "suicide-risk-screener") is None
     assert len(events("health:fhir:create")) == before
 
