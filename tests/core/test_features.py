@@ -56,8 +56,8 @@ def test_the_default_app_composes_custody_then_health(app):
     ]
     assert [p.name for p in features.dashboard_panels] == [
         "facilities",
-        "sick_call",
         "compliance",
+        "sick_call",
         "clinical_compliance",
         "users",
         "audit",
