@@ -29,8 +29,6 @@ from health.fhir import jsontext, link, scope, services, store
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
 
-# FHIR's core extension for a Location's IANA time zone
-TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
 # FHIR administrative gender; anything else is recorded as unknown
 GENDERS = frozenset({"male", "female", "other", "unknown"})
 
@@ -60,7 +58,6 @@ class FacilityRef:
     city: str
     state: str
     postal_code: str
-    time_zone: str = "UTC"  # IANA name: the Location's timezone extension (charting times)
 
 
 @dataclass(frozen=True)
@@ -195,6 +192,5 @@ def _facility_documents(facility: FacilityRef) -> list[dict[str, Any]]:
         "telecom": telecom,
         "address": address,
         "managingOrganization": {"reference": f"Organization/{fid}"},
-        "extension": [{"url": TIMEZONE_EXTENSION, "valueCode": facility.time_zone}],
     }
     return [organization, location]

@@ -169,7 +169,6 @@ def book_detainee(*, actor: Actor, booking: BookingIn) -> Booking:
                 city=facility.city,
                 state=facility.state,
                 postal_code=facility.postal_code,
-                time_zone=facility.time_zone,
             ),
             held_since=record.booked_at,
         )

@@ -1,6 +1,7 @@
 """What the charting pages show above a form: who the patient is and the facility's
-time zone (the zone every time on the form is typed and shown in). Reading it is a
-FHIR read of the Patient: permission, facility scope and audit as any."""
+time zone (the zone every time on the form is typed and shown in: the facility
+directory's, as the sick-call pages use). Reading it is a FHIR read of the Patient:
+permission, facility scope and audit as any."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.actor import Actor
-from health.fhir import jsontext, services, store
-
-TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
+from core.features import facility_directory
+from health.fhir import jsontext, scope, services
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,7 @@ def patient_header(*, actor: Actor, patient_id: str) -> PatientHeader:
         (i.get("value", "") for i in document.get("identifier", []) if i.get("system") == system),
         "",
     )
-    organization = (document.get("managingOrganization") or {}).get("reference", "")
-    facility, zone = _facility(organization.partition("/")[2])
+    facility, zone = _facility(patient_id)
     return PatientHeader(
         id=patient_id,
         name=name or "Unnamed patient",
@@ -56,18 +55,10 @@ def patient_header(*, actor: Actor, patient_id: str) -> PatientHeader:
     )
 
 
-def _facility(location_id: str) -> tuple[str, str]:
-    """The facility's name and IANA zone from its Location (UTC when it names none)."""
-    found = store.current("Location", location_id) if location_id else None
-    if found is None or found.text is None:
-        return "", "UTC"
-    location = jsontext.loads(found.text)
-    zone = next(
-        (
-            e.get("valueCode", "UTC")
-            for e in location.get("extension", [])
-            if e.get("url") == TIMEZONE_EXTENSION
-        ),
-        "UTC",
-    )
-    return location.get("name", ""), zone
+def _facility(patient_id: str) -> tuple[str, str]:
+    """The name and IANA zone of the facility holding the Patient now (else of the
+    last one that did), from the facility directory; UTC when there is none."""
+    stays = scope.stays_of([patient_id]).get(patient_id, [])
+    ids = [stay.facility_id for stay in stays if stay.is_open] or [s.facility_id for s in stays]
+    found = facility_directory().by_ids(ids[-1:]).get(ids[-1]) if ids else None
+    return (found.name, found.time_zone) if found is not None else ("", "UTC")
