@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from core.features import Link, RateLimit, registry
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
+    from custody.counsel import api as counsel_api
     from custody.facilities import api as facilities_api
     from custody.facilities import views as facilities
     from custody.facilities.dashboard import FACILITIES_PANEL
@@ -36,6 +37,9 @@ def init_app(app: Flask) -> None:
     from custody.rules import subscribers as rules_subscribers
     from custody.rules import views as rules
     from custody.seed import cli
+    from custody.transfers import api as transfers_api
+    from custody.transfers import views as transfers
+    from custody.transfers.dashboard import TRANSFERS_PANEL
 
     features = registry(app)
     # The locator page and API share one budget per client address.
@@ -43,10 +47,11 @@ def init_app(app: Flask) -> None:
     for module in (facilities, rules):
         features.add_blueprint(module.bp)
         features.add_blueprint(module.admin_bp)
-    for module in (bookings, housing, restrictive):
+    for module in (bookings, housing, restrictive, transfers):
         features.add_blueprint(module.bp)
     features.add_blueprint(locator.bp, rate_limit=locator_limit)
-    for api in (facilities_api, people_api, bookings_api, housing_api, restrictive_api, rules_api):
+    apis = (facilities_api, people_api, bookings_api, housing_api, restrictive_api, rules_api)
+    for api in (*apis, counsel_api, transfers_api):
         for blueprint in api.blueprints:
             features.add_api_blueprint(blueprint)
     for blueprint in locator_api.blueprints:
@@ -54,12 +59,14 @@ def init_app(app: Flask) -> None:
     features.add_command(cli.seed_demo)
     features.add_nav_item(Link("People", "bookings.detainees", P.DETAINEE_READ, 200))
     features.add_nav_item(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
+    features.add_nav_item(Link("Transfers", "transfers.index", P.DETAINEE_READ, 350))
     features.add_nav_item(Link("Rule sets", "rules.index", P.FACILITY_READ, 400))
     features.add_dashboard_link(
         Link("Manage facilities", "facilities.index", P.FACILITY_MANAGE, 200)
     )
     features.add_dashboard_link(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
     features.add_dashboard_panel(FACILITIES_PANEL)
+    features.add_dashboard_panel(TRANSFERS_PANEL)
     features.set_facility_directory(CustodyFacilities())
     restrictive_subscribers.register()
     rules_subscribers.register()

@@ -39,6 +39,14 @@ CHANNEL_LABELS = {
 }
 
 
+US_STATES = tuple(
+    sorted(
+        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
+        "NH NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA VI WA WV WI WY GU MP AS".split()
+    )
+)  # where a bar admits attorneys: the states, DC and the territories
+
+
 class AttorneyOfRecord(Base):
     """A Form G-28 (notice of entry of appearance) on file for a booking; active until
     `withdrawn_on`."""

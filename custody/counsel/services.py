@@ -25,13 +25,15 @@ from core.errors import Conflict, NotFound
 from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
-from custody.counsel.models import AttorneyOfRecord, CounselChannel, CounselEvent, CounselNotification
+from custody.counsel.models import (
+    US_STATES,
+    AttorneyOfRecord,
+    CounselChannel,
+    CounselEvent,
+    CounselNotification,
+)
 from custody.permissions import CustodyPermission
 
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
-    "NH NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA VI WA WV WI WY GU MP AS".split()
-)
 G28_FIELDS = ["attorney_name", "bar_number", "bar_state", "organization", "phone", "email"]
 
 
@@ -91,7 +93,7 @@ def file_g28(
         "attorney_name": errors.text("attorney_name", attorney_name, max_length=200),
         "bar_number": errors.text("bar_number", bar_number, max_length=32),
         "bar_state": errors.choice(
-            "bar_state", (bar_state or "").upper() or None, sorted(US_STATES)
+            "bar_state", (bar_state or "").upper() or None, US_STATES
         ),
         "organization": errors.text("organization", organization, max_length=200, required=False)
         or None,

@@ -21,13 +21,14 @@ from custody.facilities.models import Facility
 from custody.permissions import CustodyPermission
 from custody.rules import clocks
 from custody.rules.models import ClockStart
-from custody.transfers.checklist import DepartureRefused, departure_blockers
+from custody.transfers.checklist import DepartureRefused, departure_blockers, steps
 from custody.transfers.models import Transfer, TransferStatus
 from custody.transfers.services import SUBJECT, lock, move, refuse, writable_transfer
 from health.patients import FacilityRef, PatientDemographics, end_stay, ensure_patient
 from health.transfers import medical_hold
 
 S = TransferStatus
+EARLY = (S.REQUESTED, S.APPROVED)
 
 
 def _facility_ref(facility: Facility) -> FacilityRef:
@@ -254,3 +255,17 @@ def cancel_transfer(*, actor: Actor, transfer_id: int, reason: str | None = None
             note=reason,
         )
         return transfer
+
+
+def describe(transfer: Transfer) -> dict[str, object]:
+    """What the API and pages show of a transfer: its fields, what still blocks the
+    departure, its steps and movements (ids, states, times; no clinical content)."""
+    hold = hold_active(transfer) if transfer.is_open else False
+    blockers = departure_blockers(transfer, hold) if transfer.status in EARLY else []
+    return {
+        "transfer": transfer,
+        "medical_hold": hold,
+        "blockers": blockers,
+        "steps": steps(transfer, hold),
+        "movements": list(transfer.movements),
+    }

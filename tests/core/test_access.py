@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 
@@ -13,7 +14,9 @@ from core.actor import Actor
 from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role, role_has
+from custody.counsel.services import file_g28
 from custody.restrictive.services import place_in_restrictive_housing
+from custody.transfers.services import request_transfer
 from health.permissions import HealthPermission
 from tests.helpers import csrf_token, last_event
 
@@ -68,7 +71,10 @@ def world(make):
     )
     with unit_of_work():
         event_id = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
+    transfer, attorney = transfer_and_attorney(make, booking)
     return {
+        "transfer_id": transfer.id,
+        "attorney_id": attorney.id,
         "code": facility.code,
         "unit_id": unit.id,
         "bed_id": bed.id,
@@ -83,6 +89,27 @@ def world(make):
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
     }
+
+
+def transfer_and_attorney(make, booking):
+    """A requested transfer to another facility and a G-28 on file, for the world."""
+    system = Actor.system("test")
+    receiving = make.facility(name="Receiving Elsewhere")
+    transfer = request_transfer(
+        actor=system,
+        booking_id=booking.id,
+        to_facility_code=receiving.code,
+        reason="Matrix",
+        scheduled_for=booking.booked_at + dt.timedelta(days=1),
+    )
+    attorney = file_g28(
+        actor=system,
+        booking_id=booking.id,
+        attorney_name="Ada Counsel",
+        bar_number="123456",
+        bar_state="TX",
+    )
+    return transfer, attorney
 
 
 def concrete(rule: str, world: dict) -> str | None:
