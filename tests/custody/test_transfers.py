@@ -16,6 +16,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from custody.bookings.models import BookingStatus
 from custody.counsel import services as counsel
 from custody.events import TransferArrived, TransferDeparted
+from custody.facilities.models import FieldOffice
 from custody.housing import board
 from custody.housing.assignment import assign_bed
 from custody.locator.services import locate
@@ -142,3 +143,286 @@ def test_request_approve_depart_arrive(world):
     acknowledged = movement.acknowledge_summary(actor=w["receiver"], transfer_id=transfer.id)
     assert acknowledged.acknowledged_at is not None
     assert last_event("custody:transfer:acknowledge").subject_id == str(transfer.id)
+
+
+# --- refused transitions, idempotency ------------------------------------------------
+
+
+def test_departure_refused_names_every_blocker(world):
+    w = world
+    transfer = request(w)
+    clearance.set_medical_hold(actor=w["clinician"], transfer_id=transfer.id, reason="Pending labs")
+    with pytest.raises(Conflict) as refused:
+        movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    rules = [r["rule"] for r in refused.value.details["rules"]]
+    assert rules == ["not_approved", "no_medical_summary", "medical_hold"]
+    assert "approved" in refused.value.message and "medical hold" in refused.value.message
+    db.session.refresh(w["booking"])
+    assert w["booking"].status == "housed" and w["booking"].assignment is not None
+    assert moves(transfer) == [(None, "requested")]
+    assert not events("custody:transfer:depart")
+    # approved, summary on file, but not fit to travel: still refused, hold lifted
+    svc.approve_transfer(actor=w["supervisor"], transfer_id=transfer.id)
+    summary(w, transfer, fit=False)
+    clearance.lift_medical_hold(actor=w["clinician"], transfer_id=transfer.id)
+    with pytest.raises(Conflict) as refused:
+        movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    assert [r["rule"] for r in refused.value.details["rules"]] == ["not_fit_to_travel"]
+    summary(w, transfer, fit=True)
+    assert movement.depart(actor=w["officer"], transfer_id=transfer.id).status == "in_transit"
+
+
+def test_transitions_are_idempotent(world):
+    w = world
+    transfer = ready(w)
+    svc.approve_transfer(actor=w["supervisor"], transfer_id=transfer.id)  # again: nothing
+    first = movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    again = movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    assert again.status == "in_transit" and again.departed_at == first.departed_at
+    assert len(events("custody:transfer:depart")) == 1
+    assert len(events("custody:transfer:approve")) == 1
+    movement.arrive(actor=w["receiver"], transfer_id=transfer.id)
+    movement.arrive(actor=w["receiver"], transfer_id=transfer.id)
+    assert len(events("custody:transfer:arrive")) == 1
+    assert [m[1] for m in moves(transfer)] == ["requested", "approved", "in_transit", "arrived"]
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "rule"),
+    [
+        ("requested", "arrive", "transfer_requested"),
+        ("requested", "acknowledge", "transfer_requested"),
+        ("approved", "arrive", "transfer_approved"),
+        ("in_transit", "approve", "transfer_in_transit"),
+        ("in_transit", "summary", "transfer_in_transit"),
+        ("arrived", "approve", "transfer_arrived"),
+        ("arrived", "depart", "transfer_arrived"),
+        ("arrived", "cancel", "transfer_arrived"),
+        ("cancelled", "approve", "transfer_cancelled"),
+        ("cancelled", "depart", "transfer_cancelled"),
+        ("cancelled", "arrive", "transfer_cancelled"),
+    ],
+)
+def test_refused_transitions(world, state, action, rule):
+    w = world
+    transfer = ready(w) if state != "requested" else request(w)
+    if state in ("in_transit", "arrived"):
+        movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    if state == "arrived":
+        movement.arrive(actor=w["receiver"], transfer_id=transfer.id)
+    if state == "cancelled":
+        movement.cancel_transfer(actor=w["officer"], transfer_id=transfer.id, reason="Court date")
+    before = moves(transfer)
+    run = {
+        "approve": lambda: svc.approve_transfer(actor=w["supervisor"], transfer_id=transfer.id),
+        "depart": lambda: movement.depart(actor=w["officer"], transfer_id=transfer.id),
+        "arrive": lambda: movement.arrive(actor=w["receiver"], transfer_id=transfer.id),
+        "acknowledge": lambda: movement.acknowledge_summary(
+            actor=w["receiver"], transfer_id=transfer.id
+        ),
+        "cancel": lambda: movement.cancel_transfer(actor=w["officer"], transfer_id=transfer.id),
+        "summary": lambda: summary(w, transfer),
+    }[action]
+    with pytest.raises(Conflict) as refused:
+        run()
+    assert refused.value.details["rule"] == rule
+    assert moves(transfer) == before
+
+
+def test_cancel_from_each_state_before_arrival(world, make):
+    w = world
+    for stage in ("requested", "approved", "in_transit"):
+        transfer = request(w) if stage == "requested" else ready(w)
+        if stage == "in_transit":
+            movement.depart(actor=w["officer"], transfer_id=transfer.id)
+        done = movement.cancel_transfer(actor=w["officer"], transfer_id=transfer.id, reason="Off")
+        assert done.status == "cancelled" and moves(transfer)[-1] == (stage, "cancelled")
+        movement.cancel_transfer(actor=w["officer"], transfer_id=transfer.id)  # again: nothing
+    assert len(events("custody:transfer:cancel")) == 3
+    db.session.refresh(w["booking"])
+    # back from the road: in the sending facility's custody, to be housed again
+    assert (w["booking"].status, w["booking"].facility_id) == ("booked", w["sending"].id)
+    patient = patient_id_of(w["booking"].detainee.a_number)
+    assert {s.facility_id: s.is_open for s in stays_of([patient])[patient]} == {
+        w["sending"].id: True
+    }
+
+
+def test_one_open_transfer_per_booking(world):
+    w = world
+    first = request(w)
+    with pytest.raises(Conflict) as refused:
+        request(w)
+    assert refused.value.details["existing_id"] == str(first.id)
+
+
+def test_request_checks_its_fields(world):
+    w = world
+    with pytest.raises(ValidationFailed) as bad:
+        request(w, to_facility_code="SEND", reason=" ", scheduled_for=dt.datetime(2026, 1, 1))
+    assert set(bad.value.errors) == {"to_facility_code", "reason", "scheduled_for"}
+    with pytest.raises(ValidationFailed) as bad:
+        request(w, to_facility_code="NOPE")
+    assert "to_facility_code" in bad.value.errors
+
+
+# --- who may do what ------------------------------------------------------------------
+
+
+def test_roles_and_facilities(world, make):
+    w = world
+    with pytest.raises(Forbidden):  # only the sending facility requests
+        svc.request_transfer(
+            actor=w["receiver"],
+            booking_id=w["booking"].id,
+            to_facility_code="RECV",
+            reason="x",
+            scheduled_for=dt.datetime.now(dt.UTC),
+        )
+    transfer = request(w)
+    with pytest.raises(Forbidden):  # officers do not approve
+        svc.approve_transfer(actor=w["officer"], transfer_id=transfer.id)
+    assert last_event("custody:supervision:approve").outcome == "denied"
+    with pytest.raises(Forbidden):  # the receiving facility does not approve either
+        svc.approve_transfer(
+            actor=make.actor("supervisor", facility_id=w["receiving"].id), transfer_id=transfer.id
+        )
+    with pytest.raises(Forbidden):  # officers write no medical summary
+        clearance.record_medical_summary(
+            actor=w["officer"], transfer_id=transfer.id, fit_to_travel=True
+        )
+    with pytest.raises(Forbidden):  # a third facility sees nothing
+        svc.get_transfer(actor=w["third"], transfer_id=transfer.id)
+    assert svc.get_transfer(actor=w["receiver"], transfer_id=transfer.id).id == transfer.id
+    assert svc.list_transfers(actor=w["third"]) == []
+    assert [t.id for t in svc.list_transfers(actor=w["receiver"])] == [transfer.id]
+    svc.approve_transfer(actor=w["supervisor"], transfer_id=transfer.id)
+    summary(w, transfer)
+    with pytest.raises(Forbidden):  # the receiving facility does not send
+        movement.depart(actor=w["receiver"], transfer_id=transfer.id)
+    movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    with pytest.raises(Forbidden):  # the sending facility does not receive
+        movement.arrive(actor=w["officer"], transfer_id=transfer.id)
+    with pytest.raises(NotFound):
+        svc.get_transfer(actor=w["officer"], transfer_id=999999)
+
+
+# --- census, in-transit list, locator -------------------------------------------------
+
+
+def test_in_transit_is_on_no_census_and_the_locator_names_the_receiving_office(world):
+    w = world
+    seattle = db.session.scalar(sa.select(FieldOffice).where(FieldOffice.name == "Seattle"))
+    w["receiving"].field_office = seattle
+    db.session.commit()
+    system = Actor.system("test")
+    transfer = ready(w)
+    movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    for code in ("SEND", "RECV"):
+        census = board.census(actor=system, facility_code=code)
+        assert census["population"] == 0 and census["housed"] == 0, code
+    assert [t.id for t in svc.list_transfers(actor=w["receiver"], status="in_transit")] == [
+        transfer.id
+    ]
+    assert svc.transfer_counts(actor=w["receiver"]) == {
+        "pending_approval": 0,
+        "in_transit": 1,
+        "arriving": 1,
+    }
+    person = w["booking"].detainee
+    found = locate(
+        actor=Actor.anonymous(), a_number=person.a_number, country_of_birth=person.country_of_birth
+    )
+    assert found.in_transit and found.field_office == "Seattle" and found.facility_name is None
+    movement.arrive(actor=w["receiver"], transfer_id=transfer.id)
+    assert board.census(actor=system, facility_code="RECV")["population"] == 1
+    found = locate(
+        actor=Actor.anonymous(), a_number=person.a_number, country_of_birth=person.country_of_birth
+    )
+    assert not found.in_transit and found.facility_name == "Receiving Detention Facility"
+
+
+# --- the attorney of record ------------------------------------------------------------
+
+
+def test_counsel_is_notified_not_before_departure(world):
+    w = world
+    g28 = counsel.file_g28(
+        actor=w["officer"],
+        booking_id=w["booking"].id,
+        attorney_name="Rosa Abogada",
+        bar_number="24001234",
+        bar_state="tx",
+        organization="Synthetic Legal Aid",
+        email="rosa@example.org",
+    )
+    assert last_event("custody:counsel:file").subject_id == str(g28.id)
+    transfer = ready(w)
+    with pytest.raises(Conflict):  # before departure: refused
+        movement.notify_counsel(actor=w["officer"], transfer_id=transfer.id, channel="phone")
+    departed = movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    with pytest.raises(ValidationFailed) as bad:  # a time before the departure
+        movement.notify_counsel(
+            actor=w["officer"],
+            transfer_id=transfer.id,
+            channel="phone",
+            notified_at=departed.departed_at - dt.timedelta(minutes=5),
+        )
+    assert "notified_at" in bad.value.errors
+    with pytest.raises(ValidationFailed) as bad:
+        movement.notify_counsel(actor=w["officer"], transfer_id=transfer.id, channel="pigeon")
+    assert "channel" in bad.value.errors
+    at = departed.departed_at + dt.timedelta(minutes=2)
+    [done] = movement.notify_counsel(
+        actor=w["officer"], transfer_id=transfer.id, channel="email", notified_at=at
+    )
+    assert (done.attorney_id, done.event_kind, done.event_id) == (g28.id, "transfer", transfer.id)
+    assert (done.channel, done.notified_at) == ("email", at)
+    assert last_event("custody:counsel:notify").subject_id == str(g28.id)
+    counsel.withdraw_g28(actor=w["officer"], booking_id=w["booking"].id, attorney_id=g28.id)
+    assert counsel.attorneys_of_record(actor=w["officer"], booking_id=w["booking"].id) == []
+    assert last_event("custody:counsel:withdraw").subject_id == str(g28.id)
+
+
+def test_depart_can_record_the_counsel_notification(world):
+    w = world
+    counsel.file_g28(
+        actor=w["officer"],
+        booking_id=w["booking"].id,
+        attorney_name="Ben Counsel",
+        bar_number="77",
+        bar_state="CA",
+    )
+    transfer = ready(w)
+    movement.depart(actor=w["officer"], transfer_id=transfer.id, counsel_channel="phone")
+    [notice] = counsel.counsel_notifications(actor=w["officer"], booking_id=w["booking"].id)
+    assert notice.channel == "phone" and notice.notified_at >= transfer.departed_at
+
+
+def test_g28_checks(world):
+    w = world
+    with pytest.raises(ValidationFailed) as bad:
+        counsel.file_g28(
+            actor=w["officer"],
+            booking_id=w["booking"].id,
+            attorney_name="",
+            bar_number="1",
+            bar_state="ZZ",
+            email="not-an-address",
+        )
+    assert set(bad.value.errors) == {"attorney_name", "bar_state", "email"}
+    counsel.file_g28(
+        actor=w["officer"], booking_id=w["booking"].id, attorney_name="A", bar_number="1", bar_state="NY"
+    )
+    with pytest.raises(Conflict):
+        counsel.file_g28(
+            actor=w["officer"],
+            booking_id=w["booking"].id,
+            attorney_name="A",
+            bar_number="1",
+            bar_state="NY",
+        )
+    with pytest.raises(Forbidden):
+        counsel.file_g28(
+            actor=w["third"], booking_id=w["booking"].id, attorney_name="A", bar_number="2", bar_state="NY"
+        )
