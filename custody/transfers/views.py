@@ -118,8 +118,14 @@ def new(booking_id: int) -> Any:
 def _page(transfer: Transfer, **extra: Any) -> Any:
     actor = current_actor()
     shown = movement.describe(transfer)
-    notices = counsel_notifications(
-        actor=actor, booking_id=transfer.booking_id, event_kind="transfer", event_id=transfer.id
+    # counsel is the holding facility's business (the receiving one's after arrival)
+    holds = actor.can_reach_facility(transfer.booking.facility_id)
+    notices = (
+        counsel_notifications(
+            actor=actor, booking_id=transfer.booking_id, event_kind="transfer", event_id=transfer.id
+        )
+        if holds
+        else []
     )
     counsel = forms.CounselForm(formdata=None)
     counsel.channel.choices = forms.channel_choices()
@@ -129,7 +135,9 @@ def _page(transfer: Transfer, **extra: Any) -> Any:
         "person": transfer.booking.detainee,
         "local": _clock(transfer.from_facility),
         "labels": STATUS_LABELS,
-        "attorneys": attorneys_of_record(actor=actor, booking_id=transfer.booking_id),
+        "attorneys": attorneys_of_record(actor=actor, booking_id=transfer.booking_id)
+        if holds
+        else [],
         "notices": notices,
         "channels": {str(k): v for k, v in CHANNEL_LABELS.items()},
         "counsel_form": counsel,
