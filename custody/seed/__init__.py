@@ -16,6 +16,7 @@ from custody.bookings.models import Booking
 from custody.housing.models import BedAssignment
 from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
 from custody.seed.people import seed_people
+from custody.seed.transfers import seed_transfers
 
 __all__ = ["DEMO_PASSWORDS", "SeedReport", "seed_demo"]
 
@@ -51,6 +52,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             seed_user(actor, role)
             report.users[role.value] = DEMO_PASSWORDS[role]
         report.detainees = seed_people(actor, rng, detainees)
+        seed_transfers(actor)
         report.bookings, report.housed = _in_custody()
         audit.record(
             actor=actor,
