@@ -180,7 +180,11 @@ def summary_document(
         "status": "final",
         "type": {
             "coding": [
-                {"system": "http://loinc.org", "code": "18761-7", "display": "Transfer summary note"}
+                {
+                    "system": "http://loinc.org",
+                    "code": "18761-7",
+                    "display": "Transfer summary note",
+                }
             ]
         },
         "subject": {"reference": f"Patient/{patient_id}"},
@@ -218,9 +222,7 @@ def write_transfer_summary(
                 actor=actor, resource_type="Composition", resource_id=replaces, document=document
             )
         else:
-            stored, _ = services.create(
-                actor=actor, resource_type="Composition", document=document
-            )
+            stored, _ = services.create(actor=actor, resource_type="Composition", document=document)
     return SummaryRef(stored.id, stored.version, stored.last_updated)
 
 

@@ -10,10 +10,10 @@ from core.forms import choices
 from custody.counsel.models import US_STATES
 
 
-
 class G28Form(FlaskForm):
     attorney_name = StringField(
-        "Attorney's name", validators=[DataRequired(message="Give the attorney's name."), Length(max=200)]
+        "Attorney's name",
+        validators=[DataRequired(message="Give the attorney's name."), Length(max=200)],
     )
     bar_number = StringField(
         "Bar number", validators=[DataRequired(message="Give the bar number."), Length(max=32)]

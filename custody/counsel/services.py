@@ -92,9 +92,7 @@ def file_g28(
     values = {
         "attorney_name": errors.text("attorney_name", attorney_name, max_length=200),
         "bar_number": errors.text("bar_number", bar_number, max_length=32),
-        "bar_state": errors.choice(
-            "bar_state", (bar_state or "").upper() or None, US_STATES
-        ),
+        "bar_state": errors.choice("bar_state", (bar_state or "").upper() or None, US_STATES),
         "organization": errors.text("organization", organization, max_length=200, required=False)
         or None,
         "phone": errors.text("phone", phone, max_length=32, required=False) or None,
@@ -205,13 +203,10 @@ def record_counsel_notification(
     errors = FieldErrors()
     kind = errors.choice("event_kind", event_kind, [e.value for e in CounselEvent])
     how = errors.choice("channel", channel, [c.value for c in CounselChannel])
-    earliest = (not_before, "departure" if kind == CounselEvent.TRANSFER else "release")
+    event = "departure" if kind == CounselEvent.TRANSFER else "release"
+    earliest = None if not_before is None else (not_before, event)
     when = errors.time(
-        "notified_at",
-        notified_at,
-        required=False,
-        default=utcnow(),
-        not_before=earliest if not_before is not None else None,
+        "notified_at", notified_at, required=False, default=utcnow(), not_before=earliest
     )
     if not_before is not None and notified_at is None and when < not_before:
         when = not_before

@@ -6,6 +6,7 @@ transit, arrived, cancelled). Skipped when any transfer exists (idempotent)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,13 +32,11 @@ REASONS = (
     "Medical unit better suited to the person's needs",
     "Court order",
 )
-SUMMARY = {
+SUMMARY: dict[str, Any] = {
     "fit_to_travel": True,
     "active_problems": ["Seasonal allergies"],
     "allergies": [],
-    "medications": [
-        {"drug": "Loratadine", "dose": "10 mg", "directions": "by mouth once daily"}
-    ],
+    "medications": [{"drug": "Loratadine", "dose": "10 mg", "directions": "by mouth once daily"}],
     "tb_status": "Chest X-ray negative at intake",
     "accommodations": [],
 }

@@ -143,9 +143,7 @@ def lift_medical_hold(*, actor: Actor, transfer_id: int) -> health.HoldRef | Non
     transfer = writable_transfer(actor, transfer_id, HealthPermission.WRITE)
     with unit_of_work() as session:
         transfer = lock(session, transfer)
-        lifted = health.lift_medical_hold(
-            actor=actor, a_number=transfer.booking.detainee.a_number
-        )
+        lifted = health.lift_medical_hold(actor=actor, a_number=transfer.booking.detainee.a_number)
         if lifted is not None:
             _audit_hold(actor, transfer, "lifted")
         return lifted

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -70,7 +71,7 @@ def get_transfer(*, actor: Actor, transfer_id: int) -> Transfer:
 
 
 def writable_transfer(
-    actor: Actor, transfer_id: int, permission: object, *, receiving: bool = False
+    actor: Actor, transfer_id: int, permission: StrEnum, *, receiving: bool = False
 ) -> Transfer:
     """A transfer the actor may change: `permission` at the sending facility (at the
     receiving one with `receiving`)."""
@@ -78,7 +79,7 @@ def writable_transfer(
     facility = transfer.to_facility_id if receiving else transfer.from_facility_id
     authorize(
         actor,
-        permission,  # type: ignore[arg-type]
+        permission,
         facility_id=facility,
         check_facility=True,
         subject_type=SUBJECT,
@@ -162,7 +163,7 @@ def request_transfer(
     booking_id: int,
     to_facility_code: str,
     reason: str,
-    scheduled_for: dt.datetime,
+    scheduled_for: dt.datetime | None,
 ) -> Transfer:
     """An officer of the sending facility asks to move the person (→ `requested`): 422
     naming each bad field; 409 when the booking has an open transfer (`existing_id`) or

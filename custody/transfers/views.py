@@ -344,5 +344,3 @@ def medical_summary(transfer_id: int) -> Any:
         person=found.booking.detainee,
         zone=found.from_facility.time_zone,
     )
-
-

@@ -72,7 +72,9 @@ def test_request_form_and_transfer_page(client, make, place):
     assert "Cannot depart yet" in client.get(f"/transfers/{transfer.id}").text
     # the Transfer action now leads to the open transfer
     again = client.get(f"/bookings/{booking.id}/transfer")
-    assert again.status_code == 302 and again.headers["Location"].endswith(f"/transfers/{transfer.id}")
+    assert again.status_code == 302 and again.headers["Location"].endswith(
+        f"/transfers/{transfer.id}"
+    )
 
 
 def _transfer(place):

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from core.actor import Actor
 from core.db import db
-from core.events import outbox
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.events import outbox
 from custody.bookings.models import BookingStatus
 from custody.counsel import services as counsel
 from custody.events import TransferArrived, TransferDeparted
@@ -43,7 +43,9 @@ def world(make):
     sending = make.facility(code="SEND", name="Sending Processing Center")
     receiving = make.facility(code="RECV", name="Receiving Detention Facility")
     bed = make.bed(unit=make.unit(facility=sending))
-    booking = make.classified(make.booking(facility=sending, booked_at=dt.datetime.now(dt.UTC) - 3 * DAY))
+    booking = make.classified(
+        make.booking(facility=sending, booked_at=dt.datetime.now(dt.UTC) - 3 * DAY)
+    )
     assign_bed(actor=Actor.system("test"), booking_id=booking.id, bed_id=bed.id)
     return {
         "sending": sending,
@@ -412,7 +414,11 @@ def test_g28_checks(world):
         )
     assert set(bad.value.errors) == {"attorney_name", "bar_state", "email"}
     counsel.file_g28(
-        actor=w["officer"], booking_id=w["booking"].id, attorney_name="A", bar_number="1", bar_state="NY"
+        actor=w["officer"],
+        booking_id=w["booking"].id,
+        attorney_name="A",
+        bar_number="1",
+        bar_state="NY",
     )
     with pytest.raises(Conflict):
         counsel.file_g28(
@@ -424,5 +430,9 @@ def test_g28_checks(world):
         )
     with pytest.raises(Forbidden):
         counsel.file_g28(
-            actor=w["third"], booking_id=w["booking"].id, attorney_name="A", bar_number="2", bar_state="NY"
+            actor=w["third"],
+            booking_id=w["booking"].id,
+            attorney_name="A",
+            bar_number="2",
+            bar_state="NY",
         )

@@ -203,9 +203,7 @@ def test_attorneys_api(api):
     assert created.json["is_active"] and created.json["filed_on"] == "2026-11-20"
     assert api("officer", "POST", path, body).status_code == 409
     assert api("third", "POST", path, body).status_code == 403
-    assert [a["attorney_name"] for a in api("officer", "GET", path).json["items"]] == [
-        "Lena Legal"
-    ]
+    assert [a["attorney_name"] for a in api("officer", "GET", path).json["items"]] == ["Lena Legal"]
     aid = created.json["id"]
     withdrawn = api("officer", "POST", f"{path}/{aid}/withdraw", {"withdrawn_on": "2026-11-25"})
     assert withdrawn.json["withdrawn_on"] == "2026-11-25" and not withdrawn.json["is_active"]
