@@ -74,9 +74,7 @@ def seed_transfers(actor: Actor) -> int:
             bar_state=state,
             organization=organization,
             phone=phone,
-            filed_on=(booking.booked_at + dt.timedelta(days=1)).date()
-            if booking.booked_at + dt.timedelta(days=1) <= utcnow()
-            else booking.booked_at.date(),
+            filed_on=booking.booked_at.date(),
         )
     made = 0
     for index, (booking, stage) in enumerate(zip(housed, STAGES, strict=False)):
