@@ -20,7 +20,7 @@ from custody.facilities.directory import CustodyFacilities
 from tests.conftest import make_app
 from tests.helpers import PASSWORD
 
-NAV = ["Dashboard", "People", "Facilities", "Rule sets", "Users", "Audit log"]
+NAV = ["Dashboard", "People", "Facilities", "Transfers", "Rule sets", "Users", "Audit log"]
 PROBE = "tests.core.feature_probe"
 
 
@@ -43,7 +43,12 @@ def test_the_default_app_composes_custody_then_health(app):
         "Facilities",
         "Audit log",
     ]
-    assert [p.name for p in features.dashboard_panels] == ["facilities", "users", "audit"]
+    assert [p.name for p in features.dashboard_panels] == [
+        "facilities",
+        "transfers",
+        "users",
+        "audit",
+    ]
     assert isinstance(features.facility_directory, CustodyFacilities)
     assert {"seed-demo", "fhir"} <= set(app.cli.commands)
 
@@ -52,8 +57,11 @@ def test_the_default_app_composes_custody_then_health(app):
     "role,expected",
     [
         (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Users"]),
-        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Rule sets"]),
-        (Role.AUDITOR, ["Dashboard", "People", "Facilities", "Rule sets", "Audit log"]),
+        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Transfers", "Rule sets"]),
+        (
+            Role.AUDITOR,
+            ["Dashboard", "People", "Facilities", "Transfers", "Rule sets", "Audit log"],
+        ),
     ],
 )
 def test_navigation_is_filtered_by_permission(app, role, expected):
@@ -65,7 +73,7 @@ def test_the_page_shows_the_actors_navigation_in_order(client, make):
     make.login(client, role="officer")
     nav = client.get("/dashboard").text.split('aria-label="Primary navigation"')[1]
     nav = nav.split("</ul>")[0]
-    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:4]
+    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:5]
 
 
 def test_the_dashboard_puts_the_panels_together_in_order(client, make):
