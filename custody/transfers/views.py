@@ -206,7 +206,8 @@ def depart(transfer_id: int) -> Response:
     return _simple(
         transfer_id,
         lambda: movement.depart(actor=actor, transfer_id=transfer_id),
-        "Departed: the person is in transit and the bed is free. Notify the attorney of record.",
+        "Departed: the person is in transit and the bed is free. "
+        "Record the notification of any attorney of record below.",
     )
 
 

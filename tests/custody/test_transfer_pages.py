@@ -10,7 +10,9 @@ import pytest
 
 from core.actor import Actor
 from core.db import db
+from custody.counsel.services import file_g28
 from custody.housing.assignment import assign_bed
+from custody.transfers import clearance, movement
 from custody.transfers import services as svc
 from custody.transfers.models import Transfer
 from tests.helpers import csrf_token, last_event
@@ -172,3 +174,34 @@ def test_g28_on_the_booking_page(client, make, place):
     aid = last_event("custody:counsel:file").subject_id
     _post(client, f"/bookings/{booking.id}/attorneys/{aid}/withdraw")
     assert last_event("custody:counsel:withdraw").subject_id == aid
+
+
+def test_counsel_notification_from_the_transfer_page(client, make, place):
+    system = Actor.system("test")
+    file_g28(
+        actor=system,
+        booking_id=place["booking"].id,
+        attorney_name="Iris Consejo",
+        bar_number="4455",
+        bar_state="TX",
+    )
+    transfer = _transfer(place)
+    svc.approve_transfer(actor=system, transfer_id=transfer.id)
+    clearance.record_medical_summary(actor=system, transfer_id=transfer.id, fit_to_travel=True)
+    make.login(client, user=_user(make, "officer", place["sending"]))
+    page = client.get(f"/transfers/{transfer.id}")
+    assert "The attorney is notified once the person is en route." in page.text
+    movement.depart(actor=system, transfer_id=transfer.id)
+    page = client.get(f"/transfers/{transfer.id}")
+    assert "has not been notified of this transfer yet" in page.text
+    early = _post(
+        client,
+        f"/transfers/{transfer.id}/counsel",
+        {"channel": "phone", "notified_at": "2001-01-01T09:00"},
+    )
+    assert early.status_code == 302
+    assert "This time is before departure." in client.get(f"/transfers/{transfer.id}").text
+    _post(client, f"/transfers/{transfer.id}/counsel", {"channel": "fax"})
+    page = client.get(f"/transfers/{transfer.id}")
+    assert "Fax ·" in page.text and "has not been notified" not in page.text
+    assert last_event("custody:counsel:notify").outcome == "success"
