@@ -20,6 +20,7 @@ from custody.facilities.models import FieldOffice
 from custody.housing import board
 from custody.housing.assignment import assign_bed
 from custody.locator.services import locate
+from custody.restrictive.services import place_in_restrictive_housing
 from custody.rules.models import ComplianceClock
 from custody.transfers import clearance, movement
 from custody.transfers import services as svc
@@ -436,3 +437,16 @@ def test_g28_checks(world):
             bar_number="2",
             bar_state="NY",
         )
+
+
+def test_departure_ends_a_restrictive_placement(world):
+    w = world
+    placement = place_in_restrictive_housing(
+        actor=w["supervisor"], booking_id=w["booking"].id, kind="administrative", reason="Safety"
+    )
+    transfer = ready(w)
+    departed = movement.depart(actor=w["officer"], transfer_id=transfer.id)
+    db.session.refresh(placement)
+    assert placement.released_at == departed.departed_at
+    assert placement.release_note == "transferred out"
+    assert last_event("custody:restrictive:release").subject_id == str(placement.id)
