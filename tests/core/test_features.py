@@ -24,6 +24,7 @@ NAV = [
     "Dashboard",
     "People",
     "Facilities",
+    "Transfers",
     "Legal access",
     "Rule sets",
     "Consular notification",
@@ -57,6 +58,7 @@ def test_the_default_app_composes_custody_then_health(app):
     assert [p.name for p in features.dashboard_panels] == [
         "facilities",
         "compliance",
+        "transfers",
         "sick_call",
         "clinical_compliance",
         "users",
@@ -70,10 +72,21 @@ def test_the_default_app_composes_custody_then_health(app):
     "role,expected",
     [
         (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Consular notification", "Users"]),
-        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Legal access", "Rule sets"]),
+        (
+            Role.OFFICER,
+            ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"],
+        ),
         (
             Role.AUDITOR,
-            ["Dashboard", "People", "Facilities", "Legal access", "Rule sets", "Audit log"],
+            [
+                "Dashboard",
+                "People",
+                "Facilities",
+                "Transfers",
+                "Legal access",
+                "Rule sets",
+                "Audit log",
+            ],
         ),
     ],
 )
@@ -86,7 +99,7 @@ def test_the_page_shows_the_actors_navigation_in_order(client, make):
     make.login(client, role="officer")
     nav = client.get("/dashboard").text.split('aria-label="Primary navigation"')[1]
     nav = nav.split("</ul>")[0]
-    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:5]
+    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:6]
 
 
 def test_the_dashboard_puts_the_panels_together_in_order(client, make):
