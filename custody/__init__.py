@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from core.features import Link, RateLimit, registry
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
+    from custody.bookings.whereabouts import CustodyWhereabouts
     from custody.facilities import api as facilities_api
     from custody.facilities import views as facilities
     from custody.facilities.dashboard import FACILITIES_PANEL
@@ -61,5 +62,6 @@ def init_app(app: Flask) -> None:
     features.add_dashboard_link(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
     features.add_dashboard_panel(FACILITIES_PANEL)
     features.set_facility_directory(CustodyFacilities())
+    features.set_whereabouts(CustodyWhereabouts())
     restrictive_subscribers.register()
     rules_subscribers.register()

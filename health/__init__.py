@@ -1,4 +1,5 @@
-"""Health: the FHIR R4 store and API (`/fhir`), and what custody reads of it.
+"""Health: the FHIR R4 store and API (`/fhir`), the patient chart, and what custody
+reads of it.
 
 `init_app` is health's one entry point into the app: the factory calls it when
 "health" is in the FEATURES setting (core.features).
@@ -10,11 +11,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the FHIR API and the `custodia fhir` commands with the app."""
+    """Register the FHIR API, the `custodia fhir` commands, the chart pages, their
+    navigation item and the clinician's landing panel."""
     # Imported here, not at the top of the package: `import health.fhir.models`
     # (Alembic, the tests) must not load the API.
-    from core.features import registry
+    from core.features import Link, registry
     from health import cli, fhir
+    from health.chart import views as chart
+    from health.chart.dashboard import CHART_PANEL
+    from health.permissions import HealthPermission
 
     fhir.init_app(app)  # /fhir: its own error bodies (OperationOutcome) and no CSRF
-    registry(app).add_command(cli.fhir_group)
+    features = registry(app)
+    features.add_command(cli.fhir_group)
+    features.add_blueprint(chart.bp)
+    features.add_nav_item(Link("Patients", "chart.patients", HealthPermission.READ, 150))
+    features.add_dashboard_link(Link("Find a patient", "chart.patients", HealthPermission.READ, 50))
+    features.add_dashboard_panel(CHART_PANEL)

@@ -14,6 +14,7 @@ from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role, role_has
 from custody.restrictive.services import place_in_restrictive_housing
+from health.fhir.link import patient_id_of
 from health.permissions import HealthPermission
 from tests.helpers import csrf_token, last_event
 
@@ -79,6 +80,8 @@ def world(make):
         "placement_id": placement.id,
         "resource_type": "Patient",
         "resource_id": "example",
+        "patient_id": patient_id_of(booking.detainee.a_number),
+        "a_number": booking.detainee.a_number,
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,

@@ -57,6 +57,8 @@ def world(make):
         "placement_id": placement.id,
         "resource_type": "Patient",
         "resource_id": patient,
+        "patient_id": patient,
+        "a_number": person.a_number,
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,

@@ -20,7 +20,8 @@ from custody.facilities.directory import CustodyFacilities
 from tests.conftest import make_app
 from tests.helpers import PASSWORD
 
-NAV = ["Dashboard", "People", "Facilities", "Rule sets", "Users", "Audit log"]
+NAV = ["Dashboard", "Patients", "People", "Facilities", "Rule sets", "Users", "Audit log"]
+OFFICER_NAV = ["Dashboard", "People", "Facilities", "Rule sets"]
 PROBE = "tests.core.feature_probe"
 
 
@@ -38,12 +39,13 @@ def test_the_default_app_composes_custody_then_health(app):
     assert features.features == ["custody", "health"]
     assert _labels(features.nav_items) == NAV
     assert _labels(features.dashboard_links) == [
+        "Find a patient",
         "Manage users",
         "Manage facilities",
         "Facilities",
         "Audit log",
     ]
-    assert [p.name for p in features.dashboard_panels] == ["facilities", "users", "audit"]
+    assert [p.name for p in features.dashboard_panels] == ["chart", "facilities", "users", "audit"]
     assert isinstance(features.facility_directory, CustodyFacilities)
     assert {"seed-demo", "fhir"} <= set(app.cli.commands)
 
@@ -65,7 +67,7 @@ def test_the_page_shows_the_actors_navigation_in_order(client, make):
     make.login(client, role="officer")
     nav = client.get("/dashboard").text.split('aria-label="Primary navigation"')[1]
     nav = nav.split("</ul>")[0]
-    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:4]
+    assert re.findall(r"<span>([^<]+)</span>", nav) == OFFICER_NAV
 
 
 def test_the_dashboard_puts_the_panels_together_in_order(client, make):
@@ -86,7 +88,12 @@ def test_features_compose_what_the_setting_names():
     assert any(e.startswith("fhir.") for e in endpoints)
     assert not any(e.startswith(("bookings.", "facilities_api.", "locator")) for e in endpoints)
     assert "fhir" in health_only.cli.commands and "seed-demo" not in health_only.cli.commands
-    assert _labels(registry(health_only).nav_items) == ["Dashboard", "Users", "Audit log"]
+    assert _labels(registry(health_only).nav_items) == [
+        "Dashboard",
+        "Patients",
+        "Users",
+        "Audit log",
+    ]
 
 
 def test_core_alone_has_no_facilities():
@@ -125,7 +132,7 @@ def test_an_unknown_feature_is_refused_clearly():
 def test_another_feature_contributes_through_the_same_calls():
     probed = _bare("custody", "health", PROBE)
     features = registry(probed)
-    assert _labels(features.nav_items) == [*NAV[:2], "Probe", *NAV[2:]]  # order 250
+    assert _labels(features.nav_items) == [*NAV[:3], "Probe", *NAV[3:]]  # order 250
     auditor, officer = Actor(1, "a", Role.AUDITOR), Actor(2, "o", Role.OFFICER)
     assert "Probe" in _labels(features.nav_for(auditor))
     assert "Probe" not in _labels(features.nav_for(officer))

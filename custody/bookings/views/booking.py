@@ -15,6 +15,7 @@ from custody.bookings.inputs import WorksheetIn
 from custody.bookings.models import Booking
 from custody.bookings.services import get_booking as find_booking
 from custody.bookings.views.blueprint import bp
+from custody.people.alerts import shown_alerts
 from custody.permissions import CustodyPermission
 from custody.rules import states
 
@@ -28,6 +29,7 @@ def booking(booking_id: int) -> Any:
         "custody/bookings/booking.html",
         booking=found,
         history=history,
+        alerts=shown_alerts(found.detainee),
         clock_state=states.state,
         property_text=forms.property_text,
         local=lambda value: forms.utc_to_local(value, found.facility.time_zone),

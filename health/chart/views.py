@@ -1,0 +1,56 @@
+"""The chart pages: patient search, a patient's chart, and the way in from a booking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from core.access import current_actor, requires
+from health.chart import services
+from health.chart.codes import KIND_LABELS, Kind
+from health.chart.forms import PatientSearchForm, TimelineForm
+from health.permissions import HealthPermission
+
+bp = Blueprint("chart", __name__, url_prefix="/health")
+
+
+@bp.get("/patients")
+@requires(HealthPermission.READ)
+def patients() -> Any:
+    form = PatientSearchForm(request.args)
+    query = (form.q.data or "").strip()
+    hits = (
+        services.find_patients(actor=current_actor(), query=query)
+        if query and form.validate()
+        else []
+    )
+    return render_template("health/chart/patients.html", form=form, hits=hits, query=query)
+
+
+@bp.get("/patients/a-number/<a_number>")
+@requires(HealthPermission.READ)
+def by_a_number(a_number: str) -> Any:
+    patient_id = services.patient_id_for(actor=current_actor(), a_number=a_number)
+    return redirect(url_for("chart.chart", patient_id=patient_id))
+
+
+@bp.get("/patients/<patient_id>")
+@requires(HealthPermission.READ)
+def chart(patient_id: str) -> Any:
+    form = TimelineForm(request.args)
+    wanted = services.TimelineFilter()
+    if form.validate():
+        wanted = services.TimelineFilter(
+            kinds=frozenset(Kind(kind) for kind in form.kind.data or ()),
+            start=form.start.data,
+            end=form.end.data,
+        )
+    shown = services.chart(actor=current_actor(), patient_id=patient_id, timeline=wanted)
+    return render_template(
+        "health/chart/chart.html",
+        chart=shown,
+        form=form,
+        kind_labels=KIND_LABELS,
+        filtered=bool(wanted.kinds or wanted.start or wanted.end),
+    )
