@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectMultipleField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.forms import choices
+from health.chart.alerts import CHOICES
 from health.chart.codes import KIND_LABELS
 
 
@@ -37,3 +38,23 @@ class TimelineForm(FlaskForm):
     def validate_end(self, field: DateField) -> None:
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class AlertForm(FlaskForm):
+    """Set an alert: custody staff see the kind (never the reason) unless it is
+    clinical only."""
+
+    code = SelectField(
+        "Alert",
+        choices=choices([("", "- Select -"), *CHOICES]),
+        validators=[DataRequired(message="Choose an alert.")],
+    )
+    reason = TextAreaField(
+        "Clinical reason",
+        validators=[DataRequired(message="Give the clinical reason."), Length(max=500)],
+        description="Kept in the health record: custody staff never see it.",
+    )
+
+
+class EndAlertForm(FlaskForm):
+    """Only the CSRF token: the alert is named by the URL."""

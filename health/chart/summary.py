@@ -23,6 +23,7 @@ ACTIVE_CONDITIONS = {"active", "recurrence", "relapse"}
 
 @dataclass(frozen=True)
 class ChartAlert:
+    id: str
     label: str
     custody_visible: bool
     reason: str | None
@@ -190,6 +191,7 @@ def _alerts(record: PatientRecord, clock: Clock) -> list[ChartAlert]:
         reason = flags.reason_of(flag)
         shown.append(
             ChartAlert(
+                id=str(flag.get("id")),
                 label=label,
                 custody_visible=code is not None,
                 reason=reason if reason != label else None,

@@ -81,6 +81,7 @@ def world(make):
         "resource_type": "Patient",
         "resource_id": "example",
         "patient_id": patient_id_of(booking.detainee.a_number),
+        "flag_id": "example",
         "a_number": booking.detainee.a_number,
         "version": "1",
         "set_code": facility.standards_set.code,

@@ -58,6 +58,7 @@ def world(make):
         "resource_type": "Patient",
         "resource_id": patient,
         "patient_id": patient,
+        "flag_id": "example",
         "a_number": person.a_number,
         "version": "1",
         "set_code": facility.standards_set.code,

@@ -12,7 +12,7 @@ from health.chart.record import patient_record
 from health.fhir.link import patient_id_of
 from tests.health import chart_data
 from tests.health.conftest import Fhir
-from tests.helpers import events, last_event
+from tests.helpers import csrf_token, events, last_event
 
 
 class Scene:
@@ -214,3 +214,43 @@ def test_a_chart_without_custody_or_vitals(client, make):
     assert "not in custody" in text and "(UTC)" in text
     assert "No vital signs recorded." in text and "No encounter recorded." in text
     assert client.get("/health/patients/no-such-patient").status_code == 404
+
+
+def test_a_clinician_sets_and_ends_alerts_on_the_chart(client, make, scene):
+    make.login(client, role="clinician")
+    url = f"/health/patients/{scene.pid}"
+    token = csrf_token(client.get(url).text)
+    empty = client.post(f"{url}/alerts", data={"csrf_token": token, "code": "", "reason": ""})
+    assert empty.status_code == 422
+    assert "Choose an alert." in empty.text and "Give the clinical reason." in empty.text
+    before = len(events("health:fhir:create"))
+    reason = "Post-operative: ground floor only"
+    done = client.post(
+        f"{url}/alerts",
+        data={"csrf_token": token, "code": "accessible-bed", "reason": reason},
+    )
+    assert done.status_code == 302
+    assert len(events("health:fhir:create")) == before + 1
+    assert last_event("health:fhir:create").subject_id == scene.pid
+    officer = make.headers("officer")
+    alerts = client.get(f"/api/v1/bookings/{scene.booking.id}", headers=officer).json["alerts"]
+    assert "Accessible bed" in [a["label"] for a in alerts] and reason not in str(alerts)
+    page = client.get(url).text
+    assert reason in page
+    before_button = page.split("the alert Accessible bed")[0]
+    flag_id = re.findall(r'/alerts/([^/"]+)/end"', before_button)[-1]
+    client.post(f"{url}/alerts/{flag_id}/end", data={"csrf_token": token})
+    assert last_event("health:fhir:update").subject_id == scene.pid
+    alerts = client.get(f"/api/v1/bookings/{scene.booking.id}", headers=officer).json["alerts"]
+    assert "Accessible bed" not in [a["label"] for a in alerts]
+
+
+def test_alerts_of_another_facility_cannot_be_set(client, make, scene):
+    make.login(client, user=make.user("clinician", facility_id=scene.b.id))
+    token = csrf_token(client.get("/dashboard").text)
+    response = client.post(
+        f"/health/patients/{scene.pid}/alerts",
+        data={"csrf_token": token, "code": "diet", "reason": "Diet"},
+    )
+    assert response.status_code == 403
+    assert last_event(outcome="denied").subject_id == scene.pid
