@@ -16,6 +16,7 @@ ended. A restricted Flag (security label) is never shown to custody.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 
 from core.db import db, utcnow
 from health.fhir import jsontext
-from health.fhir.models import FhirResource
+from health.fhir.models import FhirResource, TokenIndex
 from health.fhir.services import fhir_base
 
 # code → the label custody staff see (the codes match custody's alert kinds)
@@ -104,23 +105,59 @@ def custody_flags(patient_id: str) -> list[CustodyFlag]:
     """The patient's active custody-visible alerts, one per code, by label: codes and
     labels only. Reads in the open unit of work, if any; no permission, no audit (not
     clinical content: custody's interface, `health.patients.custody_alerts`)."""
+    return custody_flags_of([patient_id]).get(patient_id, [])
+
+
+def custody_flags_of(patient_ids: Collection[str]) -> dict[str, list[CustodyFlag]]:
+    """`custody_flags` of many patients in one query (those with none are absent)."""
+    if not patient_ids:
+        return {}
     rows = db.session.execute(
-        sa.select(sa.cast(FhirResource.resource, sa.Text)).where(
+        sa.select(FhirResource.patient_id, sa.cast(FhirResource.resource, sa.Text)).where(
             FhirResource.resource_type == "Flag",
-            FhirResource.patient_id == patient_id,
+            FhirResource.patient_id.in_(sorted(set(patient_ids))),
             FhirResource.is_deleted.is_(False),
             FhirResource.is_restricted.is_(False),
         )
-    ).scalars()
-    found: dict[str, CustodyFlag] = {}
+    )
+    found: dict[str, dict[str, CustodyFlag]] = {}
     now = utcnow()
-    for text in rows:
+    for patient_id, text in rows:
         flag = jsontext.loads(text)
         code = custody_code(flag)
-        if code is None or not is_active(flag, now) or code in found:
+        mine = found.setdefault(str(patient_id), {})
+        if code is None or not is_active(flag, now) or code in mine:
             continue
-        found[code] = CustodyFlag(code=code, label=CUSTODY_ALERTS[code], since=since_of(flag))
-    return sorted(found.values(), key=lambda item: item.label)
+        mine[code] = CustodyFlag(code=code, label=CUSTODY_ALERTS[code], since=since_of(flag))
+    return {
+        pid: sorted(mine.values(), key=lambda item: item.label)
+        for pid, mine in found.items()
+        if mine
+    }
+
+
+def patients_by_a_number(a_numbers: Collection[str], system: str) -> dict[str, str]:
+    """A-number → live Patient id, from the identifier index, in one query."""
+    if not a_numbers:
+        return {}
+    rows = db.session.execute(
+        sa.select(TokenIndex.code, TokenIndex.resource_id)
+        .join(
+            FhirResource,
+            sa.and_(
+                FhirResource.resource_type == TokenIndex.resource_type,
+                FhirResource.id == TokenIndex.resource_id,
+            ),
+        )
+        .where(
+            TokenIndex.resource_type == "Patient",
+            TokenIndex.param == "identifier",
+            TokenIndex.system == system,
+            TokenIndex.code.in_(sorted(set(a_numbers))),
+            FhirResource.is_deleted.is_(False),
+        )
+    )
+    return {a_number: patient_id for a_number, patient_id in rows}
 
 
 def _instant(value: Any) -> dt.datetime | None:

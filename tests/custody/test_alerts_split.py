@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 
+from core.actor import Actor
+from custody.housing.assignment import assign_bed
 from custody.housing.rules import check
 from custody.people.alerts import active_kinds, shown_alerts
 from custody.people.services import set_alerts
 from health.fhir.link import patient_id_of
 from tests.health import chart_data
 from tests.health.conftest import Fhir
+from tests.helpers import events
 
 REASON = "Seizure disorder: fall risk from an upper bunk"
 
@@ -73,3 +76,26 @@ def test_a_lower_bunk_flag_constrains_housing(client, make):
     assert "lower_bunk_needed" in {v.rule for v in found}
     found = check(booking, lower, bed_taken=False, occupants=(), has_placement=False)
     assert "lower_bunk_needed" not in {v.rule for v in found}
+
+
+def test_showing_flags_to_custody_is_an_audited_alert_read(client, make):
+    person, booking, _, _ = _booked_with_flags(client, make)
+    make.login(client, role="officer")
+    for path in (f"/bookings/{booking.id}", f"/detainees/{person.id}"):
+        before = len(events("custody:alert:read", subject_id=str(person.id)))
+        client.get(path)
+        after = events("custody:alert:read", subject_id=str(person.id))
+        assert len(after) == before + 1, path
+        assert after[-1].changed_fields == ["alerts"]  # the kinds are not logged
+
+
+def test_the_housing_board_tags_occupants_with_their_flags(client, make):
+    person, booking, _, _ = _booked_with_flags(client, make)
+    make.classified(booking)
+    bed = make.bed(unit=make.unit(facility=booking.facility), is_lower_bunk=True)
+    assign_bed(actor=Actor.system("test"), booking_id=booking.id, bed_id=bed.id)
+    make.login(client, role="officer")
+    page = client.get(f"/facilities/{booking.facility.code}/board").text
+    row = page.split(person.family_name)[1].split("</td>")[0]
+    assert re.findall(r'custodia-tag--alert">([^<]+)<', row) == ["diet", "lower bunk"]
+    assert "Seizure" not in page and "Latex" not in page
