@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -57,7 +57,7 @@ def encounter_type_system() -> str:
 def chart(*, actor: Actor, patient_id: str, timeline: TimelineFilter | None = None) -> Chart:
     """The chart of `patient_id` as `actor` may see it (audited `health:chart:read`)."""
     record = patient_record(actor=actor, patient_id=patient_id)
-    a_number = summary._identifier(record.patient, services.a_number_system())
+    a_number = summary.identifier_of(record.patient, services.a_number_system())
     placement = whereabouts().held(a_number) if a_number else None
     built = summary.build(
         record,
@@ -118,6 +118,10 @@ def find_patients(*, actor: Actor, query: str) -> list[PatientHit]:
     if (a_number := normalize_a_number(text)) is not None:
         params = [("identifier", f"{services.a_number_system()}|{a_number}")]
     elif DATE.match(text):
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValidationFailed({"q": ["Use a real date, like 1990-04-01."]}) from None
         params = [("birthdate", text)]
     else:
         params = [("name", text)]
@@ -129,10 +133,10 @@ def find_patients(*, actor: Actor, query: str) -> list[PatientHit]:
 
 def _hit(stored: Stored, lookup: bool = True) -> PatientHit:
     document = jsontext.loads(stored.text or "{}")
-    a_number = summary._identifier(document, services.a_number_system())
+    a_number = summary.identifier_of(document, services.a_number_system())
     return PatientHit(
         patient_id=stored.id,
-        name=summary._name(document),
+        name=summary.name_of(document),
         a_number=a_number,
         birth_date=document.get("birthDate"),
         placement=whereabouts().held(a_number) if a_number and lookup else None,
@@ -151,7 +155,7 @@ def recent_charts(*, actor: Actor, limit: int = 8) -> list[PatientHit]:
     params = [("_id", ",".join(ids)), ("_count", str(limit))]
     result = services.search(actor=actor, resource_type="Patient", params=params)
     by_id = {stored.id: _hit(stored, lookup=False) for stored in result.matches}
-    return [replace(by_id[pid]) for pid in ids if pid in by_id]
+    return [by_id[pid] for pid in ids if pid in by_id]
 
 
 def _recent_subjects(user_id: int, limit: int) -> list[str]:

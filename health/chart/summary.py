@@ -114,8 +114,8 @@ def build(
     languages, interpreter = _languages(patient)
     chart = Chart(
         patient_id=record.patient_id,
-        name=_name(patient),
-        a_number=_identifier(patient, a_number_system),
+        name=name_of(patient),
+        a_number=identifier_of(patient, a_number_system),
         birth_date=patient.get("birthDate"),
         age=_age(patient.get("birthDate"), today),
         gender=str(patient.get("gender") or "unknown"),
@@ -135,7 +135,7 @@ def build(
     return chart
 
 
-def _name(patient: dict[str, Any]) -> str:
+def name_of(patient: dict[str, Any]) -> str:
     for name in patient.get("name") or ():
         if isinstance(name, dict):
             if name.get("text"):
@@ -147,7 +147,7 @@ def _name(patient: dict[str, Any]) -> str:
     return "Name not recorded"
 
 
-def _identifier(patient: dict[str, Any], system: str) -> str | None:
+def identifier_of(patient: dict[str, Any], system: str) -> str | None:
     for identifier in patient.get("identifier") or ():
         if isinstance(identifier, dict) and identifier.get("system") == system:
             return str(identifier.get("value"))

@@ -21,11 +21,12 @@ bp = Blueprint("chart", __name__, url_prefix="/health")
 def patients() -> Any:
     form = PatientSearchForm(request.args)
     query = (form.q.data or "").strip()
-    hits = (
-        services.find_patients(actor=current_actor(), query=query)
-        if query and form.validate()
-        else []
-    )
+    hits: list[services.PatientHit] = []
+    if query and form.validate():
+        hits = (
+            call_service(form, lambda: services.find_patients(actor=current_actor(), query=query))
+            or []
+        )
     return render_template("health/chart/patients.html", form=form, hits=hits, query=query)
 
 

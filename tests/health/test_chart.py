@@ -254,3 +254,11 @@ def test_alerts_of_another_facility_cannot_be_set(client, make, scene):
     )
     assert response.status_code == 403
     assert last_event(outcome="denied").subject_id == scene.pid
+
+
+@pytest.mark.parametrize("query", ["2026-13-45", "A12", "x" * 101, "%_*"])
+def test_odd_searches_answer_without_an_error(client, make, query):
+    make.login(client, role="clinician")
+    response = client.get("/health/patients", query_string={"q": query})
+    assert response.status_code in (200, 422), query
+    assert "Nobody matches" in response.text or "usa-error-message" in response.text
