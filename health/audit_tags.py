@@ -20,8 +20,6 @@ class HealthAuditTag(StrEnum):
     PATIENT_LINK = "health:patient:link"
     # the chart page (health.chart): one entry per patient whose chart was read
     CHART = "health:chart:read"
-    # set or end a flag (alert) on the chart
-    FLAG = "health:flag:write"
 
 
 class HealthSubject(StrEnum):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -337,9 +336,3 @@ def _note_entry(note: dict[str, Any], clock: Clock, kinds: dict[str, Kind]) -> T
 
 def _newest_first(entry: TimelineEntry) -> tuple[int, float]:
     return (0, -entry.at.timestamp()) if entry.at else (1, 0.0)
-
-
-def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return None
-    return float(value)
