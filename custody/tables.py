@@ -3,8 +3,19 @@
 from custody.bookings import models as bookings
 from custody.facilities import models as facilities
 from custody.housing import models as housing
+from custody.legal import models as legal
 from custody.people import models as people
+from custody.releases import models as releases
 from custody.restrictive import models as restrictive
 from custody.rules import models as rules
 
-__all__ = ["bookings", "facilities", "housing", "people", "restrictive", "rules"]
+__all__ = [
+    "bookings",
+    "facilities",
+    "housing",
+    "legal",
+    "people",
+    "releases",
+    "restrictive",
+    "rules",
+]

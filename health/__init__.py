@@ -1,5 +1,5 @@
-"""Health: the FHIR R4 store and API (`/fhir`), the patient chart, and what custody
-reads of it.
+"""Health: the FHIR R4 store and API (`/fhir`), the patient chart, sick call
+(`health.sickcall`), and what custody reads of it.
 
 `init_app` is health's one entry point into the app: the factory calls it when
 "health" is in the FEATURES setting (core.features).
@@ -11,8 +11,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the FHIR API, the `custodia fhir` commands, the chart pages, their
-    navigation item and the clinician's landing panel."""
+    """Register the FHIR API, the `custodia fhir` commands, the chart pages and the
+    sick-call pages (with their navigation items, dashboard links and panels)."""
     # Imported here, not at the top of the package: `import health.fhir.models`
     # (Alembic, the tests) must not load the API.
     from core.features import Link, registry
@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     from health.chart import views as chart
     from health.chart.dashboard import CHART_PANEL
     from health.permissions import HealthPermission
+    from health.sickcall import views as sickcall
+    from health.sickcall.dashboard import SICK_CALL_PANEL
 
     fhir.init_app(app)  # /fhir: its own error bodies (OperationOutcome) and no CSRF
     features = registry(app)
@@ -28,3 +30,9 @@ def init_app(app: Flask) -> None:
     features.add_nav_item(Link("Patients", "chart.patients", HealthPermission.READ, 150))
     features.add_dashboard_link(Link("Find a patient", "chart.patients", HealthPermission.READ, 50))
     features.add_dashboard_panel(CHART_PANEL)
+    features.add_blueprint(sickcall.bp)
+    features.add_nav_item(Link("Sick call", "sickcall.index", HealthPermission.READ, 550))
+    features.add_dashboard_link(
+        Link("Record a sick-call request", "sickcall.new", HealthPermission.SICKCALL_REQUEST, 550)
+    )
+    features.add_dashboard_panel(SICK_CALL_PANEL)

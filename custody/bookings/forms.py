@@ -1,4 +1,4 @@
-"""Forms for intake, classification, screening, housing and release pages.
+"""Forms for intake, classification, screening and housing pages.
 
 Intake is built for a booking officer at the keyboard: property is typed one item per
 line (`2 x T-shirt`, `Cash $42.50`), aliases one per line (`Family, Given`), and every
@@ -338,17 +338,6 @@ class BoardFilterForm(FlaskForm):
         "Unit houses",
         choices=choices([("", "Any"), ("male", "Male"), ("female", "Female")]),
         validators=[Optional()],
-    )
-
-
-class ReleaseForm(FlaskForm):
-    reason = StringField(
-        "Reason for release",
-        validators=[DataRequired(), Length(max=500)],
-        description="For example: bond posted, removed, released on recognizance.",
-    )
-    released_at = DateTimeLocalField(
-        "Release time (facility time)", validators=[Optional()], description="Leave empty for now."
     )
 
 

@@ -13,6 +13,8 @@ from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role
 from custody.restrictive.services import place_in_restrictive_housing
 from health.fhir.link import patient_id_of
+from health.sickcall.inputs import RequestIn
+from health.sickcall.services import record_request
 from tests.core.test_access import checked_routes
 from tests.helpers import csrf_token
 
@@ -39,6 +41,12 @@ def world(make):
             subject_type="test",
             facility_id=facility.id,
         )
+    sick_call = record_request(
+        actor=Actor.system("test"),
+        data=RequestIn(
+            a_number=person.a_number, complaint="Matrix", language="es", channel="verbal"
+        ),
+    )
     elsewhere = make.facility(code="ELSW", name="Elsewhere")
     patient = patient_id_of(person.a_number)
     secrets = (person.family_name, person.a_number, unit.name, patient)
@@ -63,6 +71,7 @@ def world(make):
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
+        "sick_call_id": sick_call.request_id,
     }
 
 

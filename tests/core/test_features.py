@@ -20,8 +20,19 @@ from custody.facilities.directory import CustodyFacilities
 from tests.conftest import make_app
 from tests.helpers import PASSWORD
 
-NAV = ["Dashboard", "Patients", "People", "Facilities", "Rule sets", "Users", "Audit log"]
-OFFICER_NAV = ["Dashboard", "People", "Facilities", "Rule sets"]
+NAV = [
+    "Dashboard",
+    "Patients",
+    "People",
+    "Facilities",
+    "Legal access",
+    "Rule sets",
+    "Consular notification",
+    "Sick call",
+    "Users",
+    "Audit log",
+]
+OFFICER_NAV = ["Dashboard", "People", "Facilities", "Legal access", "Rule sets"]
 PROBE = "tests.core.feature_probe"
 
 
@@ -43,9 +54,18 @@ def test_the_default_app_composes_custody_then_health(app):
         "Manage users",
         "Manage facilities",
         "Facilities",
+        "Record a sick-call request",
         "Audit log",
     ]
-    assert [p.name for p in features.dashboard_panels] == ["chart", "facilities", "users", "audit"]
+    assert [p.name for p in features.dashboard_panels] == [
+        "chart",
+        "facilities",
+        "sick_call",
+        "compliance",
+        "clinical_compliance",
+        "users",
+        "audit",
+    ]
     assert isinstance(features.facility_directory, CustodyFacilities)
     assert {"seed-demo", "fhir"} <= set(app.cli.commands)
 
@@ -53,9 +73,12 @@ def test_the_default_app_composes_custody_then_health(app):
 @pytest.mark.parametrize(
     "role,expected",
     [
-        (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Users"]),
-        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Rule sets"]),
-        (Role.AUDITOR, ["Dashboard", "People", "Facilities", "Rule sets", "Audit log"]),
+        (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Consular notification", "Users"]),
+        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Legal access", "Rule sets"]),
+        (
+            Role.AUDITOR,
+            ["Dashboard", "People", "Facilities", "Legal access", "Rule sets", "Audit log"],
+        ),
     ],
 )
 def test_navigation_is_filtered_by_permission(app, role, expected):
@@ -91,6 +114,7 @@ def test_features_compose_what_the_setting_names():
     assert _labels(registry(health_only).nav_items) == [
         "Dashboard",
         "Patients",
+        "Sick call",
         "Users",
         "Audit log",
     ]
