@@ -25,6 +25,7 @@ NAV = [
     "Patients",
     "People",
     "Facilities",
+    "Transfers",
     "Legal access",
     "Rule sets",
     "Consular notification",
@@ -32,7 +33,7 @@ NAV = [
     "Users",
     "Audit log",
 ]
-OFFICER_NAV = ["Dashboard", "People", "Facilities", "Legal access", "Rule sets"]
+OFFICER_NAV = ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"]
 PROBE = "tests.core.feature_probe"
 
 
@@ -60,8 +61,9 @@ def test_the_default_app_composes_custody_then_health(app):
     assert [p.name for p in features.dashboard_panels] == [
         "chart",
         "facilities",
-        "sick_call",
         "compliance",
+        "transfers",
+        "sick_call",
         "clinical_compliance",
         "users",
         "audit",
@@ -74,10 +76,21 @@ def test_the_default_app_composes_custody_then_health(app):
     "role,expected",
     [
         (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Consular notification", "Users"]),
-        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Legal access", "Rule sets"]),
+        (
+            Role.OFFICER,
+            ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"],
+        ),
         (
             Role.AUDITOR,
-            ["Dashboard", "People", "Facilities", "Legal access", "Rule sets", "Audit log"],
+            [
+                "Dashboard",
+                "People",
+                "Facilities",
+                "Transfers",
+                "Legal access",
+                "Rule sets",
+                "Audit log",
+            ],
         ),
     ],
 )

@@ -12,6 +12,7 @@ from custody.housing.rules import check
 from custody.people.alerts import active_kinds, shown_alerts
 from custody.people.services import set_alerts
 from health.fhir.link import patient_id_of
+from health.transfers import lift_medical_hold, set_medical_hold
 from tests.health import chart_data
 from tests.health.conftest import Fhir
 from tests.helpers import events
@@ -99,3 +100,18 @@ def test_the_housing_board_tags_occupants_with_their_flags(client, make):
     row = page.split(person.family_name)[1].split("</td>")[0]
     assert re.findall(r'custodia-tag--alert">([^<]+)<', row) == ["diet", "lower bunk"]
     assert "Seizure" not in page and "Latex" not in page
+
+
+def test_a_transfer_medical_hold_is_a_custody_alert_without_its_reason(client, make):
+    person = make.detainee()
+    booking = make.booking(detainee=person)
+    clinician = make.actor("clinician")
+    set_medical_hold(
+        actor=clinician, a_number=person.a_number, reason="Pending TB result", author="Dr Test"
+    )
+    body = client.get(f"/api/v1/bookings/{booking.id}", headers=make.headers("officer")).json
+    assert [(a["kind"], a["label"]) for a in body["alerts"]] == [("medical_hold", "Medical hold")]
+    assert "TB" not in str(body["alerts"])
+    lift_medical_hold(actor=clinician, a_number=person.a_number)
+    body = client.get(f"/api/v1/bookings/{booking.id}", headers=make.headers("officer")).json
+    assert body["alerts"] == []
