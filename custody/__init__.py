@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     from core.features import Link, RateLimit, registry
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
+    from custody.bookings.whereabouts import CustodyWhereabouts
     from custody.compliance import api as compliance_api
     from custody.compliance import views as compliance
     from custody.compliance.dashboard import CLINICAL_PANEL, COMPLIANCE_PANEL
@@ -95,6 +96,7 @@ def init_app(app: Flask) -> None:
     features.add_dashboard_panel(CLINICAL_PANEL)
     features.add_dashboard_panel(TRANSFERS_PANEL)
     features.set_facility_directory(CustodyFacilities())
+    features.set_whereabouts(CustodyWhereabouts())
     rules_subscribers.register()  # first: a release stops clocks before a placement ends
     restrictive_subscribers.register()
     legal_subscribers.register()
