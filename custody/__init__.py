@@ -20,9 +20,11 @@ def init_app(app: Flask) -> None:
     from core.features import Link, RateLimit, registry
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
+    from custody.bookings.whereabouts import CustodyWhereabouts
     from custody.compliance import api as compliance_api
     from custody.compliance import views as compliance
     from custody.compliance.dashboard import CLINICAL_PANEL, COMPLIANCE_PANEL
+    from custody.counsel import api as counsel_api
     from custody.facilities import api as facilities_api
     from custody.facilities import views as facilities
     from custody.facilities.dashboard import FACILITIES_PANEL
@@ -45,6 +47,9 @@ def init_app(app: Flask) -> None:
     from custody.rules import subscribers as rules_subscribers
     from custody.rules import views as rules
     from custody.seed import cli
+    from custody.transfers import api as transfers_api
+    from custody.transfers import views as transfers
+    from custody.transfers.dashboard import TRANSFERS_PANEL
 
     features = registry(app)
     # The locator page and API share one budget per client address.
@@ -52,7 +57,7 @@ def init_app(app: Flask) -> None:
     for module in (facilities, rules):
         features.add_blueprint(module.bp)
         features.add_blueprint(module.admin_bp)
-    for module in (bookings, housing, restrictive, releases, legal, compliance):
+    for module in (bookings, housing, restrictive, releases, legal, compliance, transfers):
         features.add_blueprint(module.bp)
     features.add_blueprint(locator.bp, rate_limit=locator_limit)
     apis = (
@@ -65,6 +70,8 @@ def init_app(app: Flask) -> None:
         rules_api,
         legal_api,
         compliance_api,
+        counsel_api,
+        transfers_api,
     )
     for api in apis:
         for blueprint in api.blueprints:
@@ -74,6 +81,7 @@ def init_app(app: Flask) -> None:
     features.add_command(cli.seed_demo)
     features.add_nav_item(Link("People", "bookings.detainees", P.DETAINEE_READ, 200))
     features.add_nav_item(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
+    features.add_nav_item(Link("Transfers", "transfers.index", P.DETAINEE_READ, 350))
     features.add_nav_item(Link("Rule sets", "rules.index", P.FACILITY_READ, 400))
     features.add_nav_item(Link("Legal access", "legal.index", P.LEGAL_READ, 350))
     features.add_nav_item(
@@ -86,7 +94,9 @@ def init_app(app: Flask) -> None:
     features.add_dashboard_panel(FACILITIES_PANEL)
     features.add_dashboard_panel(COMPLIANCE_PANEL)
     features.add_dashboard_panel(CLINICAL_PANEL)
+    features.add_dashboard_panel(TRANSFERS_PANEL)
     features.set_facility_directory(CustodyFacilities())
+    features.set_whereabouts(CustodyWhereabouts())
     rules_subscribers.register()  # first: a release stops clocks before a placement ends
     restrictive_subscribers.register()
     legal_subscribers.register()

@@ -24,6 +24,7 @@ from wtforms.validators import Length, Optional
 from core.forms import choices
 from custody.bookings.forms import property_text
 from custody.bookings.models import PropertyItem
+from custody.counsel.models import CHANNEL_LABELS as COUNSEL_CHANNEL_LABELS
 from custody.releases.vocabulary import (
     CHANNEL_LABELS,
     NO_HAND_OVER,
@@ -81,6 +82,18 @@ class ReleaseForm(FlaskForm):
         description="Optional. No details of the death here.",
     )
 
+    # the attorneys of record (active G-28s) told of the release: recorded with it
+    counsel_channel = SelectField(
+        "Attorneys of record told of the release by",
+        choices=choices([("", "Not yet (record it later)"), *COUNSEL_CHANNEL_LABELS.items()]),
+        validate_choice=False,  # absent without a G-28 on file; the service checks it
+    )
+    counsel_notified_at = DateTimeLocalField(
+        "When they were told",
+        validators=[Optional()],
+        description="Facility local time. Leave empty for now; not before the release.",
+    )
+
     lines: Sequence[tuple[PropertyItem, str, str]] = ()
 
     def steps(self) -> list[str]:
@@ -100,6 +113,8 @@ class ReleaseForm(FlaskForm):
             return [self[name] for _, outcome, note in self.lines for name in (outcome, note)]
         if step == "care":
             return [self[name] for name in CARE_FIELDS]
+        if step == "confirm":
+            return [self.counsel_channel, self.counsel_notified_at]
         return []
 
     def carried(self, step: str) -> list[Field]:

@@ -33,6 +33,9 @@ class ReleaseIn:
     notes: str | None = None
     property: tuple[PropertyReturnIn, ...] = ()
     continuity: ContinuityIn | None = None
+    # the attorneys of record (active G-28s) told of the release by this channel, then
+    counsel_channel: str | None = None
+    counsel_notified_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ def release_in(data: Mapping[str, Any]) -> ReleaseIn:
         notes=data.get("notes"),
         property=property_returns(data.get("property") or ()),
         continuity=None if care is None else ContinuityIn(**care),
+        counsel_channel=data.get("counsel_channel"),
+        counsel_notified_at=data.get("counsel_notified_at"),
     )
 
 

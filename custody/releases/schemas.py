@@ -37,6 +37,17 @@ class ReleaseIn(InSchema):
     notes = fields.String(allow_none=True, validate=validate.Length(0, 2000))
     property = fields.List(fields.Nested(ReleasePropertyIn), validate=validate.Length(max=100))
     continuity = fields.Nested(ContinuityOfCareIn, allow_none=True)
+    counsel_channel = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, 32),
+        metadata={
+            "description": "phone, email, fax, in_person or portal: every active attorney "
+            "of record (G-28) is recorded as told of the release by it"
+        },
+    )
+    counsel_notified_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "default: now; never before the release"}
+    )
 
 
 class ReleaseNotificationIn(InSchema):

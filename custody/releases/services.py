@@ -27,6 +27,13 @@ from core.validation import FieldErrors, utcnow
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.bookings.services import get_booking, writable_booking
+from custody.counsel.models import (
+    AttorneyOfRecord,
+    CounselChannel,
+    CounselEvent,
+    CounselNotification,
+)
+from custody.counsel.services import attorneys_of_record, record_counsel_notification
 from custody.events import BookingReleased
 from custody.releases.checks import continuity_of, property_returns
 from custody.releases.inputs import NotificationIn, ReleaseIn
@@ -66,12 +73,20 @@ def release_booking(*, actor: Actor, booking_id: int, release: ReleaseIn) -> Rel
     reason = errors.choice("reason", reason_code(release.reason), tuple(ReleaseReason))
     notes = errors.text("notes", release.notes, max_length=2000, required=False) or None
     when = errors.time("released_at", release.released_at, required=False)
+    if release.counsel_channel is not None:
+        errors.choice("counsel_channel", release.counsel_channel, tuple(CounselChannel))
     errors.raise_if_any()
     with unit_of_work() as session:
         lock_for_update(session, Booking, [booking.id])
         session.refresh(booking)
         _refuse_unless_releasable(booking)
         when = _release_time(booking, when, errors)
+        errors.time(
+            "counsel_notified_at",
+            release.counsel_notified_at,
+            required=False,
+            not_before=(when, "the release"),
+        )
         returns = property_returns(booking, release.property, errors)
         care = continuity_of(release.continuity, reason, errors)
         errors.raise_if_any()
@@ -87,7 +102,7 @@ def release_booking(*, actor: Actor, booking_id: int, release: ReleaseIn) -> Rel
         )
         session.add(record)
         _close_booking(actor, booking, record)
-        _notify_attorney_of_record(actor, booking, record)
+        _notify_attorney_of_record(actor, booking, record, release)
         audit.record(
             actor=actor,
             tag=CustodyAuditTag.BOOKING_RELEASE,
@@ -170,15 +185,31 @@ def _close_booking(actor: Actor, booking: Booking, record: Release) -> None:
     )
 
 
-def _notify_attorney_of_record(actor: Actor, booking: Booking, record: Release) -> None:
-    """ATTORNEY OF RECORD — plug-in point (issue 13, point 3).
-
-    The counsel area (`custody/counsel/`, branch `transfers`) records the notification of
-    the attorney of record (a G-28 on file) with `record_counsel_notification`. At merge
-    the lead calls it here, inside this unit of work, for the booking's active G-28s
-    (and places `custody.counsel` below `custody.releases` in the import contract). The
-    release page shows the matching place (templates/custody/releases/_counsel.html)."""
-    del actor, booking, record  # nothing to notify until the counsel area is merged
+def _notify_attorney_of_record(
+    actor: Actor, booking: Booking, record: Release, release: ReleaseIn
+) -> list[CounselNotification]:
+    """The attorneys of record (active G-28s) told of the release by `counsel_channel`
+    at `counsel_notified_at` (default now; never before the release), recorded in
+    this unit of work through the counsel area (audited `custody:counsel:notify`).
+    Without a channel nothing is recorded: the release page and the booking page show
+    who is still to be told, and `counsel.services.record_counsel_notification`
+    records it later."""
+    if release.counsel_channel is None:
+        return []
+    db.session.flush()  # the release's id names the event
+    return [
+        record_counsel_notification(
+            actor=actor,
+            booking_id=booking.id,
+            attorney_id=attorney.id,
+            event_kind=CounselEvent.RELEASE,
+            event_id=record.id,
+            channel=release.counsel_channel,
+            notified_at=release.counsel_notified_at,
+            not_before=record.released_at,
+        )
+        for attorney in attorneys_of_record(actor=actor, booking_id=booking.id)
+    ]
 
 
 def record_release_notification(
@@ -225,6 +256,7 @@ class ReleasePlan:
     booking: Booking
     notifications: Sequence[ReleaseNotification]
     last_event: LastEvent
+    attorneys: Sequence[AttorneyOfRecord] = ()  # active G-28s: told of the release
 
     def missing(self, reason: str | None) -> list[Recipient]:
         done = {n.recipient for n in self.notifications}
@@ -237,6 +269,7 @@ def release_plan(*, actor: Actor, booking_id: int) -> ReleasePlan:
         booking=booking,
         notifications=_notifications(booking_id),
         last_event=last_recorded_event(booking),
+        attorneys=attorneys_of_record(actor=actor, booking_id=booking_id),
     )
 
 

@@ -108,6 +108,8 @@ def _release(form: Any, plan: services.ReleasePlan) -> tuple[str, bool]:
         notes=form.notes.data or None,
         property=inputs.property_returns(form.property_returns()),
         continuity=None if care is None else inputs.ContinuityIn(**care),
+        counsel_channel=form.counsel_channel.data or None,
+        counsel_notified_at=local_to_utc(form.counsel_notified_at.data, booking.facility.time_zone),
     )
     aliases = forms.service_aliases(booking.property_items)
     try:

@@ -18,6 +18,7 @@ from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facili
 from custody.seed.legal import seed_legal
 from custody.seed.people import seed_people
 from custody.seed.releases import seed_releases
+from custody.seed.transfers import seed_transfers
 from health.seed import SeedStay, seed_histories
 from health.sickcall.seed import seed_sick_calls
 
@@ -59,6 +60,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             report.users[role.value] = DEMO_PASSWORDS[role]
         report.detainees = seed_people(actor, rng, detainees)
         report.released = seed_releases(actor, seed)
+        seed_transfers(actor)
         report.charted = seed_histories(stays=_stays(), seed=seed).screenings
         report.bookings, report.housed = _in_custody()
         seed_legal(actor, random.Random(seed))  # noqa: S311 (synthetic demo data)

@@ -143,6 +143,16 @@ DEFINITIONS: dict[str, tuple[SearchParam, ...]] = {
         _p("requester", "reference", "requester"),
         _p("intended-performer", "reference", "performer"),
     ),
+    # what the person reports taking (intake): in the patient's compartment, on the chart
+    "MedicationStatement": _subject(
+        _p("status", "token", "status"),
+        _p("category", "token", "category"),
+        _p("code", "token", "medicationCodeableConcept"),
+        _p("medication", "reference", "medicationReference"),
+        _p("effective", "date", "effectiveDateTime", "effectivePeriod"),
+        _p("context", "reference", "context"),
+        _p("source", "reference", "informationSource"),
+    ),
     "MedicationAdministration": (
         _p("identifier", "token", "identifier"),
         _p("patient", "reference", "subject", target="Patient"),
@@ -207,6 +217,14 @@ DEFINITIONS: dict[str, tuple[SearchParam, ...]] = {
         _p("contenttype", "token", "content.attachment.contentType"),
         _p("security-label", "token", "securityLabel"),
     ),
+    # the medical transfer summary (health/transfers.py) is in its Patient's compartment
+    "Composition": _subject(
+        _p("status", "token", "status"),
+        _p("type", "token", "type"),
+        _p("date", "date", "date"),
+        _p("author", "reference", "author"),
+        _p("title", "string", "title"),
+    ),
     "ServiceRequest": _subject(
         _p("status", "token", "status"),
         _p("intent", "token", "intent"),
@@ -214,25 +232,6 @@ DEFINITIONS: dict[str, tuple[SearchParam, ...]] = {
         _p("category", "token", "category"),
         _p("authored", "date", "authoredOn"),
         _p("requester", "reference", "requester"),
-    ),
-    "MedicationStatement": (
-        _p("identifier", "token", "identifier"),
-        _p("patient", "reference", "subject", target="Patient"),
-        _p("subject", "reference", "subject"),
-        _p("context", "reference", "context"),
-        _p("status", "token", "status"),
-        _p("code", "token", "medicationCodeableConcept"),
-        _p("effective", "date", "effectiveDateTime", "effectivePeriod"),
-        _p("source", "reference", "informationSource"),
-    ),
-    "Composition": _subject(
-        _p("status", "token", "status"),
-        _p("type", "token", "type"),
-        _p("category", "token", "category"),
-        _p("date", "date", "date"),
-        _p("author", "reference", "author"),
-        _p("title", "string", "title"),
-        _p("section", "token", "section.code"),
     ),
     "DiagnosticReport": _subject(
         _p("status", "token", "status"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 
@@ -13,8 +14,10 @@ from core.actor import Actor
 from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role, role_has
+from custody.counsel.services import file_g28
 from custody.permissions import CustodyPermission
 from custody.restrictive.services import place_in_restrictive_housing
+from custody.transfers.services import request_transfer
 from health.fhir.link import patient_id_of
 from health.permissions import HealthPermission
 from health.sickcall.inputs import RequestIn
@@ -78,7 +81,10 @@ def world(make):
             a_number=booking.detainee.a_number, complaint="Matrix", language="es", channel="verbal"
         ),
     )
+    transfer, attorney = transfer_and_attorney(make, booking)
     return {
+        "transfer_id": transfer.id,
+        "attorney_id": attorney.id,
         "code": facility.code,
         "unit_id": unit.id,
         "bed_id": bed.id,
@@ -89,14 +95,36 @@ def world(make):
         "placement_id": placement.id,
         "resource_type": "Patient",
         "resource_id": "example",
+        "patient_id": patient_id_of(booking.detainee.a_number),
+        "flag_id": "example",
+        "a_number": booking.detainee.a_number,
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
         "sick_call_id": sick_call.request_id,
-        # the charting pages: the booked person's Patient, a code system
-        "patient_id": patient_id_of(booking.detainee.a_number),
-        "system": "icd10",
+        "system": "icd10",  # the charting pages' code lookups
     }
+
+
+def transfer_and_attorney(make, booking):
+    """A requested transfer to another facility and a G-28 on file, for the world."""
+    system = Actor.system("test")
+    receiving = make.facility(name="Receiving Elsewhere")
+    transfer = request_transfer(
+        actor=system,
+        booking_id=booking.id,
+        to_facility_code=receiving.code,
+        reason="Matrix",
+        scheduled_for=booking.booked_at + dt.timedelta(days=1),
+    )
+    attorney = file_g28(
+        actor=system,
+        booking_id=booking.id,
+        attorney_name="Ada Counsel",
+        bar_number="123456",
+        bar_state="TX",
+    )
+    return transfer, attorney
 
 
 def concrete(rule: str, world: dict) -> str | None:

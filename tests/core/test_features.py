@@ -22,8 +22,10 @@ from tests.helpers import PASSWORD
 
 NAV = [
     "Dashboard",
+    "Patients",
     "People",
     "Facilities",
+    "Transfers",
     "Legal access",
     "Rule sets",
     "Consular notification",
@@ -31,6 +33,7 @@ NAV = [
     "Users",
     "Audit log",
 ]
+OFFICER_NAV = ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"]
 PROBE = "tests.core.feature_probe"
 
 
@@ -48,6 +51,7 @@ def test_the_default_app_composes_custody_then_health(app):
     assert features.features == ["custody", "health"]
     assert _labels(features.nav_items) == NAV
     assert _labels(features.dashboard_links) == [
+        "Find a patient",
         "Manage users",
         "Manage facilities",
         "Facilities",
@@ -55,8 +59,10 @@ def test_the_default_app_composes_custody_then_health(app):
         "Audit log",
     ]
     assert [p.name for p in features.dashboard_panels] == [
+        "chart",
         "facilities",
         "compliance",
+        "transfers",
         "sick_call",
         "clinical_compliance",
         "users",
@@ -70,10 +76,21 @@ def test_the_default_app_composes_custody_then_health(app):
     "role,expected",
     [
         (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Consular notification", "Users"]),
-        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Legal access", "Rule sets"]),
+        (
+            Role.OFFICER,
+            ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"],
+        ),
         (
             Role.AUDITOR,
-            ["Dashboard", "People", "Facilities", "Legal access", "Rule sets", "Audit log"],
+            [
+                "Dashboard",
+                "People",
+                "Facilities",
+                "Transfers",
+                "Legal access",
+                "Rule sets",
+                "Audit log",
+            ],
         ),
     ],
 )
@@ -86,7 +103,7 @@ def test_the_page_shows_the_actors_navigation_in_order(client, make):
     make.login(client, role="officer")
     nav = client.get("/dashboard").text.split('aria-label="Primary navigation"')[1]
     nav = nav.split("</ul>")[0]
-    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:5]
+    assert re.findall(r"<span>([^<]+)</span>", nav) == OFFICER_NAV
 
 
 def test_the_dashboard_puts_the_panels_together_in_order(client, make):
@@ -109,6 +126,7 @@ def test_features_compose_what_the_setting_names():
     assert "fhir" in health_only.cli.commands and "seed-demo" not in health_only.cli.commands
     assert _labels(registry(health_only).nav_items) == [
         "Dashboard",
+        "Patients",
         "Sick call",
         "Users",
         "Audit log",
@@ -151,7 +169,7 @@ def test_an_unknown_feature_is_refused_clearly():
 def test_another_feature_contributes_through_the_same_calls():
     probed = _bare("custody", "health", PROBE)
     features = registry(probed)
-    assert _labels(features.nav_items) == [*NAV[:2], "Probe", *NAV[2:]]  # order 250
+    assert _labels(features.nav_items) == [*NAV[:3], "Probe", *NAV[3:]]  # order 250
     auditor, officer = Actor(1, "a", Role.AUDITOR), Actor(2, "o", Role.OFFICER)
     assert "Probe" in _labels(features.nav_for(auditor))
     assert "Probe" not in _labels(features.nav_for(officer))

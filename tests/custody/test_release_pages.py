@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from core.db import db
 from custody.bookings.models import BookingStatus
+from custody.counsel.models import CounselNotification
+from custody.counsel.services import file_g28
 from custody.housing.assignment import assign_bed
 from custody.releases.models import Release, ReleaseNotification
 from custody.releases.vocabulary import REQUIRED_NOTIFICATIONS, ReleaseReason
@@ -163,3 +165,21 @@ def test_death_in_custody_adds_the_notifications_step(client, make, housed):
 def test_records_and_auditors_may_not_open_the_release_form(client, make, housed):
     make.login(client, role="records")
     assert client.get(f"/bookings/{housed.id}/release").status_code == 403
+
+
+def test_the_confirm_step_tells_the_attorney_of_record(client, make, housed):
+    file_g28(
+        actor=make.actor("officer"), booking_id=housed.id, attorney_name="Rosa Ibarra",
+        bar_number="TX-5511", bar_state="TX", organization="Frontera Legal Aid",
+    )  # fmt: skip
+    care = {"reason": "parole", "item_1": "returned", "item_2": "returned",
+            "medications": "yes", "health_summary": "yes"}  # fmt: skip
+    page = step(client, housed, {**care, "step": "care", "action": "next"})
+    assert "Rosa Ibarra, Frontera Legal Aid" in page.text
+    assert 'name="counsel_channel"' in page.text
+    response = step(
+        client, housed, {**care, "counsel_channel": "phone", "step": "confirm", "action": "release"}
+    )
+    assert response.status_code == 302, response.text
+    told = db.session.scalars(sa.select(CounselNotification)).all()
+    assert [(n.event_kind, n.channel) for n in told] == [("release", "phone")]

@@ -16,6 +16,8 @@ from core.db import db, unit_of_work, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.events import outbox, publish
 from custody.bookings.models import BookingStatus
+from custody.counsel.models import CounselNotification
+from custody.counsel.services import file_g28, withdraw_g28
 from custody.events import TransferDeparted
 from custody.housing.assignment import assign_bed
 from custody.permissions import CustodyPermission as P
@@ -413,3 +415,64 @@ def test_the_access_matrix_checks_every_release_route(app):
         ("/bookings/7/release", "GET", P.DETAINEE_WRITE),
         ("/bookings/7/release", "POST", P.DETAINEE_WRITE),
     } <= rows
+
+
+# --- attorney of record --------------------------------------------------------------
+
+
+def test_the_attorneys_of_record_are_told_of_the_release_with_it(api, make):
+    booking = make.booking(booked_at=utcnow() - dt.timedelta(hours=2))
+    officer = make.actor("officer")
+    active = file_g28(
+        actor=officer, booking_id=booking.id, attorney_name="Rosa Ibarra",
+        bar_number="TX-4411", bar_state="TX",
+    )  # fmt: skip
+    gone = file_g28(
+        actor=officer, booking_id=booking.id, attorney_name="Li Wen",
+        bar_number="CA-9911", bar_state="CA",
+    )  # fmt: skip
+    withdraw_g28(actor=officer, booking_id=booking.id, attorney_id=gone.id)
+    released_at = utcnow() - dt.timedelta(minutes=20)
+    early = api(
+        "POST",
+        f"/bookings/{booking.id}/release",
+        {
+            "reason": "bond",
+            "released_at": released_at.isoformat(),
+            "counsel_channel": "phone",
+            "counsel_notified_at": (released_at - dt.timedelta(minutes=5)).isoformat(),
+        },
+    )
+    assert early.status_code == 422 and "counsel_notified_at" in early.json["errors"]
+    assert booking.status != BookingStatus.RELEASED
+    bad = api(
+        "POST",
+        f"/bookings/{booking.id}/release",
+        {"reason": "bond", "counsel_channel": "carrier pigeon"},
+    )
+    assert bad.status_code == 422 and "counsel_channel" in bad.json["errors"]
+
+    response = api(
+        "POST",
+        f"/bookings/{booking.id}/release",
+        {"reason": "bond", "released_at": released_at.isoformat(), "counsel_channel": "email"},
+    )
+    assert response.status_code == 200, response.json
+    told = db.session.scalars(sa.select(CounselNotification)).all()
+    assert [(n.attorney_id, n.event_kind, n.channel) for n in told] == [
+        (active.id, "release", "email")
+    ]
+    assert released_at < told[0].notified_at <= utcnow()  # default: now, after the release
+    record = db.session.scalar(sa.select(Release).where(Release.booking_id == booking.id))
+    assert told[0].event_id == record.id
+    assert last_event("custody:counsel:notify").subject_id
+
+
+def test_without_a_channel_no_one_is_recorded_as_told(api, make):
+    booking = make.booking()
+    file_g28(
+        actor=make.actor("officer"), booking_id=booking.id, attorney_name="Rosa Ibarra",
+        bar_number="TX-4412", bar_state="TX",
+    )  # fmt: skip
+    assert api("POST", f"/bookings/{booking.id}/release", {"reason": "parole"}).status_code == 200
+    assert db.session.scalars(sa.select(CounselNotification)).all() == []

@@ -15,6 +15,8 @@ from custody.bookings.inputs import WorksheetIn
 from custody.bookings.models import Booking
 from custody.bookings.services import get_booking as find_booking
 from custody.bookings.views.blueprint import bp
+from custody.counsel import services as counsel
+from custody.people.alerts import shown_alerts
 from custody.permissions import CustodyPermission
 from custody.rules import states
 
@@ -24,10 +26,15 @@ from custody.rules import states
 def booking(booking_id: int) -> Any:
     found = find_booking(actor=current_actor(), booking_id=booking_id)
     history = lookups.bed_history(actor=current_actor(), booking_id=booking_id)
+    attorneys = counsel.attorneys_of_record(
+        actor=current_actor(), booking_id=booking_id, include_withdrawn=True
+    )
     return render_template(
         "custody/bookings/booking.html",
         booking=found,
         history=history,
+        alerts=shown_alerts(found.detainee),
+        attorneys=attorneys,
         clock_state=states.state,
         property_text=forms.property_text,
         local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
