@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from health import cli, fhir
     from health.chart import views as chart
     from health.chart.dashboard import CHART_PANEL
+    from health.charting import views as charting
     from health.permissions import HealthPermission
     from health.sickcall import views as sickcall
     from health.sickcall.dashboard import SICK_CALL_PANEL
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     features.add_dashboard_link(Link("Find a patient", "chart.patients", HealthPermission.READ, 50))
     features.add_dashboard_panel(CHART_PANEL)
     features.add_blueprint(sickcall.bp)
+    features.add_blueprint(charting.bp)  # the charting forms, /health/patients/…
     features.add_nav_item(Link("Sick call", "sickcall.index", HealthPermission.READ, 550))
     features.add_dashboard_link(
         Link("Record a sick-call request", "sickcall.new", HealthPermission.SICKCALL_REQUEST, 550)

@@ -102,6 +102,7 @@ def world(make):
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
         "sick_call_id": sick_call.request_id,
+        "system": "icd10",  # the charting pages' code lookups
     }
 
 
