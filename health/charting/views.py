@@ -64,7 +64,7 @@ def _page(template: str, patient: context.PatientHeader, **extra: Any) -> Any:
 
 def _saved(patient_id: str, what: str) -> Any:
     flash(f"{what} saved.", "success")
-    return redirect(url_for("charting.index", patient_id=patient_id))
+    return redirect(url_for("chart.chart", patient_id=patient_id))  # the timeline shows it
 
 
 @bp.get(PATIENT + "/charting")

@@ -83,6 +83,11 @@ def test_intake_form_saves_in_local_time(signed_in, patient):
     data = {**_encounter(form.text), **INTAKE}
     response = signed_in.post(url, data=data)
     assert response.status_code == 302, response.text
+    # back to the chart, whose timeline shows it, with every form one click away
+    assert response.headers["Location"].endswith(f"/health/patients/{patient}")
+    chart = signed_in.get(response.headers["Location"]).text
+    assert "Intake health screening saved." in chart and "New intake screening" in chart
+    assert f'href="/health/patients/{patient}/soap-note"' in chart
     (encounter,) = resources("Encounter", patient)
     end = dt.datetime.fromisoformat(encounter["period"]["end"].replace("Z", "+00:00"))
     assert end.astimezone(ZoneInfo("America/Chicago")).strftime("%Y-%m-%dT%H:%M") == data["end"]
