@@ -3,12 +3,13 @@ input, `<Thing>Out` for output). Officers see alerts, never clinical content."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
 from core.schemas import InSchema
-from custody.people.alerts import shown_alerts
+from custody.people.alerts import ShownAlert, shown_alerts
 from custody.people.models import AlertKind, Detainee
 
 if TYPE_CHECKING:
@@ -77,9 +78,11 @@ ALERTS_OUT = AlertOut(many=True)  # built once: a schema per row costs more than
 
 def alerts_of(person: Detainee) -> list[dict[str, Any]]:
     """Custody's alerts and the custody-visible health Flags: labels, never reasons."""
-    return [
-        {"kind": a.kind, "label": a.label, "started_at": a.started_at} for a in shown_alerts(person)
-    ]
+    return alert_rows(shown_alerts(person))
+
+
+def alert_rows(alerts: Sequence[ShownAlert]) -> list[dict[str, Any]]:
+    return [{"kind": a.kind, "label": a.label, "started_at": a.started_at} for a in alerts]
 
 
 class DetaineeOut(Schema):
@@ -110,7 +113,7 @@ class DuplicateOut(Schema):
 class DetaineeCreatedOut(DetaineeOut):
     """Dumps a `CreatedDetainee`: the person, and the people they may duplicate."""
 
-    alerts = fields.Function(lambda c: ALERTS_OUT.dump(alerts_of(c.person)))
+    alerts = fields.Function(lambda c: ALERTS_OUT.dump(alert_rows(c.alerts)))
     possible_duplicates = fields.List(fields.Nested(DuplicateOut))
 
     def get_attribute(self, obj: CreatedDetainee, attr: str, default: Any) -> Any:

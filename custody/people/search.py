@@ -22,7 +22,7 @@ from core.errors import NotFound, ValidationFailed
 from core.scope import Access, Stay, held_clause, reaches
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
-from custody.people.alerts import active_kinds
+from custody.people.alerts import ShownAlert, active_kinds
 from custody.people.models import (
     Detainee,
     DetaineeAlias,
@@ -184,6 +184,8 @@ class CreatedDetainee:
 
     person: Detainee
     possible_duplicates: Sequence[PossibleDuplicate]
+    # read before the commit, like the duplicates: the answer needs no database after it
+    alerts: Sequence[ShownAlert] = ()
 
 
 def possible_duplicates(

@@ -18,6 +18,7 @@ from core.validation import FieldErrors, sent
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.common import apply_changes
 from custody.people import inputs, reference
+from custody.people.alerts import shown_alerts
 from custody.people.inputs import AliasIn, LanguageIn, PersonIn, PersonPatch
 from custody.people.models import (
     Alert,
@@ -163,7 +164,8 @@ def create_detainee_checking_duplicates(*, actor: Actor, data: PersonIn) -> Crea
             ],
             exclude_id=person.id,
         )
-    return CreatedDetainee(person, duplicates)
+        alerts = shown_alerts(person)
+    return CreatedDetainee(person, duplicates, alerts)
 
 
 def update_detainee(*, actor: Actor, detainee_id: int, data: PersonPatch) -> Detainee:
