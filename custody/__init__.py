@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     # The composition root imports here, not at the top of the package: importing one
     # area (Alembic's env, health's tests) must not load every page and API module.
     from core.features import Link, RateLimit, registry
+    from custody import formats
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
     from custody.facilities import api as facilities_api
@@ -61,5 +62,6 @@ def init_app(app: Flask) -> None:
     features.add_dashboard_link(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
     features.add_dashboard_panel(FACILITIES_PANEL)
     features.set_facility_directory(CustodyFacilities())
+    formats.register(app)  # template filters: a_number, facility_time, language_name …
     restrictive_subscribers.register()
     rules_subscribers.register()

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
 from core.errors import Conflict, ValidationFailed
-from core.forms import attach_errors, render_form_page
+from core.forms import attach_errors, choices, render_form_page
 from core.validation import parse_id
 from custody.bookings import forms
 from custody.bookings import services as lookups
@@ -16,6 +16,7 @@ from custody.bookings.services import get_booking as find_booking
 from custody.facilities import services as facilities
 from custody.housing import assignment as housing
 from custody.housing import board as boards_svc
+from custody.housing import picker
 from custody.permissions import CustodyPermission
 
 bp = Blueprint("housing", __name__)
@@ -53,15 +54,10 @@ def population(code: str) -> Any:
 @requires(CustodyPermission.DETAINEE_WRITE)
 def house(booking_id: int) -> Any:
     found = find_booking(actor=current_actor(), booking_id=booking_id)
-    needs = boards_svc.needs_of(found)
-    show_all = request.args.get("all") == "1"
-    boards = boards_svc.housing_board(
-        actor=current_actor(),
-        facility_code=found.facility.code,
-        free_only=True,
-        **({} if show_all else needs),
-    )
+    supervisor = current_actor().can(CustodyPermission.CUSTODY_SUPERVISE)
+    units = picker.bed_choices(actor=current_actor(), booking=found)
     form = forms.HousingForm()
+    form.bed_id.choices = _bed_options(units, with_overrides=supervisor)
     if request.method == "GET":
         current = found.assignment
         form.from_bed_id.data = str(current.bed_id) if current else ""
@@ -71,15 +67,43 @@ def house(booking_id: int) -> Any:
         if assignment is not None:
             flash(f"Housed in {assignment.bed.unit.name} bed {assignment.bed.label}.", "success")
             return redirect(url_for("bookings.booking", booking_id=booking_id))
+        if supervisor and refusal and all(r["overridable"] for r in refusal):
+            attach_errors(form, {"override_reason": [OVERRIDE_ASKED]})
     return render_form_page(
         "custody/housing/housing.html",
         form=form,
         booking=found,
-        boards=boards,
-        needs=needs,
-        show_all=show_all,
+        units=units,
+        needs=boards_svc.needs_of(found),
+        supervisor=supervisor,
+        allowed=sum(len(u.allowed) for u in units),
         refusal=refusal,
+        overridable=bool(refusal) and all(r["overridable"] for r in refusal),
     )
+
+
+OVERRIDE_ASKED = "To place the person in this bed anyway, give the reason for the override."
+
+
+def _bed_options(units: list[picker.UnitChoice], *, with_overrides: bool) -> dict[str, Any]:
+    """The select's options, one group per unit: {unit label: [(bed id, bed label)]}."""
+    groups: dict[str, Any] = {}
+    for choice in units:
+        unit = choice.unit
+        levels = "/".join(map(str, unit.levels))
+        about = f"{unit.kind.replace('_', ' ')}, {unit.sex_housed}, Level {levels}"
+        if choice.allowed:
+            beds = [(str(b.id), _bed_label(b)) for b in choice.allowed]
+            groups[f"{unit.name} ({about})"] = choices(beds)
+        if with_overrides and choice.overridable:
+            beds = [(str(b.id), _bed_label(b)) for b, _ in choice.overridable]
+            groups[f"{unit.name}, supervisor override needed ({about})"] = choices(beds)
+    return groups
+
+
+def _bed_label(bed: Any) -> str:
+    extras = ["lower bunk" if bed.is_lower_bunk else "", "accessible" if bed.is_accessible else ""]
+    return " · ".join([bed.label, *filter(None, extras)])
 
 
 def _assign(form: forms.HousingForm, booking_id: int, refusal: list[dict[str, Any]]) -> Any:

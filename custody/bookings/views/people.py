@@ -70,7 +70,7 @@ def _person_form_data(person: Any) -> dict[str, Any]:
         "country_of_citizenship": person.country_of_citizenship or "",
         "primary_language": languages[0].code if languages else "",
         "interpreter_needed": bool(languages and languages[0].interpreter_needed),
-        "other_languages": ", ".join(lang.code for lang in languages[1:]),
+        "other_languages": forms.language_names([lang.code for lang in languages[1:]]),
         "aliases": "\n".join(f"{a.family_name}, {a.given_name}" for a in person.aliases),
     }
 
