@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     from custody.rules import subscribers as rules_subscribers
     from custody.rules import views as rules
     from custody.seed import cli
+    from custody.work import WORK_PANEL
 
     features = registry(app)
     # The locator page and API share one budget per client address.
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     )
     features.add_dashboard_link(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
     features.add_dashboard_panel(FACILITIES_PANEL)
+    features.add_dashboard_panel(WORK_PANEL)
     features.set_facility_directory(CustodyFacilities())
     formats.register(app)  # template filters: a_number, facility_time, language_name …
     restrictive_subscribers.register()

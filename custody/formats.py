@@ -53,6 +53,14 @@ def zone_abbreviation(place: Any, when: dt.datetime | None = None) -> str:
     return (when or dt.datetime.now(dt.UTC)).astimezone(zone_of(place)).strftime("%Z")
 
 
+def local_midnight(place: Any, now: dt.datetime | None = None) -> dt.datetime:
+    """The start of today in the facility's zone, as an aware UTC time."""
+    zone = zone_of(place)
+    local = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
+    midnight = dt.datetime.combine(local.date(), dt.time(), tzinfo=zone)
+    return midnight.astimezone(dt.UTC)
+
+
 def local_date(value: dt.date | None) -> str:
     return "—" if value is None else value.strftime(DATE_FORMAT)
 

@@ -10,6 +10,7 @@ from core.access import current_actor, requires
 from core.errors import Conflict, ValidationFailed
 from core.forms import attach_errors, choices, render_form_page
 from core.validation import parse_id
+from custody import formats
 from custody.bookings import forms
 from custody.bookings import services as lookups
 from custody.bookings.services import get_booking as find_booking
@@ -45,9 +46,27 @@ def board(code: str) -> Any:
 @bp.get("/facilities/<code>/population")
 @requires(CustodyPermission.DETAINEE_READ)
 def population(code: str) -> Any:
+    """Who is held; `?needs=classification|screening|housing` keeps those still needing
+    that step, `?arrived=today` those who arrived since midnight, facility time (the
+    lists behind the dashboard's numbers)."""
     facility = facilities.get_facility(actor=current_actor(), code=code)
-    bookings = lookups.list_bookings(actor=current_actor(), facility_code=code)
-    return render_template("custody/housing/population.html", facility=facility, bookings=bookings)
+    needs = request.args.get("needs")
+    needs = needs if needs in lookups.NEEDS else None
+    today = request.args.get("arrived") == "today"
+    bookings = lookups.list_bookings(
+        actor=current_actor(),
+        facility_code=code,
+        needs=needs,
+        arrived_since=formats.local_midnight(facility) if today else None,
+    )
+    return render_template(
+        "custody/housing/population.html",
+        facility=facility,
+        bookings=bookings,
+        needs=needs,
+        needs_labels=lookups.NEEDS,
+        today=today,
+    )
 
 
 @bp.route("/bookings/<int:booking_id>/housing", methods=["GET", "POST"])

@@ -99,6 +99,8 @@ def _submit_intake(
         attach_errors(form, {err.details.get("field") or "__form__": [err.message]})
     except ValidationFailed as err:
         attach_errors(form, err.errors, INTAKE_FIELDS)
+    if not form.facility.data and not form.facility.errors:  # checked after the person
+        attach_errors(form, {"facility": ["Choose the facility."]})
     return None
 
 

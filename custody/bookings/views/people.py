@@ -34,9 +34,17 @@ def detainees() -> Any:
                 name=None if by_number else query,
             )
         )
+    recent = not query
+    if recent:  # before anything is typed: the people booked most recently
+        people = list(people_search.recent_detainees(actor=current_actor()))
     active = lookups.active_bookings([p.id for p in people])
     return render_template(
-        "custody/bookings/detainees.html", form=form, people=people, active=active, query=query
+        "custody/bookings/detainees.html",
+        form=form,
+        people=people,
+        active=active,
+        query=query,
+        recent=recent,
     )
 
 
