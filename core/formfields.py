@@ -75,10 +75,8 @@ def parse_time_text(text: str) -> dt.time | None:
 class MemorableDateField(Field):
     """A date as month, day and year (USWDS memorable date); data is a `date` or None."""
 
-    def process(
-        self, formdata: Any, data: Any = unset_value, extra_filters: Any = None
-    ) -> None:
-        self.process_errors = []
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors: list[str] = []
         if data is unset_value:
             data = self.default() if callable(self.default) else self.default
         self.object_data = data
@@ -114,10 +112,8 @@ class LocalDateTimeField(Field):
     """A local date and time (USWDS date picker + time input); data is a naive
     `datetime` in the facility's time zone, or None when both are empty."""
 
-    def process(
-        self, formdata: Any, data: Any = unset_value, extra_filters: Any = None
-    ) -> None:
-        self.process_errors = []
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors: list[str] = []
         if data is unset_value:
             data = self.default() if callable(self.default) else self.default
         self.object_data = data
@@ -126,9 +122,7 @@ class LocalDateTimeField(Field):
         if isinstance(data, dt.datetime):
             self.date_text = data.strftime("%m/%d/%Y")
             self.time_text = data.strftime("%H:%M")
-        if formdata is None or not (
-            self.name in formdata or f"{self.name}_time" in formdata
-        ):
+        if formdata is None or not (self.name in formdata or f"{self.name}_time" in formdata):
             return
         self.date_text = (formdata.get(self.name) or "").strip()
         self.time_text = (formdata.get(f"{self.name}_time") or "").strip()

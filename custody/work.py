@@ -42,7 +42,7 @@ class FacilityWork:
     units: list[dict[str, object]] = field(default_factory=list)
 
 
-def _count(query: sa.Select[tuple[int]]) -> int:
+def _count(query: sa.Select[int]) -> int:
     return db.session.scalar(query) or 0
 
 

@@ -3,9 +3,8 @@ bookings of a facility or a person; `writable_booking` for the changes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import datetime as dt
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload

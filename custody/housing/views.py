@@ -105,19 +105,24 @@ OVERRIDE_ASKED = "To place the person in this bed anyway, give the reason for th
 
 
 def _bed_options(units: list[picker.UnitChoice], *, with_overrides: bool) -> dict[str, Any]:
-    """The select's options, one group per unit: {unit label: [(bed id, bed label)]}."""
+    """The select's options, one group per unit: {unit label: [(bed id, bed label)]};
+    the beds the rules allow first, then (for a supervisor) those needing an override."""
     groups: dict[str, Any] = {}
     for choice in units:
-        unit = choice.unit
-        levels = "/".join(map(str, unit.levels))
-        about = f"{unit.kind.replace('_', ' ')}, {unit.sex_housed}, Level {levels}"
         if choice.allowed:
             beds = [(str(b.id), _bed_label(b)) for b in choice.allowed]
-            groups[f"{unit.name} ({about})"] = choices(beds)
-        if with_overrides and choice.overridable:
+            groups[f"{choice.unit.name} ({_about(choice.unit)})"] = choices(beds)
+    for choice in units if with_overrides else []:
+        if choice.overridable:
             beds = [(str(b.id), _bed_label(b)) for b, _ in choice.overridable]
-            groups[f"{unit.name}, supervisor override needed ({about})"] = choices(beds)
+            label = f"{choice.unit.name}, supervisor override needed ({_about(choice.unit)})"
+            groups[label] = choices(beds)
     return groups
+
+
+def _about(unit: Any) -> str:
+    levels = "/".join(map(str, unit.levels))
+    return f"{unit.kind.replace('_', ' ')}, {unit.sex_housed}, Level {levels}"
 
 
 def _bed_label(bed: Any) -> str:

@@ -15,9 +15,9 @@ from flask import Blueprint, flash, redirect, request, url_for
 from core.access import current_actor, requires
 from core.db import utcnow
 from core.forms import call_service, choices, render_form_page
+from core.validation import parse_id
 from custody import formats
 from custody.bookings.forms import local_to_utc, utc_to_local
-from core.validation import parse_id
 from custody.bookings.services import get_booking as find_booking
 from custody.facilities.models import Facility
 from custody.facilities.services import get_facility

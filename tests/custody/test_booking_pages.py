@@ -75,7 +75,12 @@ def test_intake_creates_person_and_booking_in_one_go(client, officer):
 
 
 def test_intake_errors_keep_what_was_typed_and_write_nothing(client, officer):
-    bad = {**INTAKE, "a_number": "12", "date_of_birth_year": "", "facility": officer["facility"].code}
+    bad = {
+        **INTAKE,
+        "a_number": "12",
+        "date_of_birth_year": "",
+        "facility": officer["facility"].code,
+    }
     response = post(client, "/intake", bad)
     assert response.status_code == 422
     assert 'value="Quispe Mamani"' in response.text

@@ -212,9 +212,10 @@ def test_the_person_is_found_by_search_not_a_list_of_everyone(client, make, book
     url = f"/facilities/{booking.facility.code}/restrictive-housing/new"
     page = client.get(url)
     assert page.status_code == 200 and 'role="search"' in page.text
-    assert booking.detainee.full_name not in page.text and "<select" not in page.text.split(
-        "<main"
-    )[1].split('role="search"')[0]
+    assert (
+        booking.detainee.full_name not in page.text
+        and "<select" not in page.text.split("<main")[1].split('role="search"')[0]
+    )
     found = client.get(url + "?q=zapata")
     assert f"booking_id={other.id}" in found.text and f"booking_id={booking.id}" not in found.text
     by_number = client.get(url + f"?q={booking.detainee.a_number}")
@@ -228,7 +229,9 @@ def test_a_check_records_what_was_observed_and_when(client, make, placement):
     assert 'name="observation"' in page.text and "Refused to be seen" in page.text
     assert 'name="checked_at_time"' in page.text
     facility = placement.booking.facility
-    local = (placement.placed_at + dt.timedelta(minutes=20)).astimezone(ZoneInfo(facility.time_zone))
+    local = (placement.placed_at + dt.timedelta(minutes=20)).astimezone(
+        ZoneInfo(facility.time_zone)
+    )
     data = {
         "csrf_token": csrf_token(page.text),
         "observation": "no_response",
@@ -243,7 +246,9 @@ def test_a_check_records_what_was_observed_and_when(client, make, placement):
     assert refused.status_code == 422 and 'id="checked_at-error"' in refused.text
     assert "in the future" in refused.text and not events("custody:restrictive:check")
     early = local - dt.timedelta(hours=3)
-    refused = client.post(url + "/checks", data={**data, "checked_at_time": early.strftime("%H:%M")})
+    refused = client.post(
+        url + "/checks", data={**data, "checked_at_time": early.strftime("%H:%M")}
+    )
     assert refused.status_code == 422 and "placement" in refused.text
     response = client.post(url + "/checks", data=data)
     assert response.status_code == 302

@@ -17,10 +17,10 @@ from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import UnitKind
 from custody.facilities.services import get_facility
+from custody.formats import a_number as a_number_text
 from custody.housing import board
 from custody.housing.models import BedAssignment
 from custody.people.models import Detainee
-from custody.formats import a_number as a_number_text
 from custody.people.search import alerts_shown, name_tokens, normalize_a_number
 from custody.permissions import CustodyPermission
 from custody.restrictive.display import Interval, PlacementStatus, PlacementView
