@@ -4,7 +4,9 @@ states); the restrictive-housing and rule-set pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -171,4 +173,25 @@ def test_rule_set_pages(page):
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()
     assert page.locator(".usa-error-message").count() >= 1
+    assert_accessible(page)
+
+
+def test_a_check_done_minutes_ago_through_the_date_picker(page):
+    """The date picker and time input take a check done a few minutes ago, read in the
+    facility's local time, and the page shows it back in that time with its zone."""
+    sign_in_with_keyboard(page, Role.OFFICER)
+    page.goto("/facilities/RVPC/restrictive-housing")
+    with page.expect_navigation():
+        page.locator("main a[href^='/restrictive-housing/']").first.click()
+    zone = ZoneInfo("America/Chicago")  # RVPC's, in the demo seed
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=4)).astimezone(zone)
+    picker = page.locator(".usa-date-picker__external-input, #checked_at").first
+    picker.fill(when.strftime("%m/%d/%Y"))
+    page.fill("#checked_at_time", when.strftime("%H:%M"))
+    page.locator("label[for='observation-2']").click()  # no response
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record this check").click()
+    shown = when.strftime("%m/%d/%Y %H:%M %Z")
+    expect(page.locator(".usa-alert--success")).to_contain_text(f"Check recorded for {shown}")
+    expect(page.locator("main")).to_contain_text("No response (escalated)")
     assert_accessible(page)
