@@ -72,9 +72,7 @@ def test_guided_booking_with_the_keyboard_only(page):
 
     # Step 2, classification: the worksheet answered with Space and Tab.
     expect(page.locator(".usa-alert--success")).to_contain_text("receipt RVPC-")
-    expect(page.locator(".usa-step-indicator__segment--current")).to_contain_text(
-        "Classification"
-    )
+    expect(page.locator(".usa-step-indicator__segment--current")).to_contain_text("Classification")
     assert_accessible(page)
     assert focused(page) == "current_offense-0"
     expect(page.locator("#running-score")).to_contain_text("Score 0")

@@ -43,7 +43,12 @@ def test_the_default_app_composes_custody_then_health(app):
         "Facilities",
         "Audit log",
     ]
-    assert [p.name for p in features.dashboard_panels] == ["facilities", "users", "audit"]
+    assert [p.name for p in features.dashboard_panels] == [
+        "custody_work",
+        "facilities",
+        "users",
+        "audit",
+    ]
     assert isinstance(features.facility_directory, CustodyFacilities)
     assert {"seed-demo", "fhir"} <= set(app.cli.commands)
 
