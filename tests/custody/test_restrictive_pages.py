@@ -257,3 +257,5 @@ def test_a_check_records_what_was_observed_and_when(client, make, placement):
     assert check.observation == "no_response"
     assert check.checked_at == local.replace(second=0, microsecond=0).astimezone(dt.UTC)
     assert check.recorded_at >= check.checked_at
+    page = client.get(url).text
+    assert "No response (escalated)" in page and "entered later" in page
