@@ -14,12 +14,21 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context
+from flask_babel import get_locale
 
 from custody.people import reference
 
 TIME_FORMAT = "%m/%d/%Y %H:%M %Z"
 DATE_FORMAT = "%m/%d/%Y"
+# Where a page speaks another language (the receipt printed for the person), the day
+# comes first, as its readers write it.
+DAY_FIRST = {"es": ("%d/%m/%Y %H:%M %Z", "%d/%m/%Y")}
+
+
+def _formats() -> tuple[str, str]:
+    locale = get_locale() if has_request_context() else None
+    return DAY_FIRST.get(locale.language if locale else "en", (TIME_FORMAT, DATE_FORMAT))
 
 
 def a_number(value: str | None) -> str:
@@ -39,13 +48,13 @@ def zone_of(place: Any) -> dt.tzinfo:
         return dt.UTC
 
 
-def facility_time(value: dt.datetime | None, place: Any, fmt: str = TIME_FORMAT) -> str:
+def facility_time(value: dt.datetime | None, place: Any, fmt: str | None = None) -> str:
     """An aware time in the facility's local time with its zone abbreviation (CST)."""
     if value is None:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(zone_of(place)).strftime(fmt)
+    return value.astimezone(zone_of(place)).strftime(fmt or _formats()[0])
 
 
 def zone_abbreviation(place: Any, when: dt.datetime | None = None) -> str:
@@ -62,7 +71,7 @@ def local_midnight(place: Any, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def local_date(value: dt.date | None) -> str:
-    return "—" if value is None else value.strftime(DATE_FORMAT)
+    return "—" if value is None else value.strftime(_formats()[1])
 
 
 def register(app: Flask) -> None:

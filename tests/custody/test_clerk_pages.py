@@ -251,6 +251,8 @@ def test_receipt_prints_in_the_persons_language(client, make, site):
     page = client.get(f"/bookings/{booking.id}/receipt").text
     assert '<html lang="es">' in page and "Recibo de pertenencias" in page
     assert "Firma de la persona detenida" in page and "Cartera" in page
+    day_first = formats.facility_time(booking.booked_at, site["facility"], "%d/%m/%Y %H:%M %Z")
+    assert day_first in page  # the day first, as a Spanish reader writes it
     assert 'class="custodia-no-print"' in page  # breadcrumbs and instructions do not print
     english = make.booking(facility=site["facility"])
     assert "Property receipt" in client.get(f"/bookings/{english.id}/receipt").text
