@@ -8,9 +8,15 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from core.actor import Actor
+from core.db import db
 from core.permissions import Role
+from custody.bookings.models import Booking
+from custody.facilities.models import Facility
+from custody.restrictive.services import place_in_restrictive_housing
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_smoke import sign_in_with_keyboard, tab_to
 
@@ -174,13 +180,35 @@ def test_rule_set_pages(page):
     assert_accessible(page)
 
 
-def test_a_check_done_minutes_ago_through_the_date_picker(page):
+def _fresh_placement(app) -> int:
+    """A person of RVPC placed in restrictive housing half an hour ago, no check yet."""
+    with app.app_context():
+        booking = db.session.scalar(
+            sa.select(Booking)
+            .join(Facility)
+            .where(Facility.code == "RVPC", Booking.status == "housed")
+            .where(~Booking.placements.any())
+            .where(Booking.booked_at < dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+            .order_by(Booking.id.desc())
+        )
+        placed = place_in_restrictive_housing(
+            actor=Actor.system("browser-tests"),
+            booking_id=booking.id,
+            kind="administrative",
+            reason="Protective custody requested",
+            placed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30),
+        )
+        placement_id = placed.id
+        db.session.remove()
+    return placement_id
+
+
+def test_a_check_done_minutes_ago_through_the_date_picker(page, live_app):
     """The date picker and time input take a check done a few minutes ago, read in the
     facility's local time, and the page shows it back in that time with its zone."""
-    sign_in_with_keyboard(page, Role.OFFICER)
-    page.goto("/facilities/RVPC/restrictive-housing")
-    with page.expect_navigation():
-        page.locator("main a[href^='/restrictive-housing/']").first.click()
+    placement_id = _fresh_placement(live_app)
+    sign_in_with_keyboard(page, Role.SUPERVISOR)
+    page.goto(f"/restrictive-housing/{placement_id}")
     zone = ZoneInfo("America/Chicago")  # RVPC's, in the demo seed
     when = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=4)).astimezone(zone)
     picker = page.locator(".usa-date-picker__external-input, #checked_at").first
