@@ -32,6 +32,11 @@ class Actor:
             return True
         return self.role is not None and role_has(self.role, permission)
 
+    @property
+    def limited_to(self) -> int | None:
+        """The facility this actor is limited to; None when they reach every facility."""
+        return None if self.is_system else self.facility_id
+
     def can_reach_facility(self, facility_id: int | None) -> bool:
         """A user limited to one facility reaches only that facility's records."""
-        return self.is_system or self.facility_id is None or self.facility_id == facility_id
+        return self.limited_to is None or self.limited_to == facility_id

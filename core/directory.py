@@ -20,13 +20,15 @@ from core.actor import Actor
 
 @dataclass(frozen=True)
 class FacilityRef:
-    """What core needs to know about a facility: its key, code, name and whether it
-    still operates (a closed facility is offered only to the users already scoped to it)."""
+    """What core needs to know about a facility: its key, code, name, whether it
+    still operates (a closed facility is offered only to the users already scoped to it)
+    and its IANA time zone (pages show its times in it)."""
 
     id: int
     code: str
     name: str
     is_active: bool = True
+    time_zone: str = "UTC"
 
 
 class FacilityDirectory(Protocol):

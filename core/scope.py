@@ -46,9 +46,7 @@ class Stay:
 
 def limited_to(actor: Actor) -> int | None:
     """The facility `actor` is limited to; None when they reach every facility."""
-    if actor.is_system or actor.facility_id is None:
-        return None
-    return actor.facility_id
+    return actor.limited_to
 
 
 def reaches(actor: Actor, stays: Iterable[Stay], access: Access, *, unplaced: bool = False) -> bool:

@@ -14,7 +14,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from flask import Flask, has_request_context
+from flask import Flask
 from flask_babel import get_locale
 
 from custody.people import reference
@@ -27,7 +27,7 @@ DAY_FIRST = {"es": ("%d/%m/%Y %H:%M %Z", "%d/%m/%Y")}
 
 
 def _formats() -> tuple[str, str]:
-    locale = get_locale() if has_request_context() else None
+    locale = get_locale()  # None outside a request or app context
     return DAY_FIRST.get(locale.language if locale else "en", (TIME_FORMAT, DATE_FORMAT))
 
 

@@ -20,19 +20,44 @@ class CustodyPermission(StrEnum):
     RULES_MANAGE = "custody:rules:manage"  # detention-standards rule sets
     # compliance with the detention standards (clocks)
     COMPLIANCE_READ = "compliance:report:read"
+    # the legal-access log (who, when, how long; never content) and its reports
+    LEGAL_READ = "custody:legal:read"
+    LEGAL_WRITE = "custody:legal:write"
+    LEGAL_CONFIGURE = "custody:legal:configure"  # visiting hours offered, minimums
+    CONSULAR_MANAGE = "custody:consular:manage"  # the mandatory-notification countries
+    COMPLIANCE_CLINICAL = "compliance:clinical:read"  # overdue clinical clocks, no content
 
 
 P = CustodyPermission
-_OFFICER = {P.FACILITY_READ, P.DETAINEE_READ, P.DETAINEE_WRITE, P.ALERT_READ}
-_CLINICIAN = {P.FACILITY_READ, P.DETAINEE_READ, P.ALERT_READ, P.ALERT_WRITE}
+_OFFICER = {
+    P.FACILITY_READ,
+    P.DETAINEE_READ,
+    P.DETAINEE_WRITE,
+    P.ALERT_READ,
+    P.LEGAL_READ,
+    P.LEGAL_WRITE,
+}
+_CLINICIAN = {
+    P.FACILITY_READ,
+    P.DETAINEE_READ,
+    P.ALERT_READ,
+    P.ALERT_WRITE,
+    P.COMPLIANCE_CLINICAL,
+}
 
 GRANTS = {
-    Role.ADMIN: {P.FACILITY_READ, P.FACILITY_MANAGE, P.RULES_MANAGE},
+    Role.ADMIN: {
+        P.FACILITY_READ,
+        P.FACILITY_MANAGE,
+        P.RULES_MANAGE,
+        P.LEGAL_CONFIGURE,
+        P.CONSULAR_MANAGE,
+    },
     Role.OFFICER: _OFFICER,
-    Role.SUPERVISOR: _OFFICER | {P.COMPLIANCE_READ, P.CUSTODY_SUPERVISE},
+    Role.SUPERVISOR: _OFFICER | {P.COMPLIANCE_READ, P.CUSTODY_SUPERVISE, P.LEGAL_CONFIGURE},
     Role.CLINICIAN: _CLINICIAN,
     Role.MENTAL_HEALTH: _CLINICIAN,
-    Role.RECORDS: {P.FACILITY_READ, P.DETAINEE_READ},
-    Role.AUDITOR: {P.FACILITY_READ, P.DETAINEE_READ, P.COMPLIANCE_READ},
+    Role.RECORDS: {P.FACILITY_READ, P.DETAINEE_READ, P.LEGAL_READ},
+    Role.AUDITOR: {P.FACILITY_READ, P.DETAINEE_READ, P.COMPLIANCE_READ, P.LEGAL_READ},
 }
 grant(GRANTS)

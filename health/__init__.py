@@ -1,4 +1,5 @@
-"""Health: the FHIR R4 store and API (`/fhir`), and what custody reads of it.
+"""Health: the FHIR R4 store and API (`/fhir`), what custody reads of it, and sick call
+(`health.sickcall`).
 
 `init_app` is health's one entry point into the app: the factory calls it when
 "health" is in the FEATURES setting (core.features).
@@ -10,11 +11,22 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the FHIR API and the `custodia fhir` commands with the app."""
+    """Register the FHIR API, the `custodia fhir` commands and the sick-call pages
+    (with their navigation item, dashboard link and panel) with the app."""
     # Imported here, not at the top of the package: `import health.fhir.models`
     # (Alembic, the tests) must not load the API.
-    from core.features import registry
+    from core.features import Link, registry
     from health import cli, fhir
+    from health.permissions import HealthPermission
+    from health.sickcall import views as sickcall
+    from health.sickcall.dashboard import SICK_CALL_PANEL
 
     fhir.init_app(app)  # /fhir: its own error bodies (OperationOutcome) and no CSRF
-    registry(app).add_command(cli.fhir_group)
+    features = registry(app)
+    features.add_command(cli.fhir_group)
+    features.add_blueprint(sickcall.bp)
+    features.add_nav_item(Link("Sick call", "sickcall.index", HealthPermission.READ, 550))
+    features.add_dashboard_link(
+        Link("Record a sick-call request", "sickcall.new", HealthPermission.SICKCALL_REQUEST, 550)
+    )
+    features.add_dashboard_panel(SICK_CALL_PANEL)

@@ -18,6 +18,11 @@ class HealthAuditTag(StrEnum):
     TRANSACTION = "health:fhir:transaction"
     IMPORT = "health:fhir:import"
     PATIENT_LINK = "health:patient:link"
+    SICKCALL_REQUEST = "health:sickcall:request"
+    SICKCALL_TRIAGE = "health:sickcall:triage"
+    SICKCALL_VISIT = "health:sickcall:visit"
+    SICKCALL_READ = "health:sickcall:read"
+    SICKCALL_QUEUE = "health:sickcall:queue"
 
 
 class HealthSubject(StrEnum):
@@ -25,7 +30,10 @@ class HealthSubject(StrEnum):
 
     PATIENT = "Patient"
     BUNDLE = "Bundle"
+    FACILITY = "Facility"  # a facility's sick-call queue
 
 
 # Reads whose entries list no references (a search can touch thousands).
-UNLISTED = frozenset({HealthAuditTag.SEARCH, HealthAuditTag.EVERYTHING})
+UNLISTED = frozenset(
+    {HealthAuditTag.SEARCH, HealthAuditTag.EVERYTHING, HealthAuditTag.SICKCALL_QUEUE}
+)

@@ -18,17 +18,20 @@ class HealthPermission(StrEnum):
     # a booking links the person's Patient and the facility's Organization and Location
     # (health.patients.ensure_patient): no clinical read or write, no FHIR API
     PATIENT_LINK = "health:patient:link"
+    # a sick-call request written down on the person's behalf (officers too): the
+    # request only, never reading it or any clinical content back (health.sickcall)
+    SICKCALL_REQUEST = "health:sickcall:request"
 
 
 H = HealthPermission
-_CLINICIAN = {H.READ, H.WRITE, H.EXPORT}
+_CLINICIAN = {H.READ, H.WRITE, H.EXPORT, H.SICKCALL_REQUEST}
 GRANTS = {
     # clinical read and write, never the restricted notes
     Role.CLINICIAN: _CLINICIAN,
     Role.MENTAL_HEALTH: _CLINICIAN | {H.RESTRICTED_READ, H.RESTRICTED_WRITE},
     Role.RECORDS: {H.EXPORT},
     # the roles that book people (custody's DETAINEE_WRITE)
-    Role.OFFICER: {H.PATIENT_LINK},
-    Role.SUPERVISOR: {H.PATIENT_LINK},
+    Role.OFFICER: {H.PATIENT_LINK, H.SICKCALL_REQUEST},
+    Role.SUPERVISOR: {H.PATIENT_LINK, H.SICKCALL_REQUEST},
 }
 grant(GRANTS)

@@ -1,4 +1,5 @@
-"""Custody JSON API for people, bookings, classification and housing: thin views."""
+"""Custody JSON API for bookings, classification and screening: thin views (the
+release is custody.releases.api)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from flask_smorest import Blueprint
 
 from core.access import current_actor, requires
 from custody.bookings import classification, inputs, intake
-from custody.bookings import release as releasing
 from custody.bookings import schemas as booking_schemas
 from custody.bookings.services import get_booking as find_booking
 from custody.permissions import CustodyPermission
@@ -17,7 +17,7 @@ bookings_bp = Blueprint(
     "bookings_api",
     __name__,
     url_prefix="/bookings",
-    description="Bookings, classification, housing, release",
+    description="Bookings, classification, screening",
 )
 blueprints = (bookings_bp,)
 
@@ -70,11 +70,3 @@ def classification_history(booking_id: int) -> Any:
 @bookings_bp.response(201, booking_schemas.ScreeningOut)
 def screening(data: dict[str, Any], booking_id: int) -> Any:
     return classification.record_screening(actor=current_actor(), booking_id=booking_id, **data)
-
-
-@bookings_bp.post("/<int:booking_id>/release")
-@requires(CustodyPermission.DETAINEE_WRITE)
-@bookings_bp.arguments(booking_schemas.ReleaseIn)
-@bookings_bp.response(200, booking_schemas.BookingOut)
-def release(data: dict[str, Any], booking_id: int) -> Any:
-    return releasing.release_booking(actor=current_actor(), booking_id=booking_id, **data)

@@ -1,4 +1,4 @@
-"""Forms for intake, classification, screening, housing and release pages.
+"""Forms for intake, classification, screening and housing pages.
 
 Intake is built for a booking officer at the keyboard: property is typed one item per
 line (`2 x T-shirt`, `Cash $42.50`), aliases one per line (`Family, Given`), and every
@@ -346,17 +346,6 @@ class BoardFilterForm(FlaskForm):
         "Unit houses",
         choices=choices([("", "Any"), ("male", "Male"), ("female", "Female")]),
         validators=[Optional()],
-    )
-
-
-class ReleaseForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason for release",
-        validators=[DataRequired(), Length(max=500)],
-        description="For example: bond posted, removed, released on recognizance.",
-    )
-    released_at = LocalDateTimeField(
-        "Release time", description="In the facility's local time; leave empty for now."
     )
 
 

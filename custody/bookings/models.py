@@ -15,7 +15,9 @@ from core.db import Base, created_at, intpk, timestamp
 if TYPE_CHECKING:
     from custody.facilities.models import Facility
     from custody.housing.models import BedAssignment
+    from custody.legal.models import ConsularTask
     from custody.people.models import Detainee
+    from custody.releases.models import Release
     from custody.restrictive.models import RestrictivePlacement
     from custody.rules.models import ComplianceClock
 
@@ -81,6 +83,10 @@ class Booking(Base):
     )
     clocks: Mapped[list[ComplianceClock]] = relationship(
         back_populates="booking", order_by="ComplianceClock.due_at"
+    )
+    release: Mapped[Release | None] = relationship(back_populates="booking")  # releases area
+    consular_tasks: Mapped[list[ConsularTask]] = relationship(
+        back_populates="booking", order_by="ConsularTask.due_at"
     )
 
     @hybrid_property

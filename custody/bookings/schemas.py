@@ -1,5 +1,5 @@
-"""Booking API schemas: intake, property, classification, screening, housing, release and
-the booking as shown."""
+"""Booking API schemas: intake, property, classification, screening, housing and the
+booking as shown."""
 
 from __future__ import annotations
 
@@ -112,11 +112,6 @@ class HousingIn(InSchema):
         },
     )
     override_reason = fields.String(allow_none=True, validate=validate.Length(0, 1000))
-
-
-class ReleaseIn(InSchema):
-    reason = fields.String(required=True, validate=validate.Length(1, 500))
-    released_at = fields.AwareDateTime(allow_none=True)
 
 
 class ClockOut(Schema):

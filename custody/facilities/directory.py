@@ -15,11 +15,17 @@ from core.directory import FacilityRef
 from custody.facilities.models import Facility
 from custody.facilities.services import list_facilities
 
-_COLUMNS = (Facility.id, Facility.code, Facility.name, Facility.is_active)
+_COLUMNS = (Facility.id, Facility.code, Facility.name, Facility.is_active, Facility.time_zone)
 
 
 def _ref(row: Any) -> FacilityRef:
-    return FacilityRef(id=row.id, code=row.code, name=row.name, is_active=row.is_active)
+    return FacilityRef(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        is_active=row.is_active,
+        time_zone=row.time_zone,
+    )
 
 
 class CustodyFacilities:

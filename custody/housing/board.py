@@ -192,7 +192,11 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
         dict(
             db.session.execute(
                 sa.select(Booking.status, sa.func.count())
-                .where(Booking.facility_id == facility.id, Booking.is_active)
+                # a person in transit is on neither facility's census until arrival
+                .where(
+                    Booking.facility_id == facility.id,
+                    Booking.status.in_([BookingStatus.BOOKED, BookingStatus.HOUSED]),
+                )
                 .group_by(Booking.status)
             ).all()
         )
@@ -226,7 +230,7 @@ def census(*, actor: Actor, facility_code: str) -> dict[str, object]:
     return {
         "facility_code": facility.code,
         "population": sum(statuses.values()),
-        "by_status": {s.value: statuses.get(s.value, 0) for s in BookingStatus if s != "released"},
+        "by_status": {s: statuses.get(s, 0) for s in (BookingStatus.BOOKED, BookingStatus.HOUSED)},
         "housed": housed_total,
         "units": items,
     }

@@ -13,7 +13,7 @@ classification, alerts, health) can reach a response whatever a caller asks for.
   Two people matching one name search give `None` too (the A-number tells them apart).
 - In transit: the person is found, but the facility is withheld until they arrive
   (transfers are not announced while under way); the answer says they are in transit
-  and names the field office, which can say more.
+  and names the receiving facility's field office, which can say more.
 - Each search writes one `custody:locator:search` audit entry with the outcome and the
   names of the fields used, never their values and no client address: searches are
   anonymous. Rate limits (core/ratelimit.py) bound how fast the table can grow.
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from core import audit
 from core.actor import Actor
@@ -37,6 +38,7 @@ from custody.facilities.models import Facility, FieldOffice
 from custody.people import reference
 from custody.people.models import Detainee
 from custody.people.search import NAME_MAX, name_key, name_tokens, normalize_a_number
+from custody.transfers.models import Transfer, TransferStatus
 
 SEARCH_TAG = CustodyAuditTag.LOCATOR_SEARCH
 ACTIVE = (BookingStatus.BOOKED, BookingStatus.HOUSED, BookingStatus.IN_TRANSIT)
@@ -185,7 +187,10 @@ def _date(value: dt.date | str | None, problems: dict[str, Problem]) -> dt.date 
 
 
 def _statement(query: _Query) -> sa.Select:
-    """The same statement shape for every search; only the columns the locator may show."""
+    """The same statement shape for every search; only the columns the locator may show.
+    For a person in transit the field office is the receiving facility's."""
+    receiving = aliased(Facility)
+    receiving_office = aliased(FieldOffice)
     stmt = (
         sa.select(
             Detainee.family_name,
@@ -197,11 +202,21 @@ def _statement(query: _Query) -> sa.Select:
             Facility.state,
             Facility.postal_code,
             Facility.phone,
-            FieldOffice.name.label("field_office"),
+            sa.func.coalesce(receiving_office.name, FieldOffice.name).label("field_office"),
         )
         .join(Booking, Booking.detainee_id == Detainee.id)
         .join(Facility, Facility.id == Booking.facility_id)
         .join(FieldOffice, FieldOffice.id == Facility.field_office_id)
+        .outerjoin(
+            Transfer,
+            sa.and_(
+                Transfer.booking_id == Booking.id,
+                Transfer.status == TransferStatus.IN_TRANSIT,
+                Booking.status == BookingStatus.IN_TRANSIT,
+            ),
+        )
+        .outerjoin(receiving, receiving.id == Transfer.to_facility_id)
+        .outerjoin(receiving_office, receiving_office.id == receiving.field_office_id)
         .where(Booking.status.in_([s.value for s in ACTIVE]))
         .where(Detainee.country_of_birth == query.country)
         .limit(2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.db import db
 from core.events import subscribe
 from custody.bookings.models import Booking
-from custody.events import BookingReleased
+from custody.events import BookingReleased, TransferDeparted
 from custody.restrictive.services.writing import end_placement
 
 
@@ -17,5 +17,14 @@ def end_placement_on_release(event: BookingReleased) -> None:
         end_placement(event.actor, placement, event.occurred_at, "released from custody")
 
 
+def end_placement_on_departure(event: TransferDeparted) -> None:
+    """A person transferred out leaves the sending facility's restrictive housing: the
+    placement and its clock series end at the departure."""
+    booking = db.session.get(Booking, event.booking_id)
+    if booking is not None and (placement := booking.placement) is not None:
+        end_placement(event.actor, placement, event.occurred_at, "transferred out")
+
+
 def register() -> None:
     subscribe(BookingReleased, end_placement_on_release)
+    subscribe(TransferDeparted, end_placement_on_departure)

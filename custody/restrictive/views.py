@@ -87,7 +87,7 @@ def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
             person=placement.booking.detainee,
             intervals=intervals,
             gaps=[i for i in intervals if i.flagged],
-            open_clocks={c.rule: c for c in series if c.met_at is None},
+            open_clocks={c.rule: c for c in series if c.met_at is None and c.stopped_at is None},
             clocks=series,
             state=states.state,
             names=svc.staff_names(placement),

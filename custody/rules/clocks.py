@@ -22,6 +22,7 @@ __all__ = [  # the states are re-exported for callers that read a clock from her
     "open_clocks",
     "rules_for",
     "state",
+    "stop_clocks",
 ]
 
 
@@ -81,6 +82,7 @@ def close_clocks(
         ComplianceClock.booking_id == booking.id,
         ComplianceClock.rule == rule,
         ComplianceClock.met_at.is_(None),
+        ComplianceClock.stopped_at.is_(None),
     )
     if subject_type is not None:
         query = query.where(
@@ -97,6 +99,25 @@ def close_clocks(
             _open_next(clock, definition, met_at)
     db.session.flush()
     return closed
+
+
+def stop_clocks(booking_id: int, facility_id: int, at: dt.datetime) -> list[ComplianceClock]:
+    """Custody of the booking ended at `facility_id` (release, transfer out): its clocks
+    there still open end `stopped` at `at` — neither met nor overdue, and final."""
+    stopped = list(
+        db.session.scalars(
+            sa.select(ComplianceClock).where(
+                ComplianceClock.booking_id == booking_id,
+                ComplianceClock.facility_id == facility_id,
+                ComplianceClock.met_at.is_(None),
+                ComplianceClock.stopped_at.is_(None),
+            )
+        )
+    )
+    for clock in stopped:
+        clock.stopped_at = at
+    db.session.flush()
+    return stopped
 
 
 def _rule(booking: Booking, rule: str) -> ComplianceRule | None:

@@ -92,6 +92,9 @@ class ComplianceClock(Base):
     due_at: Mapped[timestamp]
     met_at: Mapped[dt.datetime | None]
     met_by: Mapped[str | None] = mapped_column(sa.String(64))  # what closed it
+    # custody ended here before it was met (released, transferred out): neither met
+    # nor overdue, and final
+    stopped_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     booking = relationship("Booking", back_populates="clocks")

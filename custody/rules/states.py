@@ -1,4 +1,4 @@
-"""A compliance clock's state (due, due soon, overdue, met, met late) and a booking's
+"""A compliance clock's state (due, due soon, overdue, met, met late, stopped) and a booking's
 open deadlines, judged from values already loaded: no database. Pages, API schemas and
 services read them alike."""
 
@@ -23,11 +23,17 @@ class ClockState(StrEnum):
     OVERDUE = "overdue"
     MET = "met"
     MET_LATE = "met_late"
+    STOPPED = "stopped"  # custody ended there (release, transfer out) before it was met
+
+
+OPEN_STATES = (ClockState.DUE, ClockState.DUE_SOON, ClockState.OVERDUE)
 
 
 def state(clock: ComplianceClock, now: dt.datetime | None = None) -> ClockState:
     if clock.met_at is not None:
         return ClockState.MET if clock.met_at <= clock.due_at else ClockState.MET_LATE
+    if clock.stopped_at is not None:
+        return ClockState.STOPPED
     now = now or utcnow()
     if now > clock.due_at:
         return ClockState.OVERDUE
@@ -42,7 +48,7 @@ def deadlines(booking: Booking) -> dict[str, str]:
     (`intake-health-screening` is `health_screening_due`, as the contract names it)."""
     found: dict[str, str] = {}
     for clock in sorted(booking.clocks, key=lambda c: c.due_at):
-        if clock.met_at is None:
+        if clock.met_at is None and clock.stopped_at is None:
             key = clock.rule.removeprefix("intake-").replace("-", "_") + "_due"
             found.setdefault(key, clock.due_at.isoformat())
     return found

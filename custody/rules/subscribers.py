@@ -1,72 +1,76 @@
-"""What the compliance clocks do when health records change (domain events).
+"""What the compliance clocks do when records change elsewhere (domain events).
 
-A finished Encounter of a type in our encounter-type CodeSystem closes the booking clock
-the contract's "Compliance clocks" table names, however the Encounter arrived (the FHIR
-API, a transaction or batch Bundle, an import): health publishes
-`health.fhir.resources_written` from the one path every FHIR write takes, and this
-subscriber runs in that write's transaction, so a failure here rolls the write back.
+- FHIR writes (`health.fhir.resources_written`): health publishes it from the one path
+  every FHIR write takes (the FHIR API, a transaction or batch Bundle, `custodia fhir
+  import`, the charting pages), so a written, updated or deleted Encounter or
+  ServiceRequest of a booked person makes the engine (custody/rules/engine.py)
+  recompute that booking's clinical clocks from the person's stored record. It runs in
+  the write's transaction: a failure here rolls the write back.
+- A booking (`custody.booking.opened`) or a transfer's arrival
+  (`custody.transfer.arrived`) recomputes too: the person's record may hold Encounters
+  or requests written before the arrival was recorded.
+- A release (`custody.booking.released`) or a transfer's departure
+  (`custody.transfer.departed`) stops the booking's clocks still open at the facility
+  it left: `stopped`, neither met nor overdue.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from core.db import db, utcnow
+from core.db import db, lock_for_update
 from core.events import subscribe
 from custody.bookings.models import Booking
+from custody.events import (
+    BookingEvent,
+    BookingOpened,
+    BookingReleased,
+    TransferArrived,
+    TransferDeparted,
+)
 from custody.people.models import Detainee
-from custody.rules import clocks
-from health.events import FhirResourcesWritten, WrittenResource
-from health.fhir.services import fhir_base
+from custody.rules import clocks, engine
+from health.clock_facts import CODED_BY, clock_facts, patient_id_of
+from health.events import FhirResourcesWritten
 from health.patients import a_number_of
 
-# encounter type (code in {FHIR_BASE}/CodeSystem/encounter-type) -> the rule it meets
-ENCOUNTER_RULES = {
-    "intake-screening": "intake-health-screening",
-    "health-assessment": "health-assessment",
-    "dental-screening": "dental-screening",
-}
+
+def recompute_from_fhir(event: FhirResourcesWritten) -> None:
+    """Recompute the clinical clocks of each booked person whose Encounters or
+    ServiceRequests were just written (created, updated or deleted)."""
+    patients = dict.fromkeys(
+        r.patient_id
+        for r in event.resources
+        if r.resource_type in CODED_BY and r.patient_id is not None
+    )
+    for patient_id in patients:
+        booking = _active_booking_of(patient_id)
+        if booking is not None:
+            _recompute(booking, patient_id)
 
 
-def encounter_type_system() -> str:
-    return f"{fhir_base()}/CodeSystem/encounter-type"
+def recompute_on_arrival(event: BookingEvent) -> None:
+    """A booking or an arrival: the clinical clocks of the new stay from what the
+    person's record already holds (nothing yet if the arrival clocks are not open)."""
+    booking = db.session.get(Booking, event.booking_id)
+    if booking is None:
+        return
+    patient_id = patient_id_of(booking.detainee.a_number)
+    if patient_id is not None:
+        _recompute(booking, patient_id)
 
 
-def rules_met_by(resource: WrittenResource) -> list[str]:
-    """The rules a written resource meets: a finished, not deleted Encounter's types."""
-    if (
-        resource.resource_type != "Encounter"
-        or resource.is_deleted
-        or resource.status != "finished"
-        or resource.patient_id is None
-    ):
-        return []
-    system = encounter_type_system()
-    rules = []
-    for token in resource.codes:
-        code_system, _, code = token.rpartition("|")
-        rule = ENCOUNTER_RULES.get(code) if code_system == system else None
-        if rule is not None and rule not in rules:
-            rules.append(rule)
-    return rules
+def stop_clocks_on_leaving(event: BookingEvent) -> None:
+    """Released or transferred out: the clocks still open where they were stop then."""
+    clocks.stop_clocks(event.booking_id, event.facility_id, event.occurred_at)
 
 
-def close_clocks_from_encounters(event: FhirResourcesWritten) -> None:
-    """Close the booking clocks met by the finished Encounters just written: met when
-    the Encounter ended (`period.end`, else its start, else now), by the Encounter."""
-    bookings: dict[str, Booking | None] = {}
-    for resource in event.resources:
-        rules = rules_met_by(resource)
-        if not rules or resource.patient_id is None:
-            continue
-        if resource.patient_id not in bookings:
-            bookings[resource.patient_id] = _active_booking_of(resource.patient_id)
-        booking = bookings[resource.patient_id]
-        if booking is None:
-            continue
-        met_at = resource.occurred_at or utcnow()
-        for rule in rules:
-            clocks.close_clocks(booking, rule, met_at=met_at, met_by=_met_by(resource))
+def _recompute(booking: Booking, patient_id: str) -> None:
+    """Writers of one person's record take turns here: the booking is locked before the
+    facts are read, so a concurrent write's recompute (committed first) is not undone by
+    one that read the record without it."""
+    lock_for_update(db.session(), Booking, [booking.id])
+    engine.recompute(booking, clock_facts(patient_id))
 
 
 def _active_booking_of(patient_id: str) -> Booking | None:
@@ -81,9 +85,9 @@ def _active_booking_of(patient_id: str) -> Booking | None:
     )
 
 
-def _met_by(resource: WrittenResource) -> str:
-    return resource.reference[:64]
-
-
 def register() -> None:
-    subscribe(FhirResourcesWritten, close_clocks_from_encounters)
+    subscribe(FhirResourcesWritten, recompute_from_fhir)
+    subscribe(BookingOpened, recompute_on_arrival)
+    subscribe(TransferArrived, recompute_on_arrival)
+    subscribe(BookingReleased, stop_clocks_on_leaving)
+    subscribe(TransferDeparted, stop_clocks_on_leaving)

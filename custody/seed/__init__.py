@@ -15,7 +15,11 @@ from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
 from custody.housing.models import BedAssignment
 from custody.seed.facilities import DEMO_FACILITIES, DEMO_PASSWORDS, seed_facility, seed_user
+from custody.seed.legal import seed_legal
 from custody.seed.people import seed_people
+from custody.seed.releases import seed_releases
+from custody.seed.transfers import seed_transfers
+from health.sickcall.seed import seed_sick_calls
 
 __all__ = ["DEMO_PASSWORDS", "SeedReport", "seed_demo"]
 
@@ -27,12 +31,13 @@ class SeedReport:
     detainees: int = 0
     bookings: int = 0
     housed: int = 0
+    released: int = 0
     users: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         lines = [
             f"seeded {self.facilities} facilities, {self.beds} beds, {self.detainees} people "
-            f"({self.bookings} in custody, {self.housed} housed)",
+            f"({self.bookings} in custody, {self.housed} housed, {self.released} released now)",
             "demo logins (synthetic; for local use only):",
         ]
         lines += [f"  {user:<14} {password}" for user, password in self.users.items()]
@@ -51,7 +56,11 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             seed_user(actor, role)
             report.users[role.value] = DEMO_PASSWORDS[role]
         report.detainees = seed_people(actor, rng, detainees)
+        report.released = seed_releases(actor, seed)
+        seed_transfers(actor)
         report.bookings, report.housed = _in_custody()
+        seed_legal(actor, random.Random(seed))  # noqa: S311 (synthetic demo data)
+        seed_sick_calls(seed=seed)  # health's demo sick calls, for the people held now
         audit.record(
             actor=actor,
             tag=CustodyAuditTag.SEED_DEMO,

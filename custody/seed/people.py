@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from core.actor import Actor
 from core.db import db, utcnow
 from core.errors import Conflict
-from custody.bookings import classification, intake, release
+from custody.bookings import classification, intake
 from custody.bookings.inputs import BookingIn, PropertyLine, WorksheetIn
 from custody.facilities.models import HousingUnit, UnitKind
 from custody.housing import assignment as housing
@@ -51,8 +51,8 @@ COUNTRIES = ("MX", "GT", "HN", "SV", "NI", "CO", "VE", "EC", "HT", "CU", "IN", "
 
 def seed_people(actor: Actor, rng: random.Random, count: int) -> int:
     """People with languages and some aliases, most booked: classified, screened and
-    housed in fitting beds; some with alerts, some released. Made through the services,
-    so every rule holds and every write is audited."""
+    housed in fitting beds; some with alerts (custody.seed.releases releases a few).
+    Made through the services, so every rule holds and every write is audited."""
     existing = db.session.scalar(sa.select(sa.func.count()).select_from(Detainee)) or 0
     now = utcnow()
     beds = BedFinder()
@@ -101,15 +101,12 @@ def seed_people(actor: Actor, rng: random.Random, count: int) -> int:
         if bed is not None:
             with contextlib.suppress(Conflict):  # a rule the finder does not model
                 housing.assign_bed(actor=actor, booking_id=booking.id, bed_id=bed)
-        if roll > 0.92:
-            release.release_booking(actor=actor, booking_id=booking.id, reason=rng.choice(RELEASES))
-        elif roll > 0.86:
+        if 0.86 < roll <= 0.92:  # releases: custody.seed.releases
             _seed_restrictive(actor, rng, booking, now)
     return created
 
 
 AGENCIES = ("ERO Dallas", "ERO Phoenix", "CBP El Paso", "287(g) Harris County", "ERO Newark")
-RELEASES = ("Bond posted", "Released on recognizance", "Removed", "Parole granted")
 PROPERTY = (
     PropertyLine("Wallet, black"),
     PropertyLine("Mobile phone"),

@@ -1,6 +1,13 @@
 """Where a resource holds references, and to which types each element may refer: the
 R4B models' field metadata (`enum_reference_types`, the element's targetProfile list)
-walked alongside the document, with the R4 lists where R4B widened them."""
+walked alongside the document, with the R4 (4.0.1) lists where R4B changed them.
+
+`R4_TARGETS` is every element whose target list differs between the R4 models
+(fhir.resources 6.4.0, the last release built on 4.0.1) and the R4B models we validate
+with, compared element by element (model and JSON name) over all 809 R4 reference
+elements: six differ (docs/fhir.md, "Referential integrity", has the comparison script).
+Elements of R4-only types and the R4 `Evidence` elements R4B removed have no R4B model
+to check them with; those types are refused (docs/fhir.md, "Resource types")."""
 
 from __future__ import annotations
 
@@ -13,10 +20,28 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from health.fhir.resource_types import RESOURCE_TYPES
 
-# Elements whose R4 (4.0.1) target list is narrower than R4B's (R4B added Organization,
-# Procedure, Practitioner, Medication and Substance to Observation.subject).
+# "<model>.<JSON name>" -> the R4 (4.0.1) target list, in the spec's order, where R4B's
+# differs.
 R4_TARGETS: dict[str, tuple[str, ...]] = {
+    # R4B added Ingredient
+    "ActivityDefinition.productReference": ("Medication", "Substance"),
+    # R4B added Medication, Organization, Practitioner, Procedure and Substance
+    "DiagnosticReport.subject": ("Patient", "Group", "Device", "Location"),
     "Observation.subject": ("Patient", "Group", "Device", "Location"),
+    # R4B replaced ActivityDefinition by any canonical resource
+    "EvidenceVariableCharacteristic.definitionCanonical": ("ActivityDefinition",),
+    # R4B added EvidenceVariable
+    "EvidenceVariableCharacteristic.definitionReference": ("Group",),
+    # R4B added RelatedPerson
+    "GroupMember.entity": (
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "Device",
+        "Medication",
+        "Substance",
+        "Group",
+    ),
 }
 ANY = "Resource"  # Reference(Any): every type allowed
 
@@ -28,8 +53,9 @@ def _fields(model: type) -> dict[str, tuple[type | None, tuple[str, ...]]]:
     fields: dict[str, tuple[type | None, tuple[str, ...]]] = {}
     for name, field in getattr(model, "model_fields", {}).items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        targets = extra.get("enum_reference_types") or ()
-        fields[field.alias or name] = (_model_of(field.annotation), tuple(targets))
+        key = field.alias or name
+        targets = R4_TARGETS.get(f"{model.__name__}.{key}", extra.get("enum_reference_types") or ())
+        fields[key] = (_model_of(field.annotation), tuple(targets))
     return fields
 
 
@@ -96,6 +122,6 @@ def _walk(
             if child.__name__ == "Reference":
                 text = element.get("reference")
                 if isinstance(text, str):
-                    yield where, text, R4_TARGETS.get(f"{path}.{key}", targets)
+                    yield where, text, targets
             elif _reaches(child) or any(k in element for k in _EXTENSIONS):
                 yield from _walk(child, element, where)

@@ -207,6 +207,14 @@ DEFINITIONS: dict[str, tuple[SearchParam, ...]] = {
         _p("contenttype", "token", "content.attachment.contentType"),
         _p("security-label", "token", "securityLabel"),
     ),
+    # the medical transfer summary (health/transfers.py) is in its Patient's compartment
+    "Composition": _subject(
+        _p("status", "token", "status"),
+        _p("type", "token", "type"),
+        _p("date", "date", "date"),
+        _p("author", "reference", "author"),
+        _p("title", "string", "title"),
+    ),
     "ServiceRequest": _subject(
         _p("status", "token", "status"),
         _p("intent", "token", "intent"),

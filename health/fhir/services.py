@@ -24,7 +24,7 @@ from core.access import authorize, denial
 from core.actor import Actor
 from core.db import reading, unit_of_work, utcnow
 from core.scope import Access
-from health.audit_tags import UNLISTED, HealthAuditTag, HealthSubject
+from health.audit_tags import UNLISTED, HealthAuditTag
 from health.fhir import guard, incoming, jsontext, locks, scope, store, writes
 from health.fhir.errors import PreconditionFailed, ResourceDeleted, UnknownResource
 from health.fhir.localrefs import DEFAULT_BASE
@@ -312,27 +312,28 @@ def ensure_patient(
 ) -> str:
     """The id of the Patient whose identifier is this A-number (clinical write: needs
     health:record:write); created when missing, and its managing organization set to
-    `organization_ref` when given and different. Joins an open unit of work. The
-    identifier system is `{FHIR_BASE}/sid/a-number` (config FHIR_BASE, default
-    custodia.dev). Bookings link through `health.patients.ensure_patient` instead."""
-    authorize(actor, HealthPermission.WRITE, subject_type=HealthSubject.PATIENT)
+    `organization_ref` when given and different. A conditional create, so the same
+    guard (restricted labels, facility scope: a scoped user registers no one) and the
+    same per-condition lock as `POST /fhir/Patient` with `If-None-Exist`. Joins an open
+    unit of work. The identifier system is `{FHIR_BASE}/sid/a-number` (config
+    FHIR_BASE, default custodia.dev). Bookings link through
+    `health.patients.ensure_patient` instead."""
+    document = patient_document(
+        a_number=a_number,
+        family_name=family_name,
+        given_name=given_name,
+        birth_date=birth_date,
+        gender=gender,
+        organization_ref=organization_ref,
+    )
     with unit_of_work():
-        found = conditional_match(actor, "Patient", a_number_condition(a_number))
-        if found is not None:
-            document = moved_document(found, organization_ref)
-            if document is not None:
-                update(
-                    actor=actor, resource_type="Patient", resource_id=found.id, document=document
-                )
-            return found.id
-        document = patient_document(
-            a_number=a_number,
-            family_name=family_name,
-            given_name=given_name,
-            birth_date=birth_date,
-            gender=gender,
-            organization_ref=organization_ref,
+        stored, created = create(
+            actor=actor,
+            resource_type="Patient",
+            document=document,
+            if_none_exist=a_number_condition(a_number),
         )
-        (stored,) = writes.write_many([incoming.pending_create("Patient", document)])
-        audit_access(actor, HealthAuditTag.CREATE, [stored], default=HealthSubject.PATIENT)
+        moved = None if created else moved_document(stored, organization_ref)
+        if moved is not None:
+            update(actor=actor, resource_type="Patient", resource_id=stored.id, document=moved)
     return stored.id

@@ -121,7 +121,7 @@ def run_entries(
         except FhirProblem as err:
             raise _fail(entry, err) from None
     check_once([(e, p.resource_type, p.id) for e, p in pendings])
-    guard.check_write(actor, *(p for _, p in pendings))  # labels and scope, every entry
+    guard.check_entries(actor, [(e.where, p) for e, p in pendings])  # labels and scope
     written = write_entries(pendings)  # a refused reference names its entry
     for (entry, _), stored in zip(pendings, written, strict=True):
         status = 201 if entry.method == "POST" or stored.version == 1 else 200

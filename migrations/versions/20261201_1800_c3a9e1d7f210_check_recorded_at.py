@@ -5,7 +5,7 @@ when the entry was made, so a late entry shows as one. Existing checks were reco
 when they were done: they get their `checked_at`.
 
 Revision ID: c3a9e1d7f210
-Revises: b7f3d2c4e005
+Revises: ebf207e74757
 Create Date: 2026-12-01 18:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c3a9e1d7f210"
-down_revision = "b7f3d2c4e005"
+down_revision = "ebf207e74757"
 branch_labels = None
 depends_on = None
 

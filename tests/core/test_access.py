@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 
@@ -13,8 +14,13 @@ from core.actor import Actor
 from core.api import PUBLIC_ENDPOINTS
 from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role, role_has
+from custody.counsel.services import file_g28
+from custody.permissions import CustodyPermission
 from custody.restrictive.services import place_in_restrictive_housing
+from custody.transfers.services import request_transfer
 from health.permissions import HealthPermission
+from health.sickcall.inputs import RequestIn
+from health.sickcall.services import record_request
 from tests.helpers import csrf_token, last_event
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -68,7 +74,16 @@ def world(make):
     )
     with unit_of_work():
         event_id = audit.record(actor=Actor.system("test"), tag="test:world", subject_type="test")
+    sick_call = record_request(
+        actor=Actor.system("test"),
+        data=RequestIn(
+            a_number=booking.detainee.a_number, complaint="Matrix", language="es", channel="verbal"
+        ),
+    )
+    transfer, attorney = transfer_and_attorney(make, booking)
     return {
+        "transfer_id": transfer.id,
+        "attorney_id": attorney.id,
         "code": facility.code,
         "unit_id": unit.id,
         "bed_id": bed.id,
@@ -82,7 +97,29 @@ def world(make):
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
+        "sick_call_id": sick_call.request_id,
     }
+
+
+def transfer_and_attorney(make, booking):
+    """A requested transfer to another facility and a G-28 on file, for the world."""
+    system = Actor.system("test")
+    receiving = make.facility(name="Receiving Elsewhere")
+    transfer = request_transfer(
+        actor=system,
+        booking_id=booking.id,
+        to_facility_code=receiving.code,
+        reason="Matrix",
+        scheduled_for=booking.booked_at + dt.timedelta(days=1),
+    )
+    attorney = file_g28(
+        actor=system,
+        booking_id=booking.id,
+        attorney_name="Ada Counsel",
+        bar_number="123456",
+        bar_state="TX",
+    )
+    return transfer, attorney
 
 
 def concrete(rule: str, world: dict) -> str | None:
@@ -322,3 +359,33 @@ def test_restricted_resources_are_invisible_to_a_clinician_everywhere(client, ma
     assert total(f"Patient/{pid}/$everything") == (4 if sees else 2)
     assert total("Observation/_history") == (3 if sees else 1)
     assert total("_history") == (4 if sees else 2)
+
+
+# --- the legal-access log: who reads, writes and configures it --------------------------
+
+LEGAL = {
+    "read": CustodyPermission.LEGAL_READ,
+    "write": CustodyPermission.LEGAL_WRITE,
+    "configure": CustodyPermission.LEGAL_CONFIGURE,
+    "consular": CustodyPermission.CONSULAR_MANAGE,
+}
+LEGAL_ROLES = {
+    Role.OFFICER: {"read", "write"},
+    Role.SUPERVISOR: {"read", "write", "configure"},
+    Role.AUDITOR: {"read"},
+    Role.RECORDS: {"read"},
+    Role.ADMIN: {"configure", "consular"},
+    Role.CLINICIAN: set(),
+    Role.MENTAL_HEALTH: set(),
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_legal_access_permissions_by_role(app, role):
+    """Officers and supervisors write entries, auditors (and records) read the reports,
+    supervisors and admins set visiting hours and minimums, admins the consular list,
+    clinicians none of it; every legal-access route is in the matrix above."""
+    held = {name for name, permission in LEGAL.items() if role_has(role, permission)}
+    assert held == LEGAL_ROLES[role]
+    legal_routes = [r for r, _, endpoint, _ in routes(app) if endpoint.startswith("legal")]
+    assert len(legal_routes) >= 14

@@ -13,7 +13,9 @@ from core.db import unit_of_work
 from core.permissions import ROLE_PERMISSIONS, Role
 from custody.restrictive.services import place_in_restrictive_housing
 from health.fhir.link import patient_id_of
-from tests.core.test_access import checked_routes
+from health.sickcall.inputs import RequestIn
+from health.sickcall.services import record_request
+from tests.core.test_access import checked_routes, transfer_and_attorney
 from tests.helpers import csrf_token
 
 # What another facility may answer for a route it may call: a refusal, nothing found,
@@ -39,6 +41,14 @@ def world(make):
             subject_type="test",
             facility_id=facility.id,
         )
+    sick_call = record_request(
+        actor=Actor.system("test"),
+        data=RequestIn(
+            a_number=person.a_number, complaint="Matrix", language="es", channel="verbal"
+        ),
+    )
+    # the transfer goes to a third facility: "other" (ELSW) is neither side of it
+    transfer, attorney = transfer_and_attorney(make, booking)
     elsewhere = make.facility(code="ELSW", name="Elsewhere")
     patient = patient_id_of(person.a_number)
     secrets = (person.family_name, person.a_number, unit.name, patient)
@@ -55,11 +65,14 @@ def world(make):
         "detainee_id": booking.detainee_id,
         "booking_id": booking.id,
         "placement_id": placement.id,
+        "transfer_id": transfer.id,
+        "attorney_id": attorney.id,
         "resource_type": "Patient",
         "resource_id": patient,
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
+        "sick_call_id": sick_call.request_id,
     }
 
 
@@ -79,8 +92,14 @@ def _call(client, path, method, headers, token=None):
 UNSCOPED_ONLY = ("/admin/rule-sets", "/api/v1/rules/", "/api/v1/rule-sets")
 
 
+# What only the receiving facility of a transfer may do: the world's facility sends.
+RECEIVING_ONLY = ("/arrive", "/acknowledge")
+
+
 def _unscoped_only(path: str, method: str) -> bool:
     if path == "/fhir/Patient" and method == "POST":
+        return True
+    if path.startswith(("/transfers/", "/api/v1/transfers/")) and path.endswith(RECEIVING_ONLY):
         return True
     return path.startswith(UNSCOPED_ONLY) and (method != "GET" or path.startswith("/admin"))
 

@@ -99,7 +99,16 @@ def test_without_a_token_the_refusal_is_declared(client, operation):
 def test_a_method_the_path_does_not_take_is_405_with_allow(client, admin_headers, path):
     declared = {m.upper() for m in SPEC["paths"][path] if m.upper() in METHODS}
     url = path.replace("{code}", "FUZZ01").replace("{set_code}", "X")
-    for name in ("detainee_id", "booking_id", "unit_id", "bed_id", "placement_id", "rule_id"):
+    for name in (
+        "detainee_id",
+        "booking_id",
+        "unit_id",
+        "bed_id",
+        "placement_id",
+        "rule_id",
+        "transfer_id",
+        "attorney_id",
+    ):
         url = url.replace("{" + name + "}", "1")
     for method in sorted(set(METHODS) - declared):
         response = client.open(url, method=method, headers=admin_headers, json={})

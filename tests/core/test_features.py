@@ -20,7 +20,18 @@ from custody.facilities.directory import CustodyFacilities
 from tests.conftest import make_app
 from tests.helpers import PASSWORD
 
-NAV = ["Dashboard", "People", "Facilities", "Rule sets", "Users", "Audit log"]
+NAV = [
+    "Dashboard",
+    "People",
+    "Facilities",
+    "Transfers",
+    "Legal access",
+    "Rule sets",
+    "Consular notification",
+    "Sick call",
+    "Users",
+    "Audit log",
+]
 PROBE = "tests.core.feature_probe"
 
 
@@ -41,11 +52,16 @@ def test_the_default_app_composes_custody_then_health(app):
         "Manage users",
         "Manage facilities",
         "Facilities",
+        "Record a sick-call request",
         "Audit log",
     ]
     assert [p.name for p in features.dashboard_panels] == [
         "custody_work",
         "facilities",
+        "compliance",
+        "transfers",
+        "sick_call",
+        "clinical_compliance",
         "users",
         "audit",
     ]
@@ -56,9 +72,23 @@ def test_the_default_app_composes_custody_then_health(app):
 @pytest.mark.parametrize(
     "role,expected",
     [
-        (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Users"]),
-        (Role.OFFICER, ["Dashboard", "People", "Facilities", "Rule sets"]),
-        (Role.AUDITOR, ["Dashboard", "People", "Facilities", "Rule sets", "Audit log"]),
+        (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Consular notification", "Users"]),
+        (
+            Role.OFFICER,
+            ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"],
+        ),
+        (
+            Role.AUDITOR,
+            [
+                "Dashboard",
+                "People",
+                "Facilities",
+                "Transfers",
+                "Legal access",
+                "Rule sets",
+                "Audit log",
+            ],
+        ),
     ],
 )
 def test_navigation_is_filtered_by_permission(app, role, expected):
@@ -70,7 +100,7 @@ def test_the_page_shows_the_actors_navigation_in_order(client, make):
     make.login(client, role="officer")
     nav = client.get("/dashboard").text.split('aria-label="Primary navigation"')[1]
     nav = nav.split("</ul>")[0]
-    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:4]
+    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:6]
 
 
 def test_the_dashboard_puts_the_panels_together_in_order(client, make):
@@ -91,7 +121,12 @@ def test_features_compose_what_the_setting_names():
     assert any(e.startswith("fhir.") for e in endpoints)
     assert not any(e.startswith(("bookings.", "facilities_api.", "locator")) for e in endpoints)
     assert "fhir" in health_only.cli.commands and "seed-demo" not in health_only.cli.commands
-    assert _labels(registry(health_only).nav_items) == ["Dashboard", "Users", "Audit log"]
+    assert _labels(registry(health_only).nav_items) == [
+        "Dashboard",
+        "Sick call",
+        "Users",
+        "Audit log",
+    ]
 
 
 def test_core_alone_has_no_facilities():

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 from core.db import db, unit_of_work
 from core.errors import Conflict, Forbidden, ValidationFailed
-from custody.bookings import classification, intake, release
+from custody.bookings import classification, intake
 from custody.bookings.inputs import BookingIn, PropertyLine, WorksheetIn
 from custody.bookings.models import Booking
+from custody.releases import services as release
+from custody.releases.inputs import PropertyReturnIn, ReleaseIn
 from custody.rules import clocks
 from custody.rules.models import ComplianceClock, ComplianceRule
 from tests.helpers import NONE, WORKSHEET_ANSWERS, last_event
@@ -77,7 +79,9 @@ def test_one_active_booking_per_person(app, make):
     with pytest.raises(Conflict) as err:
         make.booking(detainee=person)
     assert err.value.details["existing_id"] == str(first.id)
-    release.release_booking(actor=make.actor("officer"), booking_id=first.id, reason="Removed")
+    release.release_booking(
+        actor=make.actor("officer"), booking_id=first.id, release=ReleaseIn(reason="removal")
+    )
     assert make.booking(detainee=person).id != first.id
 
 
@@ -137,13 +141,22 @@ def test_release_frees_the_bed_returns_property_and_audits(app, make):
     from custody.housing.assignment import assign_bed
 
     assign_bed(actor=make.actor("officer"), booking_id=booking.id, bed_id=bed.id)
-    release.release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="Bond")
+    returned = (PropertyReturnIn(line_no=1, outcome="returned"),)
+    release.release_booking(
+        actor=make.actor("officer"),
+        booking_id=booking.id,
+        release=ReleaseIn(reason="bond", property=returned),
+    )
     assert booking.status == "released" and booking.assignment is None
     assert booking.assignments[0].end_reason == "released"
     assert all(item.returned_at for item in booking.property_items)
     assert last_event("custody:booking:release").subject_id == str(booking.id)
     with pytest.raises(Conflict):
-        release.release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="x")
+        release.release_booking(
+            actor=make.actor("officer"),
+            booking_id=booking.id,
+            release=ReleaseIn(reason="court_order"),
+        )
 
 
 # --- classification ------------------------------------------------------------------

@@ -11,7 +11,13 @@ directory = CustodyFacilities()
 
 def test_by_code_in_any_letter_case_active_or_not(make):
     facility = make.facility(code="DIR01", name="Directory One", is_active=False)
-    expected = FacilityRef(id=facility.id, code="DIR01", name="Directory One", is_active=False)
+    expected = FacilityRef(
+        id=facility.id,
+        code="DIR01",
+        name="Directory One",
+        is_active=False,
+        time_zone=facility.time_zone,
+    )
     assert directory.by_code("dir01") == expected
     assert directory.by_code("NOPE99") is None
 

@@ -10,9 +10,10 @@ import pytest
 
 from core.events import outbox, subscribed
 from custody.bookings.models import BookingStatus
-from custody.bookings.release import release_booking
 from custody.events import BookingReleased
 from custody.housing.assignment import assign_bed
+from custody.releases.inputs import ReleaseIn
+from custody.releases.services import release_booking
 from custody.restrictive.services import place_in_restrictive_housing
 
 
@@ -27,7 +28,7 @@ def test_booking_housing_and_release_are_in_the_outbox_in_order(app, make):
     bed = make.bed(unit=make.unit(facility=facility))
     officer = make.actor("officer")
     assign_bed(actor=officer, booking_id=booking.id, bed_id=bed.id)
-    release_booking(actor=officer, booking_id=booking.id, reason="Bond posted")
+    release_booking(actor=officer, booking_id=booking.id, release=ReleaseIn(reason="bond"))
     events = [e for e in _kinds(start) if e[1] == str(booking.id)]
     assert [kind for kind, _, _ in events] == [
         "custody.booking.opened",
@@ -48,7 +49,9 @@ def test_release_ends_a_restrictive_placement_through_its_subscriber(app, make):
     placement = place_in_restrictive_housing(
         actor=make.actor("supervisor"), booking_id=booking.id, kind="administrative", reason="x"
     )
-    release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="Removed")
+    release_booking(
+        actor=make.actor("officer"), booking_id=booking.id, release=ReleaseIn(reason="removal")
+    )
     assert placement.released_at == booking.released_at
     assert placement.release_note == "released from custody"
 
@@ -61,7 +64,9 @@ def test_a_failing_subscriber_rolls_the_release_back(app, make):
         raise RuntimeError("partner system down")
 
     with subscribed(BookingReleased, refuse), pytest.raises(RuntimeError):
-        release_booking(actor=make.actor("officer"), booking_id=booking.id, reason="Bond")
+        release_booking(
+            actor=make.actor("officer"), booking_id=booking.id, release=ReleaseIn(reason="bond")
+        )
     app.extensions["sqlalchemy"].session.refresh(booking)
     assert booking.status != BookingStatus.RELEASED and booking.released_at is None
     assert len(outbox(limit=100000)) == before  # no outbox row for the rolled-back release

@@ -198,9 +198,14 @@ def test_special_units_need_an_order(app, make, place, kind, rule, order):
 
 
 def test_released_booking_cannot_be_housed(app, make, place):
-    from custody.bookings.release import release_booking
+    from custody.releases.inputs import ReleaseIn
+    from custody.releases.services import release_booking
 
-    release_booking(actor=make.actor("officer"), booking_id=place["booking"].id, reason="Bond")
+    release_booking(
+        actor=make.actor("officer"),
+        booking_id=place["booking"].id,
+        release=ReleaseIn(reason="bond"),
+    )
     refused(make, place["booking"], make.bed(unit=place["unit"]), "booking_not_active")
 
 

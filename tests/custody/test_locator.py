@@ -17,11 +17,12 @@ from babel.messages.pofile import read_po
 from core.actor import Actor
 from core.db import db
 from custody.bookings.models import BookingStatus
-from custody.bookings.release import release_booking
 from custody.housing import assignment as housing
 from custody.locator import services as locator
 from custody.people import services as identity
 from custody.people.models import ALERT_LABELS, AlertKind
+from custody.releases.inputs import ReleaseIn
+from custody.releases.services import release_booking
 from tests.helpers import events, last_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,7 +147,7 @@ def test_incomplete_queries_name_the_fields(query, fields):
 
 
 def test_released_person_is_not_found(person):
-    release_booking(actor=SYSTEM, booking_id=person["booking"].id, reason="bond posted")
+    release_booking(actor=SYSTEM, booking_id=person["booking"].id, release=ReleaseIn(reason="bond"))
     assert locator.locate(actor=Actor.anonymous(), **by_number()) is None
     assert locator.locate(actor=Actor.anonymous(), **by_name()) is None
 
@@ -224,7 +225,7 @@ def test_api_in_transit_has_no_facility(client, person):
 def test_unknown_and_released_are_byte_identical(client, make, person):
     other = make.detainee(a_number="209999999", country_of_birth="GT")
     booking = make.booking(detainee=other)
-    release_booking(actor=SYSTEM, booking_id=booking.id, reason="removed")
+    release_booking(actor=SYSTEM, booking_id=booking.id, release=ReleaseIn(reason="removal"))
     answers = [
         client.get(API, query_string=by_number("209999999")),  # released
         client.get(API, query_string=by_number("201111111")),  # never known
@@ -373,7 +374,7 @@ def test_country_names_in_the_visitors_language(client):
 
 def test_page_not_found_is_the_same_for_unknown_and_released(client, make):
     booking = make.booking(detainee=make.detainee(a_number="209999999", country_of_birth="GT"))
-    release_booking(actor=SYSTEM, booking_id=booking.id, reason="removed")
+    release_booking(actor=SYSTEM, booking_id=booking.id, release=ReleaseIn(reason="removal"))
     released = client.get("/locator", query_string=by_number("209999999"))
     unknown = client.get("/locator", query_string=by_number("201111111"))
     assert released.status_code == unknown.status_code == 200

@@ -56,7 +56,7 @@ def series(placement, rule):
 
 
 def open_clock(placement, rule):
-    found = [c for c in series(placement, rule) if c.met_at is None]
+    found = [c for c in series(placement, rule) if c.met_at is None and c.stopped_at is None]
     assert len(found) <= 1
     return found[0] if found else None
 
@@ -541,11 +541,16 @@ def test_system_actor_can_do_everything(booking):
 
 
 def test_release_from_custody_ends_the_placement_and_its_series(supervisor, officer, booking):
-    from custody.bookings.release import release_booking
+    from custody.releases.inputs import ReleaseIn
+    from custody.releases.services import release_booking
 
     placement = place(supervisor, booking)
-    release_booking(actor=officer, booking_id=booking.id, reason="Removed")
+    release_booking(actor=officer, booking_id=booking.id, release=ReleaseIn(reason="removal"))
     assert placement.released_at is not None
     for rule in svc.RULES:
         assert open_clock(placement, rule) is None
+        # what was still running stops with the release: neither met nor overdue
+        last = series(placement, rule)[-1]
+        assert last.met_at is None and last.stopped_at == placement.released_at
+        assert clocks.state(last) == clocks.ClockState.STOPPED
     assert last_event("custody:restrictive:release").subject_id == str(placement.id)

@@ -10,8 +10,9 @@ import pytest
 from core.actor import Actor
 from core.audit_queries import AuditFilter, get_event, search_events
 from core.errors import Forbidden
-from custody.bookings.release import release_booking
 from custody.housing.assignment import assign_bed
+from custody.releases.inputs import ReleaseIn
+from custody.releases.services import release_booking
 from tests.helpers import last_event
 
 
@@ -24,7 +25,9 @@ class Place:
         self.here, self.moved, self.unbooked = make.detainee(), make.detainee(), make.detainee()
         self.booking = make.booking(facility=self.a, detainee=self.here)
         earlier = make.booking(facility=self.a, detainee=self.moved)
-        release_booking(actor=Actor.system("test"), booking_id=earlier.id, reason="Released")
+        release_booking(
+            actor=Actor.system("test"), booking_id=earlier.id, release=ReleaseIn(reason="bond")
+        )
         self.elsewhere = make.booking(facility=self.b, detainee=self.moved)
 
     def call(self, method, path, role="officer", json=None, facility=None):
@@ -86,7 +89,9 @@ def test_a_scoped_auditor_reads_only_their_facility(place, make):
     place.call("PATCH", f"/detainees/{place.here.id}", json={"given_name": "Audited"})
     at_a = last_event("custody:detainee:update")
     officer_b = make.actor("officer", facility_id=place.b.id)
-    release_booking(actor=officer_b, booking_id=place.elsewhere.id, reason="Released")
+    release_booking(
+        actor=officer_b, booking_id=place.elsewhere.id, release=ReleaseIn(reason="bond")
+    )
     at_b = last_event("custody:booking:release")
     assert at_b.facility_id == place.b.id
     auditor = make.actor("auditor", facility_id=place.a.id)

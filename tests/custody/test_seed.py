@@ -8,9 +8,11 @@ from core.actor import Actor
 from core.db import db
 from core.models import User
 from core.permissions import Role
+from custody.counsel.models import AttorneyOfRecord, CounselNotification
 from custody.facilities.models import Bed, Facility
 from custody.people.models import Detainee
 from custody.seed import seed_demo
+from custody.transfers.models import Transfer
 
 
 def _people() -> list[tuple]:
@@ -83,3 +85,13 @@ def test_seed_demo_puts_some_people_in_restrictive_housing(app):
     for placement in placements:
         assert placement.booking.assignment.bed.unit.kind == "restrictive"
         assert placement.checks
+
+
+def test_seed_demo_fills_transfers_and_attorneys(app):
+    seed_demo(actor=Actor.system("test"), detainees=12, seed=7)
+    states = sorted(db.session.scalars(sa.select(Transfer.status)))
+    assert states == ["approved", "arrived", "cancelled", "in_transit", "requested"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttorneyOfRecord)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CounselNotification)) == 1
+    seed_demo(actor=Actor.system("test"), detainees=12, seed=7)  # again: nothing new
+    assert len(db.session.scalars(sa.select(Transfer.id)).all()) == 5

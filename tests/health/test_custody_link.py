@@ -11,7 +11,8 @@ import pytest
 from core.errors import Forbidden
 from custody.bookings.inputs import BookingIn
 from custody.bookings.intake import book_detainee
-from custody.bookings.release import release_booking
+from custody.releases.inputs import ReleaseIn
+from custody.releases.services import release_booking
 from health.fhir import link, services
 from health.patients import (
     FacilityRef,
@@ -57,7 +58,11 @@ def test_booking_creates_the_patient_and_facility_resources(client, make):
 def test_rebooking_elsewhere_links_the_same_patient(client, make):
     person = make.detainee(a_number="912345679")
     first = make.booking(detainee=person)
-    release_booking(actor=make.actor("officer"), booking_id=first.id, reason="Transferred out")
+    release_booking(
+        actor=make.actor("officer"),
+        booking_id=first.id,
+        release=ReleaseIn(reason="transfer_to_another_agency"),
+    )
     other = make.facility()
     make.booking(facility=other, detainee=person)
     make.booking(facility=other)  # the facility's resources exist: compared, not re-read
@@ -97,7 +102,7 @@ def test_a_booking_is_audited_under_the_link_tag(make, role):
         [f"Organization/{fid}", f"Location/{fid}", f"Patient/{entry.subject_id}", "stay"]
     )  # references (and that a stay opened) only, never content
     assert not [e for e in events() if e.tag.startswith("health:fhir:")]  # no FHIR write tags
-    release_booking(actor=make.actor(role), booking_id=booking.id, reason="Released")
+    release_booking(actor=make.actor(role), booking_id=booking.id, release=ReleaseIn(reason="bond"))
     _book(make, role, person=booking.detainee, facility=facility)
     again = last_event("health:patient:link")
     assert again.id != entry.id and again.subject_id == entry.subject_id

@@ -268,3 +268,41 @@ def test_another_servers_url_is_never_taken_for_one_of_ours(fhir):
     assert created["id"] not in {e["resource"]["id"] for e in everything["entry"]}
     by_url = fhir.get(f"Observation?subject={external}").json
     assert [e["resource"]["id"] for e in by_url["entry"]] == [created["id"]]
+
+
+@pytest.mark.parametrize(
+    ("rtype", "document", "element"),
+    [
+        # R4B widened these target lists; R4 (4.0.1) has the narrower ones
+        (
+            "DiagnosticReport",
+            {"status": "final", "code": {"text": "panel"}, "subject": "Practitioner"},
+            "DiagnosticReport.subject",
+        ),
+        (
+            "Group",
+            {"type": "person", "actual": True, "member": [{"entity": "RelatedPerson"}]},
+            "Group.member[0].entity",
+        ),
+    ],
+)
+def test_r4_target_lists_where_r4b_widened_them(fhir, rtype, document, element):
+    pid = fhir.create(patient())["id"]
+    target_type = document.pop("subject", None)
+    if target_type is not None:
+        target = fhir.create({"resourceType": target_type, "name": [{"family": "Okafor"}]})
+        document["subject"] = {"reference": f"{target_type}/{target['id']}"}
+    else:
+        related = fhir.create(
+            {"resourceType": "RelatedPerson", "patient": {"reference": f"Patient/{pid}"}}
+        )
+        document["member"] = [{"entity": {"reference": f"RelatedPerson/{related['id']}"}}]
+    before = _count(rtype)
+    body = assert_outcome(fhir.post(rtype, {"resourceType": rtype, **document}), 422, element)
+    assert "Patient" in body["issue"][0]["diagnostics"]
+    assert _count(rtype) == before
+    allowed = {
+        "DiagnosticReport": {"subject": {"reference": f"Patient/{pid}"}},
+        "Group": {"member": [{"entity": {"reference": f"Patient/{pid}"}}]},
+    }[rtype]
+    assert fhir.post(rtype, {"resourceType": rtype, **document, **allowed}).status_code == 201

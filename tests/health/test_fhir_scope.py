@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from core.actor import Actor
-from custody.bookings.release import release_booking
+from custody.releases.inputs import ReleaseIn
+from custody.releases.services import release_booking
 from health.fhir.link import patient_id_of
 from tests.health.conftest import Fhir
 from tests.helpers import events, last_event
@@ -36,7 +37,7 @@ class World:
         make.booking(facility=self.a, detainee=here)
         make.booking(facility=self.b, detainee=there)
         earlier = make.booking(facility=self.a, detainee=left)
-        release_booking(actor=system, booking_id=earlier.id, reason="Released")
+        release_booking(actor=system, booking_id=earlier.id, release=ReleaseIn(reason="bond"))
         make.booking(facility=self.b, detainee=left)
         self.here = patient_id_of(here.a_number)
         self.there = patient_id_of(there.a_number)
@@ -164,12 +165,39 @@ def test_bundle_entries_are_scoped(world, kind):
     assert _ids(found) == {world.obs["there"]}
 
 
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_a_refused_transaction_names_the_entry(world, method):
+    """Transaction errors name the real cause: which entry was refused (issue 12)."""
+    refused = (
+        {
+            "resource": observation(world.there, 98.0),
+            "request": {"method": "POST", "url": "Observation"},
+        }
+        if method == "POST"
+        else {"request": {"method": "DELETE", "url": f"Observation/{world.obs['there']}"}}
+    )
+    allowed = {
+        "resource": observation(world.here, 97.0),
+        "request": {"method": "POST", "url": "Observation"},
+    }
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [allowed, refused]}
+    response = world.scoped.post("", bundle)
+    assert response.status_code == 403
+    issue = response.json["issue"][0]
+    assert issue["diagnostics"].startswith("Bundle.entry[1]: "), issue
+    assert world.there not in response.text
+    found = world.everyone.get(f"Observation?subject=Patient/{world.here}&value-quantity=97").json
+    assert found["total"] == 0  # nothing of the transaction was written
+
+
 def test_a_release_ends_writing_but_not_reading(world, make):
     person = make.detainee()
     booking = make.booking(facility=world.a, detainee=person)
     pid = patient_id_of(person.a_number)
     assert world.scoped.post("Observation", observation(pid)).status_code == 201
-    release_booking(actor=Actor.system("test"), booking_id=booking.id, reason="Released")
+    release_booking(
+        actor=Actor.system("test"), booking_id=booking.id, release=ReleaseIn(reason="bond")
+    )
     assert world.scoped.post("Observation", observation(pid)).status_code == 403
     assert world.scoped.get(f"Patient/{pid}").status_code == 200
 

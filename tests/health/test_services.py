@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.actor import Actor
+from core.errors import Forbidden
 from health.fhir.resource_types import RESOURCE_TYPES
 from health.fhir.services import ensure_patient
 from tests.helpers import last_event
@@ -20,6 +23,17 @@ def test_ensure_patient_creates_once_and_finds_by_a_number(app, fhir, make):
     system = app.config["FHIR_BASE"] + "/sid/a-number"
     assert fhir.get(f"Patient?identifier={system}|912345678").json["total"] == 1
     assert ensure_patient(actor=Actor.system("booking"), **kwargs) == first
+
+
+def test_ensure_patient_takes_the_write_guard(fhir, make):
+    """A clinician limited to a facility registers no one (a booking does): the same
+    guard as POST /fhir/Patient, and nothing written."""
+    scoped = make.actor("clinician", facility_id=make.facility(code="GRDA").id)
+    kwargs = dict(a_number="912345679", family_name="Example", given_name="Ana",
+                  birth_date="1990-05-06", gender="female")  # fmt: skip
+    with pytest.raises(Forbidden):
+        ensure_patient(actor=scoped, **kwargs)
+    assert fhir.get("Patient?identifier=912345679").json["total"] == 0
 
 
 def test_capability_statement_is_generated(client):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custody.bookings.views import booking, intake, people
+from custody.bookings.views import booking, counsel, intake, people
 from custody.bookings.views.blueprint import bp
 
-__all__ = ["booking", "bp", "intake", "people"]
+__all__ = ["booking", "bp", "counsel", "intake", "people"]

@@ -1,4 +1,5 @@
-"""The booking page and its next steps: classify, screen, house, release."""
+"""The booking page and its next steps: classify, screen (house: custody.housing;
+release: custody.releases)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from flask import flash, redirect, render_template, request, url_for
 from core.access import current_actor, requires
 from core.forms import call_service, render_form_page
 from custody.bookings import classification, forms, worksheet
-from custody.bookings import release as releasing
 from custody.bookings import services as lookups
 from custody.bookings.inputs import WorksheetIn
 from custody.bookings.models import Booking
 from custody.bookings.services import get_booking as find_booking
 from custody.bookings.views.blueprint import bp
+from custody.counsel import services as counsel
 from custody.permissions import CustodyPermission
 from custody.rules import states
 
@@ -24,10 +25,14 @@ from custody.rules import states
 def booking(booking_id: int) -> Any:
     found = find_booking(actor=current_actor(), booking_id=booking_id)
     history = lookups.bed_history(actor=current_actor(), booking_id=booking_id)
+    attorneys = counsel.attorneys_of_record(
+        actor=current_actor(), booking_id=booking_id, include_withdrawn=True
+    )
     return render_template(
         "custody/bookings/booking.html",
         booking=found,
         history=history,
+        attorneys=attorneys,
         clock_state=states.state,
         property_text=forms.property_text,
     )
@@ -108,30 +113,6 @@ def screening(booking_id: int) -> Any:
             flash("Sexual-abuse risk screening recorded.", "success")
             return _next_step(booking_id)
     return render_form_page("custody/bookings/screening.html", form=form, booking=found)
-
-
-@bp.route("/bookings/<int:booking_id>/release", methods=["GET", "POST"])
-@requires(CustodyPermission.DETAINEE_WRITE)
-def release(booking_id: int) -> Any:
-    found = find_booking(actor=current_actor(), booking_id=booking_id)
-    form = forms.ReleaseForm()
-    if form.validate_on_submit():
-        when = forms.local_to_utc(form.released_at.data, found.facility.time_zone)
-        done = call_service(
-            form,
-            lambda: releasing.release_booking(
-                actor=current_actor(),
-                booking_id=booking_id,
-                reason=form.reason.data,
-                released_at=when,
-            ),
-        )
-        if done is not None:
-            flash("Released. The bed is free and property is marked returned.", "success")
-            return redirect(url_for("bookings.booking", booking_id=booking_id))
-    return render_form_page(
-        "custody/bookings/release.html", form=form, booking=found, property_text=forms.property_text
-    )
 
 
 # --- facility views ------------------------------------------------------------------

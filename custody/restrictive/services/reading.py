@@ -196,6 +196,7 @@ def facility_overview(
             ComplianceClock.subject_type == SUBJECT,
             ComplianceClock.subject_id.in_([str(i) for i in ids]),
             ComplianceClock.met_at.is_(None),
+            ComplianceClock.stopped_at.is_(None),
         )
     ):
         pending.setdefault(clock.subject_id or "", []).append(clock)

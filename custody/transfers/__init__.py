@@ -1,0 +1,1 @@
+"""Transfers between facilities: request, approval, medical clearance, departure, arrival."""
