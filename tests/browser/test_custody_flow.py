@@ -15,7 +15,6 @@ from core.actor import Actor
 from core.db import db
 from core.permissions import Role
 from custody.bookings.models import Booking
-from custody.facilities.models import Facility
 from custody.restrictive.services import place_in_restrictive_housing
 from tests.browser.test_accessibility import assert_accessible
 from tests.browser.test_smoke import sign_in_with_keyboard, tab_to
@@ -180,16 +179,16 @@ def test_rule_set_pages(page):
     assert_accessible(page)
 
 
-def _fresh_placement(app) -> int:
-    """A person of RVPC placed in restrictive housing half an hour ago, no check yet."""
+def _fresh_placement(app) -> tuple[int, str]:
+    """Someone held (booked over a day ago, not in restrictive housing) placed there half
+    an hour ago, no check yet: (placement id, the facility's time zone)."""
     with app.app_context():
         booking = db.session.scalar(
             sa.select(Booking)
-            .join(Facility)
-            .where(Facility.code == "RVPC", Booking.status == "housed")
+            .where(Booking.status.in_(["booked", "housed"]))
             .where(~Booking.placements.any())
-            .where(Booking.booked_at < dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
-            .order_by(Booking.id.desc())
+            .where(Booking.booked_at < dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+            .order_by(Booking.id)
         )
         placed = place_in_restrictive_housing(
             actor=Actor.system("browser-tests"),
@@ -198,18 +197,18 @@ def _fresh_placement(app) -> int:
             reason="Protective custody requested",
             placed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30),
         )
-        placement_id = placed.id
+        found = (placed.id, booking.facility.time_zone)
         db.session.remove()
-    return placement_id
+    return found
 
 
 def test_a_check_done_minutes_ago_through_the_date_picker(page, live_app):
     """The date picker and time input take a check done a few minutes ago, read in the
     facility's local time, and the page shows it back in that time with its zone."""
-    placement_id = _fresh_placement(live_app)
+    placement_id, time_zone = _fresh_placement(live_app)
     sign_in_with_keyboard(page, Role.SUPERVISOR)
     page.goto(f"/restrictive-housing/{placement_id}")
-    zone = ZoneInfo("America/Chicago")  # RVPC's, in the demo seed
+    zone = ZoneInfo(time_zone)
     when = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=4)).astimezone(zone)
     picker = page.locator(".usa-date-picker__external-input, #checked_at").first
     picker.fill(when.strftime("%m/%d/%Y"))
