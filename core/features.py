@@ -14,7 +14,8 @@ setting and calls its `init_app` (`compose`). `init_app` contributes through the
   permission, in `order`;
 - dashboard panels (`DashboardPanel`): a callable that adds figures, links or a section
   to the actor's dashboard, and the template that shows the section;
-- the facility directory that resolves users' facility scopes (`core.directory`).
+- the facility directory that resolves users' facility scopes (`core.directory`), and
+  the lookup of where a person is held now (`core.whereabouts`).
 
 Permissions stay with their feature: its `permissions.py` grants them with
 `core.permissions.grant()` when it is imported.
@@ -44,6 +45,7 @@ from core.actor import Actor
 from core.api import register_api_blueprint
 from core.directory import FacilityDirectory, NoFacilities
 from core.errors import ConfigurationError
+from core.whereabouts import NoWhereabouts, Whereabouts
 
 if TYPE_CHECKING:
     from core.dashboard import Dashboard
@@ -105,6 +107,7 @@ class Registry:
     dashboard_links: list[Link] = field(default_factory=list)  # by order
     dashboard_panels: list[DashboardPanel] = field(default_factory=list)  # by order
     facility_directory: FacilityDirectory = field(default_factory=NoFacilities)
+    whereabouts: Whereabouts = field(default_factory=NoWhereabouts)
     including: str = field(default=CORE, init=False)  # who is registering now
     _claims: dict[str, str] = field(default_factory=dict, init=False, repr=False)  # what → who
 
@@ -164,6 +167,11 @@ class Registry:
         self._claim("facility directory")
         self.facility_directory = directory
 
+    def set_whereabouts(self, lookup: Whereabouts) -> None:
+        """Name the lookup of where people are held now (one per app)."""
+        self._claim("whereabouts")
+        self.whereabouts = lookup
+
     def _claim(self, what: str) -> None:
         owner = self._claims.get(what)
         if owner is not None:
@@ -197,6 +205,12 @@ def registry(app: Flask | None = None) -> Registry:
 def facility_directory(app: Flask | None = None) -> FacilityDirectory:
     """The directory that resolves facility scopes in `app` (default: the current app)."""
     return registry(app).facility_directory
+
+
+def whereabouts(app: Flask | None = None) -> Whereabouts:
+    """Where people are held now, as the feature keeping bookings says (default app:
+    the current one)."""
+    return registry(app).whereabouts
 
 
 def include(app: Flask, name: str) -> None:

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from custody import formats
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
+    from custody.bookings.whereabouts import CustodyWhereabouts
     from custody.compliance import api as compliance_api
     from custody.compliance import views as compliance
     from custody.compliance.dashboard import CLINICAL_PANEL, COMPLIANCE_PANEL
@@ -98,6 +99,7 @@ def init_app(app: Flask) -> None:
     features.add_dashboard_panel(CLINICAL_PANEL)
     features.add_dashboard_panel(TRANSFERS_PANEL)
     features.set_facility_directory(CustodyFacilities())
+    features.set_whereabouts(CustodyWhereabouts())
     formats.register(app)  # template filters: a_number, facility_time, language_name …
     rules_subscribers.register()  # first: a release stops clocks before a placement ends
     restrictive_subscribers.register()

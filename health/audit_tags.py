@@ -18,6 +18,8 @@ class HealthAuditTag(StrEnum):
     TRANSACTION = "health:fhir:transaction"
     IMPORT = "health:fhir:import"
     PATIENT_LINK = "health:patient:link"
+    # the chart page (health.chart): one entry per patient whose chart was read
+    CHART = "health:chart:read"
     SICKCALL_REQUEST = "health:sickcall:request"
     SICKCALL_TRIAGE = "health:sickcall:triage"
     SICKCALL_VISIT = "health:sickcall:visit"

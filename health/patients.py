@@ -17,6 +17,7 @@ The identifier systems live under the configurable canonical base (`FHIR_BASE`):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,11 @@ from core import audit
 from core.access import authorize
 from core.actor import Actor
 from core.db import unit_of_work, utcnow
+from health import flags
 from health.audit_tags import HealthAuditTag, HealthSubject
 from health.fhir import jsontext, link, scope, services, store
 from health.fhir.store import Stored
+from health.flags import CustodyFlag
 from health.permissions import HealthPermission
 
 # FHIR administrative gender; anything else is recorded as unknown
@@ -42,6 +45,8 @@ class PatientDemographics:
     given_name: str
     birth_date: dt.date
     gender: str  # male, female, other or unknown
+    # (language code, interpreter needed), the preferred one first: Patient.communication
+    languages: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ def ensure_patient(
             birth_date=person.birth_date.isoformat(),
             gender=person.gender if person.gender in GENDERS else "unknown",
             organization_ref=f"Organization/{facility_organization_id(facility.code)}",
+            languages=person.languages,
         )
         opened = scope.open_stay(patient_id, facility.id, held_since or utcnow())
         audit.record(
@@ -194,3 +200,23 @@ def _facility_documents(facility: FacilityRef) -> list[dict[str, Any]]:
         "managingOrganization": {"reference": f"Organization/{fid}"},
     }
     return [organization, location]
+
+
+def custody_alerts(a_number: str) -> list[CustodyFlag]:
+    """The custody-visible alerts of the person with this A-number: their Patient's
+    active Flags coded in `{FHIR_BASE}/CodeSystem/custody-alert` (a medical hold set by
+    a transfer included), as code, label and start only — never the clinical reason,
+    never a clinical-only Flag (health.flags). Empty for an unknown A-number.
+
+    For custody's pages and the booking API (officers see alerts, no clinical
+    content): no permission is checked and no read audited. Reads in the open unit."""
+    patient_id = link.patient_id_of(a_number)
+    return [] if patient_id is None else flags.custody_flags(patient_id)
+
+
+def custody_alerts_of(a_numbers: Collection[str]) -> dict[str, list[CustodyFlag]]:
+    """`custody_alerts` of many people (A-number → alerts; those with none absent), in
+    two queries: for lists and boards."""
+    patients = flags.patients_by_a_number(a_numbers, services.a_number_system())
+    by_patient = flags.custody_flags_of(list(patients.values()))
+    return {a: by_patient[pid] for a, pid in patients.items() if pid in by_patient}

@@ -158,6 +158,7 @@ def book_detainee(*, actor: Actor, booking: BookingIn) -> Booking:
                 given_name=person.given_name,
                 birth_date=person.date_of_birth,
                 gender=person.sex,
+                languages=tuple((lang.code, lang.interpreter_needed) for lang in person.languages),
             ),
             facility=FacilityRef(
                 id=facility.id,

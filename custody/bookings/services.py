@@ -17,6 +17,7 @@ from custody.bookings.models import Booking, BookingStatus, Classification, Risk
 from custody.facilities.models import Bed
 from custody.facilities.services import get_facility
 from custody.housing.models import BedAssignment
+from custody.people.alerts import active_kinds
 from custody.people.models import Detainee
 from custody.people.search import alerts_shown
 from custody.permissions import CustodyPermission
@@ -26,7 +27,7 @@ def get_booking(*, actor: Actor, booking_id: int) -> Booking:
     """A booking to be shown (with its person's alerts: an audited read)."""
     found = _find_booking(actor, booking_id)
     person = found.detainee
-    alerts_shown(actor, {person.id: [a.kind for a in person.active_alerts()]})
+    alerts_shown(actor, {person.id: sorted(active_kinds(person))})
     return found
 
 

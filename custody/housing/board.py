@@ -23,6 +23,7 @@ from custody.housing.models import BedAssignment
 from custody.people.models import Alert, AlertKind, Detainee
 from custody.people.search import alerts_shown
 from custody.permissions import CustodyPermission
+from health import patients
 
 
 @dataclass
@@ -151,6 +152,12 @@ def _occupancy(facility: Facility, *, with_people: bool) -> dict[int, Callable[[
             )
         ):
             alerts.setdefault(detainee_id, []).append(kind)
+        # and the custody-visible Flags clinicians set in the health record
+        by_a_number = {row[5]: row[2] for row in rows}
+        for a_number, found in patients.custody_alerts_of(list(by_a_number)).items():
+            kinds = alerts.setdefault(by_a_number[a_number], [])
+            kinds += [flag.code.replace("-", "_") for flag in found]
+            alerts[by_a_number[a_number]] = list(dict.fromkeys(kinds))
     return {
         bed_id: partial(
             BedSlot,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import Bed, UnitKind
+from custody.people.alerts import active_kinds
 from custody.people.models import AlertKind, GenderIdentity
 
 GENDER_REVIEW = {
@@ -83,7 +84,7 @@ def check(
         soft("level_not_allowed", f"Unit {unit.name} does not house Level {level}.")
     _sex_rules(person.sex, person.gender_identity, unit.sex_housed, soft)
 
-    alerts = {a.kind for a in person.active_alerts()}
+    alerts = active_kinds(person)  # custody alerts and custody-visible health Flags
     if AlertKind.LOWER_BUNK in alerts and not bed.is_lower_bunk:
         soft("lower_bunk_needed", "The person needs a lower bunk.")
     if AlertKind.ACCESSIBLE_BED in alerts and not bed.is_accessible:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, fields, validate
 
 from core.schemas import InSchema
-from custody.people.models import ALERT_LABELS, AlertKind, Detainee
+from custody.people.alerts import shown_alerts
+from custody.people.models import AlertKind, Detainee
 
 if TYPE_CHECKING:
     from custody.people.search import CreatedDetainee
@@ -75,9 +76,9 @@ ALERTS_OUT = AlertOut(many=True)  # built once: a schema per row costs more than
 
 
 def alerts_of(person: Detainee) -> list[dict[str, Any]]:
+    """Custody's alerts and the custody-visible health Flags: labels, never reasons."""
     return [
-        {"kind": a.kind, "label": ALERT_LABELS[AlertKind(a.kind)], "started_at": a.started_at}
-        for a in person.active_alerts()
+        {"kind": a.kind, "label": a.label, "started_at": a.started_at} for a in shown_alerts(person)
     ]
 
 

@@ -22,6 +22,7 @@ from core.errors import NotFound, ValidationFailed
 from core.scope import Access, Stay, held_clause, reaches
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
+from custody.people.alerts import active_kinds
 from custody.people.models import (
     Detainee,
     DetaineeAlias,
@@ -78,7 +79,7 @@ def get_detainee(*, actor: Actor, detainee_id: int) -> Detainee:
     """A person `actor` may read (core.scope: booked at their facility now or before,
     or never booked anywhere), to be shown: their alerts' read is audited."""
     person = _reached(actor, detainee_id, CustodyPermission.DETAINEE_READ, Access.READ)
-    alerts_shown(actor, {person.id: [a.kind for a in person.active_alerts()]})
+    alerts_shown(actor, {person.id: sorted(active_kinds(person))})
     return person
 
 
@@ -167,7 +168,7 @@ def search_detainees(
         query = query.where(reach)  # before the limit: a page is never cut short by scope
     query = query.order_by(Detainee.family_name, Detainee.given_name, Detainee.id).limit(limit)
     people = db.session.scalars(query).all()
-    alerts_shown(actor, {p.id: [a.kind for a in p.active_alerts()] for p in people})
+    alerts_shown(actor, {p.id: sorted(active_kinds(p)) for p in people})
     return people
 
 

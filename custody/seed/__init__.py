@@ -19,6 +19,7 @@ from custody.seed.legal import seed_legal
 from custody.seed.people import seed_people
 from custody.seed.releases import seed_releases
 from custody.seed.transfers import seed_transfers
+from health.seed import SeedStay, seed_histories
 from health.sickcall.seed import seed_sick_calls
 
 __all__ = ["DEMO_PASSWORDS", "SeedReport", "seed_demo"]
@@ -32,12 +33,14 @@ class SeedReport:
     bookings: int = 0
     housed: int = 0
     released: int = 0
+    charted: int = 0  # intake screenings charted (health.seed)
     users: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         lines = [
             f"seeded {self.facilities} facilities, {self.beds} beds, {self.detainees} people "
-            f"({self.bookings} in custody, {self.housed} housed, {self.released} released now)",
+            f"({self.bookings} in custody, {self.housed} housed, {self.released} released now), "
+            f"{self.charted} health screenings charted",
             "demo logins (synthetic; for local use only):",
         ]
         lines += [f"  {user:<14} {password}" for user, password in self.users.items()]
@@ -58,6 +61,7 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
         report.detainees = seed_people(actor, rng, detainees)
         report.released = seed_releases(actor, seed)
         seed_transfers(actor)
+        report.charted = seed_histories(stays=_stays(), seed=seed).screenings
         report.bookings, report.housed = _in_custody()
         seed_legal(actor, random.Random(seed))  # noqa: S311 (synthetic demo data)
         seed_sick_calls(seed=seed)  # health's demo sick calls, for the people held now
@@ -69,6 +73,23 @@ def seed_demo(*, actor: Actor, detainees: int, seed: int) -> SeedReport:
             changed_fields=["facilities", "users", "detainees"],
         )
     return report
+
+
+def _stays() -> list[SeedStay]:
+    """The people in custody, for health's demo histories (plain values: health never
+    reads custody's tables)."""
+    bookings = db.session.scalars(
+        sa.select(Booking).where(Booking.is_active).order_by(Booking.id)
+    ).all()
+    return [
+        SeedStay(
+            a_number=b.detainee.a_number,
+            arrived_at=b.booked_at,
+            language=b.detainee.languages[0].code if b.detainee.languages else "en",
+            interpreter_needed=b.detainee.needs_interpreter,
+        )
+        for b in bookings
+    ]
 
 
 def _in_custody() -> tuple[int, int]:

@@ -68,6 +68,7 @@ def link_patient(
     birth_date: str,
     gender: str,
     organization_ref: str,
+    languages: tuple[tuple[str, bool], ...] = (),
 ) -> tuple[str, Stored | None]:
     """The id of the Patient with this A-number (never duplicated), created when missing,
     its managing organization moved to `organization_ref` when different; and the
@@ -84,10 +85,47 @@ def link_patient(
                 gender=gender,
                 organization_ref=organization_ref,
             )
-            (stored,) = writes.write_many([incoming.pending_create("Patient", document)])
+            (stored,) = writes.write_many(
+                [incoming.pending_create("Patient", with_languages(document, languages))]
+            )
             return stored.id, stored
         moved = moved_document(found, organization_ref)
+        if languages:
+            current = moved or jsontext.loads(found.text or "{}")
+            spoken = with_languages(dict(current), languages)
+            if spoken != current:
+                moved = spoken
+                moved.pop("meta", None)
         if moved is None:
             return found.id, None
         (stored,) = writes.write_many([incoming.pending_update("Patient", found.id, moved, None)])
     return found.id, stored
+
+
+INTERPRETER_REQUIRED = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
+LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
+
+
+def with_languages(
+    document: dict[str, Any], languages: tuple[tuple[str, bool], ...]
+) -> dict[str, Any]:
+    """The Patient speaking `languages` ((code, interpreter needed), preferred first):
+    `communication` and the interpreter-required extension (custody's record of the
+    person's languages is the source). Nothing changes without languages."""
+    if not languages:
+        return document
+    document["communication"] = [
+        {
+            "language": {"coding": [{"system": LANGUAGE_SYSTEM, "code": code}]},
+            **({"preferred": True} if position == 0 else {}),
+        }
+        for position, (code, _) in enumerate(languages)
+    ]
+    others = [
+        ext
+        for ext in document.get("extension") or ()
+        if not (isinstance(ext, dict) and ext.get("url") == INTERPRETER_REQUIRED)
+    ]
+    needed = any(interpreter for _, interpreter in languages)
+    document["extension"] = [*others, {"url": INTERPRETER_REQUIRED, "valueBoolean": needed}]
+    return document

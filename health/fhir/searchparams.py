@@ -143,6 +143,16 @@ DEFINITIONS: dict[str, tuple[SearchParam, ...]] = {
         _p("requester", "reference", "requester"),
         _p("intended-performer", "reference", "performer"),
     ),
+    # what the person reports taking (intake): in the patient's compartment, on the chart
+    "MedicationStatement": _subject(
+        _p("status", "token", "status"),
+        _p("category", "token", "category"),
+        _p("code", "token", "medicationCodeableConcept"),
+        _p("medication", "reference", "medicationReference"),
+        _p("effective", "date", "effectiveDateTime", "effectivePeriod"),
+        _p("context", "reference", "context"),
+        _p("source", "reference", "informationSource"),
+    ),
     "MedicationAdministration": (
         _p("identifier", "token", "identifier"),
         _p("patient", "reference", "subject", target="Patient"),

@@ -18,6 +18,7 @@ from custody.counsel.services import file_g28
 from custody.permissions import CustodyPermission
 from custody.restrictive.services import place_in_restrictive_housing
 from custody.transfers.services import request_transfer
+from health.fhir.link import patient_id_of
 from health.permissions import HealthPermission
 from health.sickcall.inputs import RequestIn
 from health.sickcall.services import record_request
@@ -94,10 +95,14 @@ def world(make):
         "placement_id": placement.id,
         "resource_type": "Patient",
         "resource_id": "example",
+        "patient_id": patient_id_of(booking.detainee.a_number),
+        "flag_id": "example",
+        "a_number": booking.detainee.a_number,
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
         "sick_call_id": sick_call.request_id,
+        "system": "icd10",  # the charting pages' code lookups
     }
 
 

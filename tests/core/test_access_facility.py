@@ -69,10 +69,14 @@ def world(make):
         "attorney_id": attorney.id,
         "resource_type": "Patient",
         "resource_id": patient,
+        "patient_id": patient,
+        "flag_id": "example",
+        "a_number": person.a_number,
         "version": "1",
         "set_code": facility.standards_set.code,
         "rule_id": facility.standards_set.rules[0].id,
         "sick_call_id": sick_call.request_id,
+        "system": "icd10",
     }
 
 

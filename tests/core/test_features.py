@@ -22,6 +22,7 @@ from tests.helpers import PASSWORD
 
 NAV = [
     "Dashboard",
+    "Patients",
     "People",
     "Facilities",
     "Transfers",
@@ -32,6 +33,7 @@ NAV = [
     "Users",
     "Audit log",
 ]
+OFFICER_NAV = ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"]
 PROBE = "tests.core.feature_probe"
 
 
@@ -49,6 +51,7 @@ def test_the_default_app_composes_custody_then_health(app):
     assert features.features == ["custody", "health"]
     assert _labels(features.nav_items) == NAV
     assert _labels(features.dashboard_links) == [
+        "Find a patient",
         "Manage users",
         "Manage facilities",
         "Facilities",
@@ -57,6 +60,7 @@ def test_the_default_app_composes_custody_then_health(app):
     ]
     assert [p.name for p in features.dashboard_panels] == [
         "custody_work",
+        "chart",
         "facilities",
         "compliance",
         "transfers",
@@ -100,7 +104,7 @@ def test_the_page_shows_the_actors_navigation_in_order(client, make):
     make.login(client, role="officer")
     nav = client.get("/dashboard").text.split('aria-label="Primary navigation"')[1]
     nav = nav.split("</ul>")[0]
-    assert re.findall(r"<span>([^<]+)</span>", nav) == NAV[:6]
+    assert re.findall(r"<span>([^<]+)</span>", nav) == OFFICER_NAV
 
 
 def test_the_dashboard_puts_the_panels_together_in_order(client, make):
@@ -123,6 +127,7 @@ def test_features_compose_what_the_setting_names():
     assert "fhir" in health_only.cli.commands and "seed-demo" not in health_only.cli.commands
     assert _labels(registry(health_only).nav_items) == [
         "Dashboard",
+        "Patients",
         "Sick call",
         "Users",
         "Audit log",
@@ -165,7 +170,7 @@ def test_an_unknown_feature_is_refused_clearly():
 def test_another_feature_contributes_through_the_same_calls():
     probed = _bare("custody", "health", PROBE)
     features = registry(probed)
-    assert _labels(features.nav_items) == [*NAV[:2], "Probe", *NAV[2:]]  # order 250
+    assert _labels(features.nav_items) == [*NAV[:3], "Probe", *NAV[3:]]  # order 250
     auditor, officer = Actor(1, "a", Role.AUDITOR), Actor(2, "o", Role.OFFICER)
     assert "Probe" in _labels(features.nav_for(auditor))
     assert "Probe" not in _labels(features.nav_for(officer))

@@ -16,6 +16,7 @@ from custody.bookings.models import Booking
 from custody.bookings.services import get_booking as find_booking
 from custody.bookings.views.blueprint import bp
 from custody.counsel import services as counsel
+from custody.people.alerts import shown_alerts
 from custody.permissions import CustodyPermission
 from custody.rules import states
 
@@ -32,6 +33,7 @@ def booking(booking_id: int) -> Any:
         "custody/bookings/booking.html",
         booking=found,
         history=history,
+        alerts=shown_alerts(found.detainee),
         attorneys=attorneys,
         clock_state=states.state,
         property_text=forms.property_text,

@@ -14,6 +14,7 @@ from custody.bookings import services as lookups
 from custody.bookings.views.blueprint import bp
 from custody.people import search as people_search
 from custody.people import services as identity
+from custody.people.alerts import shown_alerts
 from custody.people.inputs import PersonPatch
 from custody.people.models import ALERT_LABELS
 from custody.permissions import CustodyPermission
@@ -60,6 +61,7 @@ def detainee(detainee_id: int, alerts_form: forms.AlertsForm | None = None) -> A
         "custody/bookings/detainee.html",
         person=person,
         bookings=bookings,
+        alerts=shown_alerts(person),
         labels=ALERT_LABELS,
         alerts_form=alerts_form,
     )

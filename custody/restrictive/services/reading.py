@@ -20,6 +20,7 @@ from custody.facilities.services import get_facility
 from custody.formats import a_number as a_number_text
 from custody.housing import board
 from custody.housing.models import BedAssignment
+from custody.people.alerts import active_kinds
 from custody.people.models import Detainee
 from custody.people.search import alerts_shown, name_tokens, normalize_a_number
 from custody.permissions import CustodyPermission
@@ -89,7 +90,7 @@ def show_placement(*, actor: Actor, placement_id: int) -> PlacementView:
     """`get_placement`, as shown (gaps and clocks; the person's alerts, audited)."""
     placement = get_placement(actor=actor, placement_id=placement_id)
     person = placement.booking.detainee
-    alerts_shown(actor, {person.id: [a.kind for a in person.active_alerts()]})
+    alerts_shown(actor, {person.id: sorted(active_kinds(person))})
     return placement_view(placement)
 
 
@@ -118,7 +119,7 @@ def open_placements(*, actor: Actor, facility_code: str) -> Sequence[Restrictive
         .order_by(RestrictivePlacement.placed_at, RestrictivePlacement.id)
     ).all()
     people = (p.booking.detainee for p in placements)
-    alerts_shown(actor, {d.id: [a.kind for a in d.active_alerts()] for d in people})
+    alerts_shown(actor, {d.id: sorted(active_kinds(d)) for d in people})
     return placements
 
 
