@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     # The composition root imports here, not at the top of the package: importing one
     # area (Alembic's env, health's tests) must not load every page and API module.
     from core.features import Link, RateLimit, registry
+    from custody import formats
     from custody.bookings import api as bookings_api
     from custody.bookings import views as bookings
     from custody.bookings.whereabouts import CustodyWhereabouts
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     from custody.transfers import api as transfers_api
     from custody.transfers import views as transfers
     from custody.transfers.dashboard import TRANSFERS_PANEL
+    from custody.work import WORK_PANEL
 
     features = registry(app)
     # The locator page and API share one budget per client address.
@@ -92,11 +94,13 @@ def init_app(app: Flask) -> None:
     )
     features.add_dashboard_link(Link("Facilities", "facilities.index", P.FACILITY_READ, 300))
     features.add_dashboard_panel(FACILITIES_PANEL)
+    features.add_dashboard_panel(WORK_PANEL)
     features.add_dashboard_panel(COMPLIANCE_PANEL)
     features.add_dashboard_panel(CLINICAL_PANEL)
     features.add_dashboard_panel(TRANSFERS_PANEL)
     features.set_facility_directory(CustodyFacilities())
     features.set_whereabouts(CustodyWhereabouts())
+    formats.register(app)  # template filters: a_number, facility_time, language_name …
     rules_subscribers.register()  # first: a release stops clocks before a placement ends
     restrictive_subscribers.register()
     legal_subscribers.register()

@@ -70,7 +70,7 @@ class AuditFilterForm(FlaskForm):
     date_from = DateField(
         "From (UTC day)",
         validators=[Optional()],
-        description="A day in UTC, included; e.g. 2026-05-01.",
+        description="A day in UTC, included.",
     )
     date_to = DateField(
         "To (UTC day)",

@@ -15,8 +15,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -26,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from core.formfields import LocalDateTimeField, MemorableDateField
 from core.forms import choices
 from custody.bookings.worksheet import WORKSHEET
 from custody.people import reference
@@ -91,12 +90,21 @@ def parse_aliases(text: str) -> list[dict[str, str]]:
 
 
 def parse_languages(primary: str, others: str, interpreter: bool) -> list[dict[str, Any]]:
+    """The preferred language (a code from the select) and the others, typed by name or
+    code and separated by commas ("Spanish, K'iche'" or "es, quc")."""
+    by_name = {name.casefold(): code for code, name in reference.languages().items()}
     codes = [primary] if primary else []
-    codes += [c.strip().lower() for c in re.split(r"[,\s]+", others or "") if c.strip()]
+    for typed in (part.strip() for part in (others or "").split(",")):
+        if typed:
+            codes.append(by_name.get(typed.casefold(), typed.lower()))
     return [
         {"code": code, "interpreter_needed": interpreter and index == 0}
         for index, code in enumerate(codes)
     ]
+
+
+def language_names(codes: list[str]) -> str:
+    return ", ".join(reference.language_name(code) for code in codes)
 
 
 def local_to_utc(value: dt.datetime | None, time_zone: str) -> dt.datetime | None:
@@ -138,9 +146,7 @@ class IntakeForm(FlaskForm):
     family_name = StringField("Family name(s)", validators=[Optional(), Length(max=100)])
     given_name = StringField("Given name(s)", validators=[Optional(), Length(max=100)])
     middle_name = StringField("Middle name", validators=[Optional(), Length(max=100)])
-    date_of_birth = DateField(
-        "Date of birth", validators=[Optional()], description="For example 1990-04-30."
-    )
+    date_of_birth = MemorableDateField("Date of birth", description="For example: April 28 1986")
     sex = SelectField("Sex", choices=choices(SEX_CHOICES), validators=[Optional()])
     gender_identity = SelectField(
         "Gender identity",
@@ -154,8 +160,8 @@ class IntakeForm(FlaskForm):
     interpreter_needed = BooleanField("Needs an interpreter in the preferred language")
     other_languages = StringField(
         "Other languages",
-        validators=[Optional(), Length(max=100)],
-        description="Language codes separated by commas, e.g. es, en.",
+        validators=[Optional(), Length(max=300)],
+        description="Names separated by commas, for example Spanish, K'iche'.",
     )
     aliases = TextAreaField(
         "Aliases",
@@ -164,10 +170,10 @@ class IntakeForm(FlaskForm):
     )
     # the booking
     facility = SelectField("Facility", validators=[Optional()])
-    booked_at = DateTimeLocalField(
-        "Arrival (facility time)",
-        validators=[Optional()],
-        description="Leave empty for now. Every deadline counts from arrival.",
+    booked_at = LocalDateTimeField(
+        "Arrival",
+        description="In the facility's local time; leave empty for now. Every deadline "
+        "counts from arrival.",
     )
     arresting_agency = StringField(
         "Arresting agency or program",
@@ -313,7 +319,9 @@ class ScreeningForm(FlaskForm):
 
 
 class HousingForm(FlaskForm):
-    bed_id = RadioField("Bed", validators=[DataRequired("Choose a bed.")], validate_choice=False)
+    bed_id = SelectField(
+        "Bed", validators=[DataRequired("Choose a bed.")], validate_choice=False, choices=[]
+    )
     from_bed_id = HiddenField()
     override_reason = TextAreaField(
         "Override reason (supervisor)",

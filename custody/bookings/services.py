@@ -3,6 +3,7 @@ bookings of a facility or a person; `writable_booking` for the changes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db
 from custody.audit_tags import CustodySubject
-from custody.bookings.models import Booking
+from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
 from custody.facilities.models import Bed
 from custody.facilities.services import get_facility
 from custody.housing.models import BedAssignment
@@ -69,9 +70,41 @@ def active_bookings(detainee_ids: Sequence[int]) -> dict[int, Booking]:
     return {booking.detainee_id: booking for booking in rows}
 
 
+# The steps of a booking not done yet, as the dashboard counts them and the population
+# list filters them (?needs=…).
+NEEDS = {
+    "classification": "Not classified",
+    "screening": "Not screened",
+    "housing": "Not housed",
+}
+
+
+def still_needs(step: str) -> sa.ColumnElement[bool]:
+    """Active bookings whose `step` (a key of NEEDS) is not done."""
+    done: dict[str, sa.Exists] = {
+        "classification": sa.exists().where(
+            Classification.booking_id == Booking.id, Classification.superseded_at.is_(None)
+        ),
+        "screening": sa.exists().where(RiskScreening.booking_id == Booking.id),
+        "housing": sa.exists().where(
+            BedAssignment.booking_id == Booking.id, BedAssignment.ended_at.is_(None)
+        ),
+    }
+    here = Booking.status.in_([BookingStatus.BOOKED, BookingStatus.HOUSED])
+    return sa.and_(here, ~done[step])
+
+
 def list_bookings(
-    *, actor: Actor, facility_code: str, status: str | None = None, limit: int = 500
+    *,
+    actor: Actor,
+    facility_code: str,
+    status: str | None = None,
+    needs: str | None = None,
+    arrived_since: dt.datetime | None = None,
+    limit: int = 500,
 ) -> Sequence[Booking]:
+    """The facility's active bookings (or those of `status`), optionally only those that
+    still need a step (`needs`, a key of NEEDS) or arrived since a time."""
     facility = get_facility(actor=actor, code=facility_code)
     authorize(actor, CustodyPermission.DETAINEE_READ, subject_type=CustodySubject.BOOKING)
     query = (
@@ -81,6 +114,10 @@ def list_bookings(
         .where(Booking.facility_id == facility.id)
     )
     query = query.where(Booking.status == status if status else Booking.is_active)
+    if needs in NEEDS:
+        query = query.where(still_needs(needs))
+    if arrived_since is not None:
+        query = query.where(Booking.booked_at >= arrived_since)
     query = query.order_by(Detainee.family_name, Detainee.given_name, Booking.id).limit(limit)
     return db.session.scalars(query).all()
 

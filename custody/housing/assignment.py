@@ -44,7 +44,7 @@ class HousingRefused(Conflict):
         )
 
 
-def _occupants(unit_id: int, exclude_booking: int) -> list[Occupant]:
+def occupants_of(unit_id: int, exclude_booking: int) -> list[Occupant]:
     current = (
         sa.select(Classification.level)
         .where(Classification.booking_id == Booking.id, Classification.superseded_at.is_(None))
@@ -99,7 +99,7 @@ def evaluate(booking: Booking, bed: Bed) -> list[Violation]:
         booking,
         bed,
         bed_taken=_bed_taken(bed.id, booking.id),
-        occupants=_occupants(bed.unit_id, booking.id),
+        occupants=occupants_of(bed.unit_id, booking.id),
         has_placement=open_placement(booking.id) is not None,
     )
 

@@ -8,14 +8,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from core.access import current_actor, requires
 from core.errors import Conflict, ValidationFailed
-from core.forms import attach_errors, render_form_page
+from core.forms import attach_errors, choices, render_form_page
 from core.validation import parse_id
+from custody import formats
 from custody.bookings import forms
 from custody.bookings import services as lookups
 from custody.bookings.services import get_booking as find_booking
 from custody.facilities import services as facilities
 from custody.housing import assignment as housing
 from custody.housing import board as boards_svc
+from custody.housing import picker
 from custody.permissions import CustodyPermission
 
 bp = Blueprint("housing", __name__)
@@ -44,24 +46,37 @@ def board(code: str) -> Any:
 @bp.get("/facilities/<code>/population")
 @requires(CustodyPermission.DETAINEE_READ)
 def population(code: str) -> Any:
+    """Who is held; `?needs=classification|screening|housing` keeps those still needing
+    that step, `?arrived=today` those who arrived since midnight, facility time (the
+    lists behind the dashboard's numbers)."""
     facility = facilities.get_facility(actor=current_actor(), code=code)
-    bookings = lookups.list_bookings(actor=current_actor(), facility_code=code)
-    return render_template("custody/housing/population.html", facility=facility, bookings=bookings)
+    needs = request.args.get("needs")
+    needs = needs if needs in lookups.NEEDS else None
+    today = request.args.get("arrived") == "today"
+    bookings = lookups.list_bookings(
+        actor=current_actor(),
+        facility_code=code,
+        needs=needs,
+        arrived_since=formats.local_midnight(facility) if today else None,
+    )
+    return render_template(
+        "custody/housing/population.html",
+        facility=facility,
+        bookings=bookings,
+        needs=needs,
+        needs_labels=lookups.NEEDS,
+        today=today,
+    )
 
 
 @bp.route("/bookings/<int:booking_id>/housing", methods=["GET", "POST"])
 @requires(CustodyPermission.DETAINEE_WRITE)
 def house(booking_id: int) -> Any:
     found = find_booking(actor=current_actor(), booking_id=booking_id)
-    needs = boards_svc.needs_of(found)
-    show_all = request.args.get("all") == "1"
-    boards = boards_svc.housing_board(
-        actor=current_actor(),
-        facility_code=found.facility.code,
-        free_only=True,
-        **({} if show_all else needs),
-    )
+    supervisor = current_actor().can(CustodyPermission.CUSTODY_SUPERVISE)
+    units = picker.bed_choices(actor=current_actor(), booking=found)
     form = forms.HousingForm()
+    form.bed_id.choices = _bed_options(units, with_overrides=supervisor)
     if request.method == "GET":
         current = found.assignment
         form.from_bed_id.data = str(current.bed_id) if current else ""
@@ -71,15 +86,48 @@ def house(booking_id: int) -> Any:
         if assignment is not None:
             flash(f"Housed in {assignment.bed.unit.name} bed {assignment.bed.label}.", "success")
             return redirect(url_for("bookings.booking", booking_id=booking_id))
+        if supervisor and refusal and all(r["overridable"] for r in refusal):
+            attach_errors(form, {"override_reason": [OVERRIDE_ASKED]})
     return render_form_page(
         "custody/housing/housing.html",
         form=form,
         booking=found,
-        boards=boards,
-        needs=needs,
-        show_all=show_all,
+        units=units,
+        needs=boards_svc.needs_of(found),
+        supervisor=supervisor,
+        allowed=sum(len(u.allowed) for u in units),
         refusal=refusal,
+        overridable=bool(refusal) and all(r["overridable"] for r in refusal),
     )
+
+
+OVERRIDE_ASKED = "To place the person in this bed anyway, give the reason for the override."
+
+
+def _bed_options(units: list[picker.UnitChoice], *, with_overrides: bool) -> dict[str, Any]:
+    """The select's options, one group per unit: {unit label: [(bed id, bed label)]};
+    the beds the rules allow first, then (for a supervisor) those needing an override."""
+    groups: dict[str, Any] = {}
+    for choice in units:
+        if choice.allowed:
+            beds = [(str(b.id), _bed_label(b)) for b in choice.allowed]
+            groups[f"{choice.unit.name} ({_about(choice.unit)})"] = choices(beds)
+    for choice in units if with_overrides else []:
+        if choice.overridable:
+            beds = [(str(b.id), _bed_label(b)) for b, _ in choice.overridable]
+            label = f"{choice.unit.name}, supervisor override needed ({_about(choice.unit)})"
+            groups[label] = choices(beds)
+    return groups
+
+
+def _about(unit: Any) -> str:
+    levels = "/".join(map(str, unit.levels))
+    return f"{unit.kind.replace('_', ' ')}, {unit.sex_housed}, Level {levels}"
+
+
+def _bed_label(bed: Any) -> str:
+    extras = ["lower bunk" if bed.is_lower_bunk else "", "accessible" if bed.is_accessible else ""]
+    return " · ".join([bed.label, *filter(None, extras)])
 
 
 def _assign(form: forms.HousingForm, booking_id: int, refusal: list[dict[str, Any]]) -> Any:

@@ -8,9 +8,9 @@ visitor's language.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from babel.dates import get_month_names
 from flask import Blueprint, g, render_template, request
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_limiter import RateLimitExceeded
@@ -18,6 +18,7 @@ from wtforms import Form, SelectField, StringField
 
 from core.access import public
 from core.actor import Actor
+from core.formfields import MemorableDateField
 from core.i18n import LANGUAGE_NAMES, LANGUAGES
 from custody.locator import services as locator
 from custody.people import reference
@@ -38,34 +39,23 @@ class LocatorForm(Form):
     )
     family_name = StringField(lazy_gettext("Family name (last name)"))
     given_name = StringField(lazy_gettext("Given name (first name)"))
-    dob_month = SelectField(lazy_gettext("Month"), choices=[], validate_choice=False)
-    dob_day = StringField(lazy_gettext("Day"))
-    dob_year = StringField(lazy_gettext("Year"))
+    dob = MemorableDateField(lazy_gettext("Date of birth"))  # dob_month, dob_day, dob_year
     country_of_birth = SelectField(
         lazy_gettext("Country of birth"), choices=[], validate_choice=False
     )
 
     def __init__(self, formdata: Any, language: str) -> None:
         super().__init__(formdata)
-        self.dob_month.choices = [("", gettext("- Select -"))] + [
-            (str(number), name.capitalize())
-            for number, name in get_month_names("wide", locale=language).items()
-        ]
         countries = reference.countries(language).items()
         self.country_of_birth.choices = [("", gettext("- Select -")), *countries]
-        self.date_errors: list[str] = []
 
     @property
     def date_of_birth(self) -> str:
         """ISO text from the three boxes ("" when all are empty; the service judges it)."""
-        month, day, year = (
-            (self[name].data or "").strip() for name in ("dob_month", "dob_day", "dob_year")
-        )
-        if not (month or day or year):
+        born = self.dob.data
+        if born is None:
             return ""
-        if not (month.isdigit() and day.isdigit() and year.isdigit() and len(year) == 4):
-            return "not-a-date"
-        return f"{year}-{int(month):02d}-{int(day):02d}"
+        return born.isoformat() if isinstance(born, dt.date) else "not-a-date"
 
 
 PROBLEM_TEXT = {
@@ -86,8 +76,8 @@ def _show_problems(form: LocatorForm, err: locator.LocatorQueryInvalid) -> list[
     for field, problem in err.problems.items():
         text = str(PROBLEM_TEXT[problem])
         if field == "date_of_birth":
-            form.date_errors.append(text)
-            summary.append({"id": "dob_month", "label": gettext("Date of birth"), "text": text})
+            form.dob.errors = [text]
+            summary.append({"id": form.dob.id, "label": gettext("Date of birth"), "text": text})
         else:
             form[field].errors = [text]
             summary.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from babel import Locale
 
@@ -20,13 +21,38 @@ EXTRA_LANGUAGES = {
 }
 
 
+# CLDR territories that are not countries of ISO 3166-1: groupings (EU, UN, Eurozone,
+# Outlying Oceania), pseudo-locales, and parts of countries listed on their own for
+# telephone or postal reasons (Ascension, Canary Islands, Ceuta and Melilla …).
+NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+# Letters a language sorts after their base letter rather than with it (CLDR collation:
+# Spanish ñ follows n). Other accents sort with their base letter.
+_OWN_LETTERS = {"es": {"ñ": "n\uffff"}}
+
+
+def sort_key(text: str, locale: str = "en") -> str:
+    """A sort key close to the language's collation (CLDR's, without ICU): accents sort
+    with their base letter, so México follows Marruecos and Mauritania in Spanish, not
+    every other M; a language's own letters (Spanish ñ) after their base."""
+    folded = text.casefold()
+    for letter, key in _OWN_LETTERS.get(locale.split("_")[0], {}).items():
+        folded = folded.replace(letter, key)
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 @functools.cache
 def countries(locale: str = "en") -> dict[str, str]:
-    """ISO 3166-1 alpha-2 code → country name, sorted by name."""
+    """ISO 3166-1 alpha-2 code → country name in `locale`, in that language's order."""
     names = Locale.parse(locale).territories
-    found = {code: name for code, name in names.items() if len(code) == 2 and code.isalpha()}
-    found.pop("ZZ", None)  # "Unknown Region"
-    return dict(sorted(found.items(), key=lambda item: item[1]))
+    found = {
+        code: name
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    }
+    return dict(sorted(found.items(), key=lambda item: sort_key(item[1], locale)))
 
 
 def country_name(code: str | None, locale: str = "en") -> str:
@@ -40,7 +66,8 @@ def is_country(code: str) -> bool:
 @functools.cache
 def languages() -> dict[str, str]:
     names = {c: n for c, n in Locale("en").languages.items() if LANGUAGE_CODE.match(c)}
-    return dict(sorted({**names, **EXTRA_LANGUAGES}.items(), key=lambda item: item[1]))
+    merged = {**names, **EXTRA_LANGUAGES}
+    return dict(sorted(merged.items(), key=lambda item: sort_key(item[1])))
 
 
 def language_name(code: str) -> str:

@@ -64,7 +64,7 @@ def check_person(person: PersonIn) -> tuple[dict[str, Any], FieldErrors]:
     clean["middle_name"] = _name(errors, "middle_name", person.middle_name, required=False)
     born = person.date_of_birth
     if not isinstance(born, dt.date):
-        errors.add("date_of_birth", "Give the date of birth, like 1990-04-30.")
+        errors.add("date_of_birth", "Give a real date of birth: year, month and day.")
     elif born > dt.date.today() or born < dt.date(1900, 1, 1):
         errors.add("date_of_birth", "The date of birth must be in the past (after 1900).")
     clean["date_of_birth"] = born

@@ -4,9 +4,10 @@ check against, so the pages, the API and the services agree on the allowed value
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from core.formfields import LocalDateTimeField
 from core.forms import choices
 from custody.restrictive.vocabulary import DECISIONS, KINDS, METHODS, OBSERVATIONS
 
@@ -14,7 +15,9 @@ NO_CLINICAL = "State the custody reason only: no diagnoses or clinical details."
 
 
 class PlacementForm(FlaskForm):
-    booking = SelectField("Person", validators=[DataRequired(message="Choose the person.")])
+    """The person is chosen by search (`PersonSearchForm`), then carried as an id."""
+
+    booking = HiddenField("Person", validators=[DataRequired(message="Choose the person.")])
     kind = SelectField(
         "Kind of placement",
         choices=choices([("", "Choose…"), *((str(k), v) for k, v in KINDS.items())]),
@@ -30,12 +33,39 @@ class PlacementForm(FlaskForm):
         validators=[Optional()],
         description="Optional: the person is moved to this bed now.",
     )
+    override_reason = TextAreaField(
+        "Reason to override a housing rule (supervisor)",
+        validators=[Optional(), Length(max=1000)],
+        description="Only when the bed breaks a rule a supervisor may override.",
+    )
+
+
+class PersonSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Find the person",
+        validators=[Optional(), Length(max=200)],
+        description="A-number or part of the name; people held at this facility now.",
+    )
 
 
 class CheckForm(FlaskForm):
-    """The one-tap check: a single button; `back` says which page to return to."""
+    """A check: what was observed and when (a check done a few minutes ago; empty is
+    now). The one-tap button posts only `observation=observed`; `back` says which page
+    to return to."""
 
-    observation = HiddenField(default="observed", validators=[AnyOf(list(OBSERVATIONS))])
+    observation = RadioField(
+        "What you observed",
+        choices=choices(OBSERVATIONS.items()),
+        default="observed",
+        validators=[AnyOf(list(OBSERVATIONS), message="Choose what you observed.")],
+    )
+    checked_at = LocalDateTimeField(
+        "When you checked",
+        description="Facility time. Not in the future, not before the placement.",
+    )
     back = HiddenField(default="placement", validators=[AnyOf(["placement", "facility"])])
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, intpk, timestamp
+from core.db import Base, created_at, intpk, timestamp
 
 if TYPE_CHECKING:
     from custody.bookings.models import Booking
@@ -80,6 +80,7 @@ class ObservationCheck(Base):
     checked_at: Mapped[timestamp]
     officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     observation: Mapped[str] = mapped_column(sa.String(24), server_default="observed")
+    recorded_at: Mapped[created_at]  # when entered; `checked_at` is when it was done
 
     placement: Mapped[RestrictivePlacement] = relationship(back_populates="checks")
 

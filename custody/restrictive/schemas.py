@@ -48,6 +48,7 @@ class CheckOut(Schema):
     id = fields.String()
     placement_id = fields.String()
     checked_at = fields.DateTime()
+    recorded_at = fields.DateTime()
     officer_id = fields.String(allow_none=True)
     observation = fields.String()
 

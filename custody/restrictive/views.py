@@ -6,14 +6,19 @@ service in custody.services.restrictive."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, request, url_for
 
 from core.access import current_actor, requires
+from core.db import utcnow
 from core.forms import call_service, choices, render_form_page
+from core.validation import parse_id
+from custody import formats
+from custody.bookings.forms import local_to_utc, utc_to_local
+from custody.bookings.services import get_booking as find_booking
 from custody.facilities.models import Facility
 from custody.facilities.services import get_facility
 from custody.people.models import ALERT_LABELS
@@ -22,6 +27,7 @@ from custody.restrictive import services as svc
 from custody.restrictive.forms import (
     CheckForm,
     NotificationForm,
+    PersonSearchForm,
     PlacementForm,
     ReleaseForm,
     ReviewForm,
@@ -34,16 +40,8 @@ PLACEMENT = "/restrictive-housing/<int:placement_id>"
 
 
 def _clock(facility: Facility) -> Callable[[dt.datetime | None], str]:
-    """Format times in the facility's own zone."""
-    try:
-        zone: dt.tzinfo = ZoneInfo(facility.time_zone)
-    except (KeyError, ValueError):
-        zone = dt.UTC
-
-    def local(value: dt.datetime | None) -> str:
-        return "—" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-    return local
+    """Format times in the facility's own zone, as every page does (custody.formats)."""
+    return functools.partial(formats.facility_time, place=facility)
 
 
 def _context(facility: Facility, **extra: Any) -> dict[str, Any]:
@@ -75,6 +73,9 @@ def facility(code: str) -> Any:
 
 
 def _placement_page(placement: RestrictivePlacement, **forms: Any) -> Any:
+    if "check_form" not in forms:  # the detailed check, its time now in facility time
+        now = utc_to_local(utcnow(), placement.booking.facility.time_zone)
+        forms["check_form"] = CheckForm(formdata=None, data={"checked_at": now})
     intervals = svc.check_intervals(placement)
     series = svc.placement_clocks(placement)
     return render_form_page(
@@ -107,25 +108,37 @@ def placement(placement_id: int) -> Any:
 @bp.post(PLACEMENT + "/checks")
 @requires(CustodyPermission.DETAINEE_WRITE)
 def record_check(placement_id: int) -> Any:
-    """One tap, no JavaScript: record a check now and go back where the officer was."""
+    """One tap, no JavaScript: a check now, back where the officer was. The detailed form
+    (what was observed, when) comes back with its errors next to the fields."""
+    found = svc.get_placement(actor=current_actor(), placement_id=placement_id)
     form = CheckForm()
+    detailed = "checked_at" in request.form
     if form.validate_on_submit():
+        when = local_to_utc(form.checked_at.data, found.booking.facility.time_zone)
         check = call_service(
             form,
             lambda: svc.record_check(
                 actor=current_actor(),
                 placement_id=placement_id,
                 observation=form.observation.data,
+                checked_at=when,
             ),
         )
         if check is not None:
-            flash(f"Check recorded at {check.checked_at:%H:%M} UTC.", "success")
+            shown = formats.facility_time(check.checked_at, found.booking.facility)
+            flash(f"Check recorded for {shown}.", "success")
+            return _back(form, found)
+    if detailed:
+        return _placement_page(found, check_form=form)
     for message in [*form.form_errors, *(m for e in form.errors.values() for m in e)]:
         flash(str(message), "error")
+    return _back(form, found)
+
+
+def _back(form: CheckForm, found: RestrictivePlacement) -> Any:
     if form.back.data == "facility":
-        found = svc.get_placement(actor=current_actor(), placement_id=placement_id)
         return redirect(url_for("restrictive.facility", code=found.booking.facility.code))
-    return redirect(url_for("restrictive.placement", placement_id=placement_id))
+    return redirect(url_for("restrictive.placement", placement_id=found.id))
 
 
 # --- supervisor forms ----------------------------------------------------------------
@@ -134,30 +147,49 @@ def record_check(placement_id: int) -> Any:
 @bp.route("/facilities/<code>/restrictive-housing/new", methods=["GET", "POST"])
 @requires(CustodyPermission.CUSTODY_SUPERVISE)
 def place(code: str) -> Any:
+    """The person is found by search (never a list of the whole population), then the
+    placement form carries their booking id."""
     actor = current_actor()
     found = get_facility(actor=actor, code=code)
     form = PlacementForm()
-    people = svc.placement_candidates(actor=actor, facility_code=code)
-    form.booking.choices = choices([("", "Choose…"), *((str(i), n) for i, n in people)])
+    search = PersonSearchForm(request.args)
+    query = (search.q.data or "").strip() if search.validate() else ""
+    people = svc.placement_candidates(actor=actor, facility_code=code, query=query)
     beds = svc.restrictive_beds(actor=actor, facility_code=code)
     form.bed.choices = choices([("", "Keep the current bed"), *((str(i), n) for i, n in beds)])
-    if request.method == "GET" and request.args.get("booking_id"):
-        form.booking.data = request.args["booking_id"]
-    if form.validate_on_submit():
+    chosen = request.values.get("booking_id") or form.booking.data
+    booking = _chosen_booking(actor, chosen, found)
+    if booking is not None:
+        form.booking.data = str(booking.id)
+    if form.validate_on_submit() and booking is not None:
         created = call_service(
             form,
             lambda: svc.place_in_restrictive_housing(
                 actor=actor,
-                booking_id=int(form.booking.data),
+                booking_id=booking.id,
                 kind=form.kind.data,
                 reason=form.reason.data,
                 bed_id=int(form.bed.data) if form.bed.data else None,
+                override_reason=form.override_reason.data or None,
             ),
+            aliases={"bed_id": "bed"},
         )
         if created is not None:
             flash("Placed in restrictive housing. The first check is due in 30 minutes.", "success")
             return redirect(url_for("restrictive.placement", placement_id=created.id))
-    return render_form_page("custody/restrictive/place.html", **_context(found, form=form))
+    return render_form_page(
+        "custody/restrictive/place.html",
+        **_context(found, form=form, search=search, query=query, people=people, chosen=booking),
+    )
+
+
+def _chosen_booking(actor: Any, chosen: object, facility: Facility) -> Any:
+    """The booking picked from the search, if it is an active one of this facility."""
+    number = parse_id(chosen) if isinstance(chosen, str) else None
+    if number is None:
+        return None
+    booking = find_booking(actor=actor, booking_id=number)
+    return booking if booking.facility_id == facility.id and booking.is_active else None
 
 
 def _supervisor_form(

@@ -28,6 +28,7 @@ OBSERVATIONS = {
     "asleep": "Asleep, breathing observed",
     "no_response": "No response (escalated)",
     "needs_attention": "Needs attention (escalated)",
+    "refused": "Refused to be seen or to answer (escalated)",
 }
 METHODS = {
     "email": "Email",

@@ -1,92 +1,128 @@
-"""Intake → classification → housing in a real browser, on the demo data, with the
-keyboard where an officer would use it, and axe on each page (with its error states)."""
+"""The guided booking (intake → classification → risk screening → housing) in a real
+browser on the demo data, with the keyboard only, and axe on each page (with its error
+states); the restrictive-housing and rule-set pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from core.actor import Actor
+from core.db import db
 from core.permissions import Role
+from custody.bookings.models import Booking
+from custody.restrictive.services import place_in_restrictive_housing
 from tests.browser.test_accessibility import assert_accessible
-from tests.browser.test_smoke import sign_in_with_keyboard
+from tests.browser.test_smoke import sign_in_with_keyboard, tab_to
 
 
-def test_intake_classification_housing(page):
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
+def test_guided_booking_with_the_keyboard_only(page):
+    """Intake → classification → risk screening → housing, every key pressed by the
+    officer (no clicks, no filling by script), axe on each step and its error state."""
     sign_in_with_keyboard(page, Role.SUPERVISOR)
     page.goto("/intake")
     assert_accessible(page)
+    assert focused(page) == "a_number"  # autofocus on the first field
 
-    # An incomplete form comes back with the errors next to the fields, values kept.
-    page.fill("#family_name", "Villanueva Paz")
+    # An incomplete form comes back with the errors; focus is on the error summary.
+    tab_to(page, "#family_name")
+    page.keyboard.type("Villanueva Paz")
+    tab_to(page, "button[type=submit]", limit=60)
     with page.expect_navigation():
-        page.get_by_role("button", name="Book").click()
+        page.keyboard.press("Enter")
     expect(page.locator("#a_number-error")).to_be_visible()
     expect(page.locator("#family_name")).to_have_value("Villanueva Paz")
+    assert page.evaluate("document.activeElement.classList.contains('custodia-error-summary')")
     assert_accessible(page)
 
-    # The officer types the rest with the keyboard.
-    page.focus("#a_number")
+    # The officer types the rest, moving with Tab; selects answer to typing.
+    tab_to(page, "#a_number", limit=80)
     page.keyboard.type("A-099-000-123")
-    page.focus("#given_name")
+    tab_to(page, "#given_name")
     page.keyboard.type("Inés")
-    page.fill("#date_of_birth", "1991-07-21")
-    page.select_option("#sex", "female")
-    page.select_option("#gender_identity", "woman")
-    page.select_option("#country_of_birth", "HN")
-    page.select_option("#primary_language", "es")
-    page.select_option("#facility", "RVPC")
-    page.focus("#property")
+    tab_to(page, "#date_of_birth")  # the memorable date: month, day, year
+    page.keyboard.type("7")
+    page.keyboard.press("Tab")
+    page.keyboard.type("21")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1991")
+    tab_to(page, "#sex")
+    page.keyboard.type("Female")
+    tab_to(page, "#gender_identity")
+    page.keyboard.type("Woman")
+    tab_to(page, "#country_of_birth")
+    page.keyboard.type("Honduras")
+    tab_to(page, "#primary_language")
+    page.keyboard.type("Spanish")
+    tab_to(page, "#facility")
+    page.keyboard.type("Riverbend")
+    tab_to(page, "#property")
     page.keyboard.type("Wallet, red\n2 x T-shirt\nCash $12.00")
-    page.focus("#orientation_given")
+    tab_to(page, "#orientation_given")
     page.keyboard.press("Space")
-    page.select_option("#handbook_language", "es")
-    page.focus("#handbook_language")
+    tab_to(page, "#handbook_language")
+    page.keyboard.type("Spanish")
     page.keyboard.press("Tab")  # on to the submit button
     assert page.evaluate("document.activeElement.textContent.trim()") == "Book"
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    expect(page.locator("h1")).to_contain_text("Villanueva Paz, Inés")
-    expect(page.get_by_role("status")).to_contain_text("receipt RVPC-")
-    expect(page.locator("main")).to_contain_text("Cash $12.00")
-    assert_accessible(page)
-    booking_url = page.url
 
-    # Classification: the worksheet, then the risk screening.
-    with page.expect_navigation():
-        page.get_by_role("link", name="Classify").click()
+    # Step 2, classification: the worksheet answered with Space and Tab.
+    expect(page.locator(".usa-alert--success")).to_contain_text("receipt RVPC-")
+    expect(page.locator(".usa-step-indicator__segment--current")).to_contain_text("Classification")
     assert_accessible(page)
-    for factor in (
-        "current_offense-0",
-        "prior_convictions-0",
-        "violence_history-0",
-        "escape_history-0",
-        "institutional_conduct-0",
-        "security_threat_group-0",
-    ):
-        page.locator(f"label[for='{factor}']").click()
+    assert focused(page) == "current_offense-0"
+    expect(page.locator("#running-score")).to_contain_text("Score 0")
+    for _ in range(6):  # each factor: choose its first answer, go on to the next group
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+    expect(page.locator("#running-score")).to_contain_text("6 of 6 answered): Level 1")
+    tab_to(page, "button[type=submit]")
     with page.expect_navigation():
-        page.get_by_role("button", name="Record classification").click()
-    expect(page.get_by_role("status")).to_contain_text("Classified Level 1")
-    page.goto(booking_url + "/classification")
-    page.locator("label[for='victimization_risk-1']").click()
-    page.locator("label[for='abusiveness_risk-1']").click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Record screening").click()
-    expect(page.get_by_role("status")).to_contain_text("screening recorded")
+        page.keyboard.press("Enter")
+    expect(page.locator(".usa-alert--success")).to_contain_text("Classified Level 1")
 
-    # Housing: only beds that fit a Level 1 woman are offered; pick the first.
-    with page.expect_navigation():
-        page.get_by_role("link", name="House").click()
+    # Step 3, risk screening: its own page now.
+    expect(page.locator("h1")).to_contain_text("risk screening")
     assert_accessible(page)
-    first_bed = page.locator("input[name='bed_id']").first
-    bed_label = page.locator(f"label[for='{first_bed.get_attribute('id')}']").inner_text()
-    page.locator(f"label[for='{first_bed.get_attribute('id')}']").click()
+    tab_to(page, "button[type=submit]")
     with page.expect_navigation():
-        page.get_by_role("button", name="Assign bed").click()
-    expect(page.get_by_role("status")).to_contain_text("Housed in")
+        page.keyboard.press("Enter")  # unanswered: refused, focus on the summary
+    assert page.evaluate("document.activeElement.classList.contains('custodia-error-summary')")
+    assert_accessible(page)
+    tab_to(page, "#victimization_risk-0")
+    page.keyboard.press("ArrowDown")  # No
+    tab_to(page, "#abusiveness_risk-0")
+    page.keyboard.press("ArrowDown")  # No
+    tab_to(page, "button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".usa-alert--success")).to_contain_text("screening recorded")
+
+    # Step 4, housing: a list of beds the rules allow, by unit; the first with a key.
+    expect(page.locator("h1")).to_contain_text("House")
+    assert_accessible(page)
+    assert focused(page) == "bed_id"
+    page.keyboard.press("ArrowDown")
+    bed_label = page.evaluate("document.querySelector('#bed_id').selectedOptions[0].text")
+    tab_to(page, "button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".usa-alert--success")).to_contain_text("Housed in")
     expect(page.locator("main")).to_contain_text(bed_label.split(" ·")[0])
     expect(page.locator("h1")).to_contain_text("housed")
+    expect(page.locator("h1")).to_contain_text("Villanueva Paz, Inés")
+    expect(page.locator("main")).to_contain_text("All booking steps done")
+    expect(page.locator("main")).to_contain_text("Cash $12.00")
+    assert_accessible(page)
 
     # The housing board shows her in that bed.
     page.goto("/facilities/RVPC/board")
@@ -113,6 +149,12 @@ def test_restrictive_housing_pages(page):
     expect(page.get_by_role("status").filter(has_text="Check recorded")).to_be_visible()
     page.goto("/facilities/RVPC/restrictive-housing/new")
     assert_accessible(page)
+    page.fill("#q", "a")  # the person is found by search, then chosen
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search").click()
+    with page.expect_navigation():
+        page.locator("main a[href*='booking_id=']").first.click()
+    assert_accessible(page)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()
     assert page.locator(".usa-error-message").count() >= 1
@@ -134,4 +176,47 @@ def test_rule_set_pages(page):
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()
     assert page.locator(".usa-error-message").count() >= 1
+    assert_accessible(page)
+
+
+def _fresh_placement(app) -> tuple[int, str]:
+    """Someone held (booked over a day ago, not in restrictive housing) placed there half
+    an hour ago, no check yet: (placement id, the facility's time zone)."""
+    with app.app_context():
+        booking = db.session.scalar(
+            sa.select(Booking)
+            .where(Booking.status.in_(["booked", "housed"]))
+            .where(~Booking.placements.any())
+            .where(Booking.booked_at < dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+            .order_by(Booking.id)
+        )
+        placed = place_in_restrictive_housing(
+            actor=Actor.system("browser-tests"),
+            booking_id=booking.id,
+            kind="administrative",
+            reason="Protective custody requested",
+            placed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30),
+        )
+        found = (placed.id, booking.facility.time_zone)
+        db.session.remove()
+    return found
+
+
+def test_a_check_done_minutes_ago_through_the_date_picker(page, live_app):
+    """The date picker and time input take a check done a few minutes ago, read in the
+    facility's local time, and the page shows it back in that time with its zone."""
+    placement_id, time_zone = _fresh_placement(live_app)
+    sign_in_with_keyboard(page, Role.SUPERVISOR)
+    page.goto(f"/restrictive-housing/{placement_id}")
+    zone = ZoneInfo(time_zone)
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=4)).astimezone(zone)
+    picker = page.locator(".usa-date-picker__external-input, #checked_at").first
+    picker.fill(when.strftime("%m/%d/%Y"))
+    page.fill("#checked_at_time", when.strftime("%H:%M"))
+    page.locator("label[for='observation-2']").click()  # no response
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record this check").click()
+    shown = when.strftime("%m/%d/%Y %H:%M %Z")
+    expect(page.locator(".usa-alert--success")).to_contain_text(f"Check recorded for {shown}")
+    expect(page.locator("main")).to_contain_text("No response (escalated)")
     assert_accessible(page)

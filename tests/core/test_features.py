@@ -59,6 +59,7 @@ def test_the_default_app_composes_custody_then_health(app):
         "Audit log",
     ]
     assert [p.name for p in features.dashboard_panels] == [
+        "custody_work",
         "chart",
         "facilities",
         "compliance",

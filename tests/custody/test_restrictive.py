@@ -452,6 +452,12 @@ def test_api_place_check_review_notify_release(client, make, booking):
     base = f"/api/v1/restrictive-housing/{placement['id']}"
     one = client.get(base, headers=guard)
     assert one.status_code == 200 and one.json["gaps"]  # far more than 30 min since T0
+    earlier = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat()
+    late = client.post(
+        base + "/checks", json={"observation": "refused", "checked_at": earlier}, headers=guard
+    )
+    assert late.status_code == 201 and late.json["observation"] == "refused"
+    assert late.json["recorded_at"] > late.json["checked_at"]  # a late entry shows as one
     check = client.post(base + "/checks", json={}, headers=guard)
     assert check.status_code == 201 and check.json["observation"] == "observed"
     review = {"decision": "continue", "note": "Still needed", "reviewed_at": T0.isoformat()}

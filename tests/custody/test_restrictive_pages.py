@@ -4,6 +4,7 @@ and the supervisor's forms, which keep what was typed when refused."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_one_tap_check_from_the_placement_page(client, make, placement):
     response = client.post(url + "/checks", data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
     after = client.get(url)
-    assert "Check recorded at" in after.text
+    assert "Check recorded for" in after.text
     event = last_event("custody:restrictive:check")
     assert event.actor_id == officer.id and event.subject_id == str(placement.id)
     db.session.refresh(placement)
@@ -106,7 +107,8 @@ def test_supervisor_places_from_a_booking(client, make, booking):
     url = f"/facilities/{booking.facility.code}/restrictive-housing/new"
     form = client.get(url + f"?booking_id={booking.id}")
     assert form.status_code == 200
-    assert f'<option selected value="{booking.id}">' in form.text
+    assert f'name="booking" type="hidden" value="{booking.id}"' in form.text
+    assert booking.detainee.full_name in form.text and "Choose someone else" in form.text
     response = client.post(
         url,
         data={
@@ -135,7 +137,7 @@ def test_placement_form_errors_keep_what_was_typed(client, make, booking):
     assert "Choose administrative or disciplinary." in response.text
     assert 'id="kind-error"' in response.text
     assert "Fight in the dayroom &lt;b&gt;" in response.text  # kept, escaped
-    assert f'<option selected value="{booking.id}">' in response.text
+    assert f'name="booking" type="hidden" value="{booking.id}"' in response.text
     assert not events("custody:restrictive:place")
 
 
@@ -202,3 +204,58 @@ def test_scoped_officer_cannot_see_another_facility(client, make, booking, place
     make.login(client, make.user("officer", facility_id=other.id))
     assert client.get(f"/restrictive-housing/{placement.id}").status_code == 403
     assert client.get(f"/facilities/{booking.facility.code}/restrictive-housing").status_code == 403
+
+
+def test_the_person_is_found_by_search_not_a_list_of_everyone(client, make, booking):
+    make.login(client, role="supervisor")
+    other = make.booking(facility=booking.facility, detainee=make.detainee(family_name="Zapata"))
+    url = f"/facilities/{booking.facility.code}/restrictive-housing/new"
+    page = client.get(url)
+    assert page.status_code == 200 and 'role="search"' in page.text
+    assert (
+        booking.detainee.full_name not in page.text
+        and "<select" not in page.text.split("<main")[1].split('role="search"')[0]
+    )
+    found = client.get(url + "?q=zapata")
+    assert f"booking_id={other.id}" in found.text and f"booking_id={booking.id}" not in found.text
+    by_number = client.get(url + f"?q={booking.detainee.a_number}")
+    assert f"booking_id={booking.id}" in by_number.text
+
+
+def test_a_check_records_what_was_observed_and_when(client, make, placement):
+    make.login(client, role="officer")
+    url = f"/restrictive-housing/{placement.id}"
+    page = client.get(url)
+    assert 'name="observation"' in page.text and "Refused to be seen" in page.text
+    assert 'name="checked_at_time"' in page.text
+    facility = placement.booking.facility
+    local = (placement.placed_at + dt.timedelta(minutes=20)).astimezone(
+        ZoneInfo(facility.time_zone)
+    )
+    data = {
+        "csrf_token": csrf_token(page.text),
+        "observation": "no_response",
+        "checked_at": local.strftime("%m/%d/%Y"),
+        "checked_at_time": local.strftime("%H:%M"),
+    }
+    future = local + dt.timedelta(days=2)
+    refused = client.post(
+        url + "/checks",
+        data={**data, "checked_at": future.strftime("%m/%d/%Y")},
+    )
+    assert refused.status_code == 422 and 'id="checked_at-error"' in refused.text
+    assert "in the future" in refused.text and not events("custody:restrictive:check")
+    early = local - dt.timedelta(hours=3)
+    refused = client.post(
+        url + "/checks", data={**data, "checked_at_time": early.strftime("%H:%M")}
+    )
+    assert refused.status_code == 422 and "placement" in refused.text
+    response = client.post(url + "/checks", data=data)
+    assert response.status_code == 302
+    db.session.refresh(placement)
+    check = placement.checks[0]
+    assert check.observation == "no_response"
+    assert check.checked_at == local.replace(second=0, microsecond=0).astimezone(dt.UTC)
+    assert check.recorded_at >= check.checked_at
+    page = client.get(url).text
+    assert "No response (escalated)" in page and "entered later" in page

@@ -65,7 +65,7 @@ def test_invalid_request_comes_back_with_errors_and_values(client, make, place):
     )
     assert response.status_code == 422
     page = response.text
-    assert 'class="usa-alert usa-alert--error" role="alert"' in page
+    assert 'class="usa-alert usa-alert--error custodia-error-summary" role="alert"' in page
     assert 'href="#channel"' in page
     assert COMPLAINT in page  # the complaint is kept
     response = _post(client, "/sick-call/new", _request_form(place["person"], a_number="099999998"))

@@ -37,7 +37,6 @@ def booking(booking_id: int) -> Any:
         attorneys=attorneys,
         clock_state=states.state,
         property_text=forms.property_text,
-        local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
     )
 
 
@@ -60,12 +59,21 @@ def _worksheet_in(form: Any) -> WorksheetIn:
     )
 
 
+def _next_step(booking_id: int) -> Any:
+    """The guided booking's next step not done yet, else the booking page."""
+    found = find_booking(actor=current_actor(), booking_id=booking_id)
+    if found.screening is None:
+        return redirect(url_for("bookings.screening", booking_id=booking_id))
+    if found.assignment is None:
+        return redirect(url_for("housing.house", booking_id=booking_id))
+    return redirect(url_for("bookings.booking", booking_id=booking_id))
+
+
 @bp.route("/bookings/<int:booking_id>/classification", methods=["GET", "POST"])
 @requires(CustodyPermission.DETAINEE_WRITE)
 def classify(booking_id: int) -> Any:
     found = find_booking(actor=current_actor(), booking_id=booking_id)
     form = _worksheet(found, request.form if request.method == "POST" else None)
-    screening = forms.ScreeningForm(formdata=None)
     if request.method == "POST" and form.validate():
         sheet = _worksheet_in(form)
         record = call_service(
@@ -76,22 +84,23 @@ def classify(booking_id: int) -> Any:
         )
         if record is not None:
             flash(f"Classified Level {record.level} (score {record.score}).", "success")
-            return redirect(url_for("bookings.booking", booking_id=booking_id))
+            return _next_step(booking_id)
     return render_form_page(
         "custody/bookings/classification.html",
         form=form,
-        screening=screening,
         booking=found,
         worksheet=worksheet.WORKSHEET,
         worksheet_version=worksheet.WORKSHEET_VERSION,
+        bands=[list(band) for band in worksheet.LEVEL_BANDS],
+        level_3=["current_offense:violent_felony", "escape_history:within_5_years"],
     )
 
 
-@bp.post("/bookings/<int:booking_id>/screening")
+@bp.route("/bookings/<int:booking_id>/screening", methods=["GET", "POST"])
 @requires(CustodyPermission.DETAINEE_WRITE)
 def screening(booking_id: int) -> Any:
     found = find_booking(actor=current_actor(), booking_id=booking_id)
-    form = forms.ScreeningForm()
+    form = forms.ScreeningForm() if request.method == "POST" else forms.ScreeningForm(None)
     if form.validate_on_submit():
         done = call_service(
             form,
@@ -104,15 +113,8 @@ def screening(booking_id: int) -> Any:
         )
         if done is not None:
             flash("Sexual-abuse risk screening recorded.", "success")
-            return redirect(url_for("bookings.booking", booking_id=booking_id))
-    return render_form_page(
-        "custody/bookings/classification.html",
-        form=_worksheet(found),
-        screening=form,
-        booking=found,
-        worksheet=worksheet.WORKSHEET,
-        worksheet_version=worksheet.WORKSHEET_VERSION,
-    )
+            return _next_step(booking_id)
+    return render_form_page("custody/bookings/screening.html", form=form, booking=found)
 
 
 # --- facility views ------------------------------------------------------------------

@@ -6,11 +6,13 @@ import dataclasses
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 
 from core.access import current_actor, requires
 from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.forms import attach_errors, call_service, choices, render_form_page
+from core.i18n import LANGUAGES
 from custody.bookings import forms, intake
 from custody.bookings import services as lookups
 from custody.bookings.inputs import BookingIn, property_lines
@@ -24,9 +26,12 @@ from custody.permissions import CustodyPermission
 
 
 def _facility_choices(form: forms.IntakeForm) -> dict[str, str]:
-    """Fill the facility select; returns each facility's time zone by code."""
+    """Fill the facility select, which starts unselected (no silent default books into
+    the wrong place); returns each facility's time zone by code."""
     found = facilities.list_facilities(actor=current_actor())
-    form.facility.choices = choices([(f.code, f"{f.code} · {f.name}") for f in found])
+    form.facility.choices = choices(
+        [("", "Choose the facility…"), *((f.code, f"{f.name} ({f.code})") for f in found)]
+    )
     return {f.code: f.time_zone for f in found}
 
 
@@ -56,11 +61,6 @@ def intake_page() -> Any:
     )
     form = forms.BookExistingForm() if person else forms.IntakeForm()
     zones = _facility_choices(form)
-    if request.method == "GET" and current_actor().facility_id:
-        form.facility.data = next(
-            (c.value for c in form.facility.choices),
-            None,
-        )
     duplicates: list[Any] = []
     if form.validate_on_submit():
         zone = zones.get(form.facility.data, "UTC")
@@ -68,10 +68,10 @@ def intake_page() -> Any:
         if booked is not None:
             flash(
                 f"Booked {booked.detainee.full_name} into {booked.facility.code}: receipt "
-                f"{booked.receipt_number}. Classify next.",
+                f"{booked.receipt_number}. Next: classification.",
                 "success",
             )
-            return redirect(url_for("bookings.booking", booking_id=booked.id))
+            return redirect(url_for("bookings.classify", booking_id=booked.id))
     return render_form_page(
         "custody/bookings/intake.html", form=form, person=person, duplicates=duplicates
     )
@@ -99,6 +99,8 @@ def _submit_intake(
         attach_errors(form, {err.details.get("field") or "__form__": [err.message]})
     except ValidationFailed as err:
         attach_errors(form, err.errors, INTAKE_FIELDS)
+    if not form.facility.data and not form.facility.errors:  # checked after the person
+        attach_errors(form, {"facility": ["Choose the facility."]})
     return None
 
 
@@ -113,8 +115,7 @@ def _submit_intake(
 def receipt(booking_id: int) -> Any:
     """The itemised property receipt (PBNDS 2.5), to print and sign."""
     found = lookups.get_booking(actor=current_actor(), booking_id=booking_id)
-    return render_template(
-        "custody/bookings/receipt.html",
-        booking=found,
-        local=lambda value: forms.utc_to_local(value, found.facility.time_zone),
-    )
+    spoken = [lang.code for lang in found.detainee.languages]
+    language = next((code for code in spoken if code in LANGUAGES), "en")
+    with force_locale(language):  # printed in the person's language where we have it
+        return render_template("custody/bookings/receipt.html", booking=found, lang=language)

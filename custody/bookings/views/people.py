@@ -35,9 +35,17 @@ def detainees() -> Any:
                 name=None if by_number else query,
             )
         )
+    recent = not query
+    if recent:  # before anything is typed: the people booked most recently
+        people = list(people_search.recent_detainees(actor=current_actor()))
     active = lookups.active_bookings([p.id for p in people])
     return render_template(
-        "custody/bookings/detainees.html", form=form, people=people, active=active, query=query
+        "custody/bookings/detainees.html",
+        form=form,
+        people=people,
+        active=active,
+        query=query,
+        recent=recent,
     )
 
 
@@ -72,7 +80,7 @@ def _person_form_data(person: Any) -> dict[str, Any]:
         "country_of_citizenship": person.country_of_citizenship or "",
         "primary_language": languages[0].code if languages else "",
         "interpreter_needed": bool(languages and languages[0].interpreter_needed),
-        "other_languages": ", ".join(lang.code for lang in languages[1:]),
+        "other_languages": forms.language_names([lang.code for lang in languages[1:]]),
         "aliases": "\n".join(f"{a.family_name}, {a.given_name}" for a in person.aliases),
     }
 

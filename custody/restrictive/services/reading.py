@@ -17,11 +17,12 @@ from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import UnitKind
 from custody.facilities.services import get_facility
+from custody.formats import a_number as a_number_text
 from custody.housing import board
 from custody.housing.models import BedAssignment
 from custody.people.alerts import active_kinds
 from custody.people.models import Detainee
-from custody.people.search import alerts_shown
+from custody.people.search import alerts_shown, name_tokens, normalize_a_number
 from custody.permissions import CustodyPermission
 from custody.restrictive.display import Interval, PlacementStatus, PlacementView
 from custody.restrictive.models import ObservationCheck, RestrictivePlacement
@@ -235,9 +236,12 @@ def _status(
     return status
 
 
-def placement_candidates(*, actor: Actor, facility_code: str) -> list[tuple[int, str]]:
+def placement_candidates(
+    *, actor: Actor, facility_code: str, query: str | None = None, limit: int = 20
+) -> list[tuple[int, str]]:
     """(booking id, "Name (A-number)") of the facility's active bookings not already in
-    restrictive housing, for the placement form."""
+    restrictive housing whose name or A-number matches `query` (at most `limit`; none
+    without a query), for the placement form's search."""
     facility = get_facility(actor=actor, code=facility_code)
     authorize(
         actor,
@@ -260,7 +264,18 @@ def placement_candidates(*, actor: Actor, facility_code: str) -> list[tuple[int,
         )
         .order_by(Detainee.family_name, Detainee.given_name, Booking.id)
     ).all()
-    return [(bid, f"{family}, {given} ({a_number})") for bid, family, given, a_number in rows]
+    words = name_tokens(query)
+    digits = normalize_a_number(query)
+    found = [
+        (bid, f"{family}, {given} ({a_number_text(a_number)})")
+        for bid, family, given, a_number in rows
+        if words
+        and (
+            a_number == digits
+            or all(any(w in t for t in name_tokens(family, given)) for w in words)
+        )
+    ]
+    return found[:limit]
 
 
 def restrictive_beds(*, actor: Actor, facility_code: str) -> list[tuple[int, str]]:

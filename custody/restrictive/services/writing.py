@@ -128,11 +128,13 @@ def place_in_restrictive_housing(
     reason: str,
     placed_at: dt.datetime | None = None,
     bed_id: int | None = None,
+    override_reason: str | None = None,
 ) -> RestrictivePlacement:
     """A supervisor places a person in restrictive housing: 409 if already placed or the
     booking is not active. Opens the check, review and notification clocks; with
     `bed_id`, moves the person to that bed of a restrictive unit in the same unit of
-    work (so a refused bed undoes the placement too)."""
+    work (so a refused bed undoes the placement too); `override_reason` overrides the
+    housing rules a supervisor may override for that bed."""
     authorize(
         actor,
         CustodyPermission.CUSTODY_SUPERVISE,
@@ -169,7 +171,7 @@ def place_in_restrictive_housing(
             booking, ClockStart.PLACEMENT, when, subject_type=SUBJECT, subject_id=placement.id
         )
         if bed is not None:
-            _assign(actor, booking.id, bed)
+            _assign(actor, booking.id, bed, override_reason)
         audit.record(
             actor=actor,
             tag=CustodyAuditTag.RESTRICTIVE_PLACE,
@@ -181,9 +183,11 @@ def place_in_restrictive_housing(
         return placement
 
 
-def _assign(actor: Actor, booking_id: int, bed_id: int) -> None:
+def _assign(actor: Actor, booking_id: int, bed_id: int, override_reason: str | None) -> None:
     try:
-        housing.assign_bed(actor=actor, booking_id=booking_id, bed_id=bed_id)
+        housing.assign_bed(
+            actor=actor, booking_id=booking_id, bed_id=bed_id, override_reason=override_reason
+        )
     except Conflict as err:  # shown next to the bed on the page
         err.details.setdefault("field", "bed_id")
         raise
