@@ -31,5 +31,15 @@ def select_locale() -> str:
     return "en"
 
 
+def a_number(value: str | None) -> str:
+    """One way to write an A-number on every page, custody's and health's: A123-456-789
+    (the `a_number` template filter)."""
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    if len(digits) != 9:
+        return value or "—"
+    return f"A{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.add_template_filter(a_number, "a_number")

@@ -31,14 +31,6 @@ def _formats() -> tuple[str, str]:
     return DAY_FIRST.get(locale.language if locale else "en", (TIME_FORMAT, DATE_FORMAT))
 
 
-def a_number(value: str | None) -> str:
-    """One way to write an A-number on every page: A123-456-789."""
-    digits = "".join(ch for ch in (value or "") if ch.isdigit())
-    if len(digits) != 9:
-        return value or "—"
-    return f"A{digits[:3]}-{digits[3:6]}-{digits[6:]}"
-
-
 def zone_of(place: Any) -> dt.tzinfo:
     """A facility's (or a zone name's) time zone; UTC when it names none we know."""
     name = place if isinstance(place, str) else getattr(place, "time_zone", None)
@@ -75,7 +67,6 @@ def local_date(value: dt.date | None) -> str:
 
 
 def register(app: Flask) -> None:
-    app.add_template_filter(a_number, "a_number")
     app.add_template_filter(facility_time, "facility_time")
     app.add_template_filter(zone_abbreviation, "zone_abbreviation")
     app.add_template_filter(local_date, "local_date")

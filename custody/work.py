@@ -91,6 +91,6 @@ WORK_PANEL = DashboardPanel(
     "custody_work",
     _work,
     order=50,  # first: the work before the figures about the system
-    permission=CustodyPermission.DETAINEE_READ,
+    permission=CustodyPermission.DETAINEE_WRITE,  # staff who book and house
     template="custody/_work_panel.html",
 )

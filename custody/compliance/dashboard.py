@@ -40,7 +40,7 @@ COMPLIANCE_PANEL = DashboardPanel(
 CLINICAL_PANEL = DashboardPanel(
     "clinical_compliance",
     _clinical,
-    order=160,
+    order=70,  # a clinician's overdue work, before the figures about the system
     permission=CustodyPermission.COMPLIANCE_CLINICAL,
     template="custody/compliance/_clinical_panel.html",
 )

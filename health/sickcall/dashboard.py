@@ -21,7 +21,7 @@ def _sick_call(actor: Actor, board: Dashboard) -> None:
 SICK_CALL_PANEL = DashboardPanel(
     "sick_call",
     _sick_call,
-    order=150,  # after the facilities panel, before core's user and audit figures
+    order=60,  # a clinician's work first, after finding a patient
     permission=HealthPermission.READ,
     template="health/sickcall/_dashboard_panel.html",
 )

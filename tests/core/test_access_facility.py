@@ -10,6 +10,7 @@ import pytest
 from core import audit
 from core.actor import Actor
 from core.db import unit_of_work
+from core.i18n import a_number
 from core.permissions import ROLE_PERMISSIONS, Role
 from custody.restrictive.services import place_in_restrictive_housing
 from health.fhir.link import patient_id_of
@@ -51,7 +52,8 @@ def world(make):
     transfer, attorney = transfer_and_attorney(make, booking)
     elsewhere = make.facility(code="ELSW", name="Elsewhere")
     patient = patient_id_of(person.a_number)
-    secrets = (person.family_name, person.a_number, unit.name, patient)
+    # the A-number as stored and as pages write it (A123-456-789)
+    secrets = (person.family_name, person.a_number, a_number(person.a_number), unit.name, patient)
     return {
         "facility_id": facility.id,
         "elsewhere_id": elsewhere.id,

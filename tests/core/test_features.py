@@ -61,11 +61,11 @@ def test_the_default_app_composes_custody_then_health(app):
     assert [p.name for p in features.dashboard_panels] == [
         "custody_work",
         "chart",
+        "sick_call",
+        "clinical_compliance",
         "facilities",
         "compliance",
         "transfers",
-        "sick_call",
-        "clinical_compliance",
         "users",
         "audit",
     ]

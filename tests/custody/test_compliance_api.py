@@ -145,7 +145,7 @@ def test_the_compliance_page_shows_who_which_rule_since_when(client, make, world
     assert page.status_code == 200, page.text
     text = page.text
     overdue = text.split('id="overdue"')[1].split('id="coming"')[0]
-    assert "Overdueperson, Alex" in overdue and "A945678123" in overdue
+    assert "Overdueperson, Alex" in overdue and "A945-678-123" in overdue
     assert "Classification before general-population housing" in overdue
     assert "Freshperson" not in overdue and "Goneperson" not in text
     assert " EST" in overdue or " EDT" in overdue  # the facility's zone, not UTC
@@ -183,7 +183,7 @@ def test_the_clinicians_dashboard_lists_overdue_clinical_items_only(client, make
     assert page.status_code == 200, page.text
     panel = page.text.split('id="clinical-overdue"')[1]
     assert "Overdue clinical items (1)" in panel
-    assert "Unscreenedperson, Alex" in panel and "A945678126" in panel
+    assert "Unscreenedperson, Alex" in panel and "A945-678-126" in panel
     assert "Intake health screening" in panel
     assert "Classification" not in panel  # a custody rule, not a clinical one
     assert "Overdueperson" not in panel  # their screening was met

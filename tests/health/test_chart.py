@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from core.i18n import a_number
 from custody.people.models import DetaineeLanguage
 from health.chart.record import patient_record
 from health.fhir.link import patient_id_of
@@ -49,7 +50,7 @@ def test_the_chart_shows_names_problems_medications_vitals_and_the_timeline(clie
     response = client.get(f"/health/patients/{scene.pid}")
     assert response.status_code == 200
     html, text = response.text, _text(response.text)
-    assert "Quintero, Lucia" in text and f"A{scene.person.a_number}" in text
+    assert "Quintero, Lucia" in text and a_number(scene.person.a_number) in text
     assert scene.a.name in text  # the facility, from custody through core.whereabouts
     # languages from the booking's Patient.communication, by name
     assert "Language Spanish (preferred), English" in text and "Interpreter needed" in text
@@ -151,6 +152,7 @@ def test_a_scoped_clinician_reads_only_charts_of_their_facility(client, make, sc
     found = client.get("/health/patients?q=Quintero")
     assert "0 found" in found.text and "Nobody matches" in found.text
     assert scene.pid not in found.text and scene.person.a_number not in found.text
+    assert a_number(scene.person.a_number) not in found.text
     client.get("/logout")
     make.login(client, user=make.user("clinician", facility_id=scene.a.id))
     assert client.get(f"/health/patients/{scene.pid}").status_code == 200

@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, utcnow
+from core.i18n import a_number as a_number_text
 from core.models import User
 from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import UnitKind
 from custody.facilities.services import get_facility
-from custody.formats import a_number as a_number_text
 from custody.housing import board
 from custody.housing.models import BedAssignment
 from custody.people.alerts import active_kinds
