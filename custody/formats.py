@@ -11,42 +11,29 @@ zone, languages and countries by name. Registered as template filters by
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from flask import Flask
-from flask_babel import get_locale
 
+from core.i18n import local_time, time_formats, zone_named
 from custody.people import reference
-
-TIME_FORMAT = "%m/%d/%Y %H:%M %Z"
-DATE_FORMAT = "%m/%d/%Y"
-# Where a page speaks another language (the receipt printed for the person), the day
-# comes first, as its readers write it.
-DAY_FIRST = {"es": ("%d/%m/%Y %H:%M %Z", "%d/%m/%Y")}
-
-
-def _formats() -> tuple[str, str]:
-    locale = get_locale()  # None outside a request or app context
-    return DAY_FIRST.get(locale.language if locale else "en", (TIME_FORMAT, DATE_FORMAT))
 
 
 def zone_of(place: Any) -> dt.tzinfo:
     """A facility's (or a zone name's) time zone; UTC when it names none we know."""
     name = place if isinstance(place, str) else getattr(place, "time_zone", None)
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return dt.UTC
+    return zone_named(name)
 
 
 def facility_time(value: dt.datetime | None, place: Any, fmt: str | None = None) -> str:
     """An aware time in the facility's local time with its zone abbreviation (CST)."""
+    if fmt is None:
+        return local_time(value, zone_of(place))
     if value is None:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(zone_of(place)).strftime(fmt or _formats()[0])
+    return value.astimezone(zone_of(place)).strftime(fmt)
 
 
 def zone_abbreviation(place: Any, when: dt.datetime | None = None) -> str:
@@ -63,7 +50,7 @@ def local_midnight(place: Any, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def local_date(value: dt.date | None) -> str:
-    return "—" if value is None else value.strftime(_formats()[1])
+    return "—" if value is None else value.strftime(time_formats()[1])
 
 
 def register(app: Flask) -> None:

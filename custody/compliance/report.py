@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from core.actor import Actor
 from core.db import db, utcnow
+from core.i18n import local_time
 from custody.compliance.services import (
     COMING,
     ComplianceItem,
@@ -94,10 +95,8 @@ class ComplianceBoard:
     report: list[RuleReport]
 
     def local(self, value: dt.datetime | None) -> str:
-        """A time in the facility's zone, with the zone: "2026-03-08 09:00 EDT"."""
-        if value is None:
-            return "—"
-        return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        """A time in the facility's zone, with the zone: "03/08/2026 09:00 EDT"."""
+        return local_time(value, self.zone)
 
 
 def facility_zone(facility: Facility) -> dt.tzinfo:

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from core.access import current_actor, requires
 from core.forms import call_service, choices, render_form_page
+from core.i18n import local_time
 from custody.bookings.forms import local_to_utc
 from custody.facilities.models import Facility
 from custody.facilities.services import list_facilities
@@ -46,7 +47,7 @@ def clock(time_zone: str) -> Callable[[dt.datetime | None], str]:
     zone = zone_of(time_zone)
 
     def local(value: dt.datetime | None) -> str:
-        return "—" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        return local_time(value, zone)
 
     return local
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from core.db import db
 from core.events import OutboxEvent
+from core.i18n import local_time
 from custody.bookings.models import Booking, Classification, PropertyItem, RiskScreening
 from custody.housing.models import BedAssignment
 from custody.restrictive.models import (
@@ -35,9 +35,8 @@ class LastEvent:
     what: str
 
     def describe(self, time_zone: str) -> str:
-        """`bed assignment, 2026-12-01 09:05 CST` (the facility's local time)."""
-        local = self.at.astimezone(ZoneInfo(time_zone))
-        return f"{self.what}, {local:%Y-%m-%d %H:%M %Z}"
+        """`bed assignment, 12/01/2026 09:05 CST` (the facility's local time)."""
+        return f"{self.what}, {local_time(self.at, time_zone)}"
 
 
 def _sources(booking_id: int) -> list[tuple[str, Any]]:

@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from core.access import current_actor, requires
 from core.errors import Conflict, ValidationFailed
 from core.forms import attach_errors, call_service, render_form_page
+from core.i18n import local_time
 from custody.bookings.forms import local_to_utc
 from custody.permissions import CustodyPermission
 from custody.releases import forms, inputs, services
@@ -131,6 +132,6 @@ def _local(time_zone: str) -> Any:
     zone = ZoneInfo(time_zone)
 
     def local(value: Any) -> str:
-        return "—" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        return local_time(value, zone)
 
     return local

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from core.access import current_actor, requires
 from core.errors import Conflict, ValidationFailed
 from core.forms import call_service, choices, render_form_page
+from core.i18n import local_time
 from custody.bookings.services import get_booking
 from custody.counsel.models import CHANNEL_LABELS
 from custody.counsel.services import attorneys_of_record, counsel_notifications
@@ -51,7 +52,7 @@ def _clock(facility: Facility) -> Callable[[dt.datetime | None], str]:
     zone = _zone(facility)
 
     def local(value: dt.datetime | None) -> str:
-        return "—" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        return local_time(value, zone)
 
     return local
 

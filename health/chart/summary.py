@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.i18n import local_day, local_time
 from core.whereabouts import Placement
 from health import flags
 from health.chart import codes
@@ -70,13 +71,10 @@ class Clock:
         self.zone = ZoneInfo(time_zone or "UTC")
 
     def local(self, value: dt.datetime | None) -> str:
-        if value is None:
-            return "—"
-        local = value.astimezone(self.zone)
-        return local.strftime("%Y-%m-%d %H:%M %Z")
+        return local_time(value, self.zone)
 
     def day(self, value: dt.datetime | None) -> str:
-        return "—" if value is None else value.astimezone(self.zone).strftime("%Y-%m-%d")
+        return local_day(value, self.zone)
 
     def date_of(self, value: Any) -> str:
         """A FHIR date or dateTime as a local day: a date alone is already a day."""

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.actor import Actor
 from core.features import facility_directory
+from core.i18n import local_time
 from health.fhir import jsontext, scope, services
 
 
@@ -31,7 +32,7 @@ class PatientHeader:
             return dt.UTC
 
     def local(self, value: dt.datetime) -> str:
-        return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        return local_time(value, self.zone)
 
 
 def patient_header(*, actor: Actor, patient_id: str) -> PatientHeader:

@@ -14,6 +14,7 @@ from core.access import current_actor, requires
 from core.db import utcnow
 from core.directory import FacilityRef
 from core.forms import call_service, render_form_page
+from core.i18n import local_time
 from health.permissions import HealthPermission
 from health.sickcall import queue as reading
 from health.sickcall import services as svc
@@ -30,7 +31,7 @@ def clock(facility: FacilityRef | None) -> Callable[[dt.datetime | None], str]:
     zone = svc.zone_of(facility)
 
     def local(value: dt.datetime | None) -> str:
-        return "—" if value is None else value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        return local_time(value, zone)
 
     return local
 

@@ -95,9 +95,9 @@ def test_due_times_across_the_switches_are_shown_in_local_time(client, make, fac
     fall = make.booking(facility=facility, booked_at=utc(2026, 11, 1, 5))
     board = compliance_board(actor=make.actor("supervisor"), code=facility.code, now=NOW)
     due = {(i.booking_id, i.rule): i.due_at for i in board.overdue}
-    assert board.local(due[(spring.id, RULE)]) == "2026-03-08 14:30 EDT"
-    assert board.local(due[(fall.id, RULE)]) == "2026-11-01 12:00 EST"
+    assert board.local(due[(spring.id, RULE)]) == "03/08/2026 14:30 EDT"
+    assert board.local(due[(fall.id, RULE)]) == "11/01/2026 12:00 EST"
     make.login(client, role="supervisor")
     page = client.get(f"/facilities/{facility.code}/compliance")
     assert page.status_code == 200, page.text
-    assert "2026-03-08 14:30 EDT" in page.text and "2026-11-01 12:00 EST" in page.text
+    assert "03/08/2026 14:30 EDT" in page.text and "11/01/2026 12:00 EST" in page.text

@@ -68,7 +68,7 @@ def test_officer_adds_an_entry_in_facility_time(client, make, booking):
     assert last_event("custody:legal_access:create").actor_id == officer.id
     shown = client.get(url).text
     assert "Legal call recorded." in shown and "Free pro bono platform" in shown
-    assert start.astimezone(CHICAGO).strftime("%Y-%m-%d %H:%M %Z") in shown
+    assert start.astimezone(CHICAGO).strftime("%m/%d/%Y %H:%M %Z") in shown
 
 
 def test_refused_entry_keeps_values_and_focuses_the_error_summary(client, make, booking):

@@ -262,7 +262,7 @@ def test_release_time_not_before_the_last_recorded_event(api, housed):
     message = response.json["errors"]["released_at"][0]
     assert "last recorded event (bed assignment," in message
     local = booking.assignment.started_at.astimezone(ZoneInfo(booking.facility.time_zone))
-    assert local.strftime("%Y-%m-%d %H:%M") in message  # the facility's time, with its zone
+    assert local.strftime("%m/%d/%Y %H:%M") in message  # the facility's time, with its zone
     future = (utcnow() + dt.timedelta(hours=2)).isoformat()
     response = api(
         "POST", url, {"reason": "bond", "property": all_returned(), "released_at": future}

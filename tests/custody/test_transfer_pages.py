@@ -67,7 +67,7 @@ def test_request_form_and_transfer_page(client, make, place):
     assert "What still blocks departure" in shown.text
     assert "A supervisor has not approved the transfer." in shown.text
     assert "No medical transfer summary is on file." in shown.text
-    assert "2030-01-02 09:30 CST" in shown.text
+    assert "01/02/2030 09:30 CST" in shown.text
     assert "Record departure now" not in shown.text  # blocked: not one click away yet
     refused = _post(client, f"/transfers/{transfer.id}/depart")
     assert refused.status_code == 302

@@ -62,7 +62,7 @@ def test_the_chart_shows_names_problems_medications_vitals_and_the_timeline(clie
     assert "Penicillin G" in text and "(high risk)" in text
     # the latest vitals, in the facility's local time with its zone (15:00Z is 08:15 CST)
     assert "128/82 mmHg" in text and "76 /min" in text and "79.5 kg" in text
-    assert "2026-11-25 08:15 CST" in text
+    assert "11/25/2026 08:15 CST" in text
     assert "Influenza, seasonal, injectable, preservative free" in text
     # the timeline, names not codes
     for title in ("Intake health screening", "Dental screening", "Mental-health evaluation"):

@@ -84,7 +84,7 @@ def test_clinician_walks_request_triage_visit(client, make, place):
     request_id = show.rstrip("/").rsplit("/", 1)[-1]
     page = client.get(show).text
     assert COMPLAINT in page and "Waiting for triage" in page
-    assert re.search(r"due \d{4}-\d\d-\d\d \d\d:\d\d C[SD]T", page)  # facility time, zone named
+    assert re.search(r"due \d\d/\d\d/\d{4} \d\d:\d\d C[SD]T", page)  # facility time, zone named
     # triage: a referral needs its destination; values kept
     triage_form = {
         "priority": "urgent",

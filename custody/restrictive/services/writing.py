@@ -13,6 +13,7 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, lock_for_update, unit_of_work
 from core.errors import Conflict
+from core.i18n import local_time
 from core.validation import FieldErrors
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking, BookingStatus
@@ -75,7 +76,8 @@ def _lock_open(session: Session, placement: RestrictivePlacement) -> Restrictive
     session.refresh(placement)
     if placement.released_at is not None:
         raise Conflict(
-            f"Placement {placement.id} was released at {placement.released_at:%Y-%m-%d %H:%M} UTC.",
+            f"Placement {placement.id} was released at "
+            f"{local_time(placement.released_at, _zone(placement))}.",
             rule="placement_released",
         )
     return placement
@@ -89,14 +91,20 @@ def _last_check_at(placement_id: int) -> dt.datetime | None:
     )
 
 
-def _not_before_last_check(placement_id: int, when: dt.datetime, name: str, message: str) -> None:
+def _not_before_last_check(
+    placement: RestrictivePlacement, when: dt.datetime, name: str, message: str
+) -> None:
     """422 on `name` when `when` lies before the placement's last check (`message` is
-    formatted with that check's time)."""
-    last = _last_check_at(placement_id)
+    formatted with that check's time, in the facility's local time with its zone)."""
+    last = _last_check_at(placement.id)
     if last is not None and when < last:
         errors = FieldErrors()
-        errors.add(name, message.format(last))
+        errors.add(name, message.format(local_time(last, _zone(placement))))
         errors.raise_if_any()
+
+
+def _zone(placement: RestrictivePlacement) -> str:
+    return placement.booking.facility.time_zone
 
 
 def _restrictive_bed(bed_id: object, booking: Booking, errors: FieldErrors) -> int | None:
@@ -209,9 +217,7 @@ def record_check(
     errors.raise_if_any()
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
-        _not_before_last_check(
-            placement.id, when, "checked_at", "A later check ({:%Y-%m-%d %H:%M} UTC) is recorded."
-        )
+        _not_before_last_check(placement, when, "checked_at", "A later check ({}) is recorded.")
         check = ObservationCheck(
             placement=placement, checked_at=when, officer_id=actor.user_id, observation=observation
         )
@@ -362,10 +368,7 @@ def release_from_restrictive_housing(
     with unit_of_work() as session:
         placement = _lock_open(session, placement)
         _not_before_last_check(
-            placement.id,
-            when,
-            "released_at",
-            "A check at {:%Y-%m-%d %H:%M} UTC comes after this time.",
+            placement, when, "released_at", "A check at {} comes after this time."
         )
         end_placement(actor, placement, when, note)
         return placement
