@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from core.db import db
 from core.features import facility_directory
+from core.i18n import a_number as formatted_a_number
 from core.permissions import Role
 from health.fhir.models import PatientStay
 from health.sickcall.seed import _held_people
@@ -76,7 +77,7 @@ def test_request_triage_visit(page, live_app):
         page.locator(f"main table a[href='/sick-call/queue/{code}']").click()
     assert_accessible(page)
     row = page.locator("tbody tr", has_text=COMPLAINT)
-    expect(row).to_contain_text(a_number)
+    expect(row).to_contain_text(formatted_a_number(a_number))
     expect(row).to_contain_text("Haitian Creole")
     expect(row).to_contain_text("Waiting for triage")
     with page.expect_navigation():

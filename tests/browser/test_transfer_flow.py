@@ -56,7 +56,7 @@ def test_request_approve_summary_depart_arrive(page, live_app):
         page.get_by_role("button", name="Request the transfer").click()
     expect(page.locator("h1")).to_contain_text("Transfer of")
     expect(page.locator("main")).to_contain_text("A supervisor has not approved the transfer.")
-    expect(page.locator("main")).to_contain_text("2030-05-04 08:15")
+    expect(page.locator("main")).to_contain_text("05/04/2030 08:15")
     assert_accessible(page)
     transfer_url = page.url
     _sign_out(page)
