@@ -17,9 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from core import migrate
 from core.actor import Actor
 from core.auth import create_token
 from core.db import db
@@ -32,7 +30,8 @@ from custody.people import services as identity
 from custody.people.inputs import PersonIn
 from custody.rules.models import ComplianceClock
 from health.clock_facts import patient_id_of
-from tests.conftest import drop_database, fresh_database, is_postgres, make_app
+from tests.conftest import is_postgres
+from tests.live import serve
 
 WRITERS = 12
 SYSTEM = "https://custodia.dev/fhir/CodeSystem/encounter-type"
@@ -43,20 +42,8 @@ BOOKED = dt.datetime(2026, 11, 2, 8, tzinfo=dt.UTC)
 def server() -> Iterator[dict]:
     if not is_postgres():
         pytest.skip("concurrent FHIR writes need PostgreSQL")
-    url = fresh_database("clock_race")
-    app = make_app(url)
-    with app.app_context():
-        migrate.upgrade("head")
-        world = _world()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"app": app, "base": f"http://127.0.0.1:{http.server_port}", **world}
-    http.shutdown()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop_database(url)
+    with serve("clock_race", _world) as served:
+        yield served
 
 
 def _world() -> dict:

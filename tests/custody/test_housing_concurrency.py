@@ -17,9 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from core import migrate
 from core.actor import Actor
 from core.auth import create_token
 from core.db import db
@@ -32,28 +30,16 @@ from custody.facilities.inputs import BedsIn, FacilityIn, UnitIn
 from custody.housing.models import BedAssignment
 from custody.people import services as identity
 from custody.people.inputs import PersonIn
-from tests.conftest import drop_database, fresh_database, make_app
 from tests.helpers import WORKSHEET_ANSWERS
+from tests.live import serve
 
 REQUESTS = 24
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict]:
-    url = fresh_database("housing_race")
-    app = make_app(url)
-    with app.app_context():
-        migrate.upgrade("head")
-        world = _world()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"app": app, "base": f"http://127.0.0.1:{http.server_port}", **world}
-    http.shutdown()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop_database(url)
+    with serve("housing_race", _world) as served:
+        yield served
 
 
 def _world() -> dict:

@@ -18,9 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from core import migrate
 from core.actor import Actor
 from core.audit import AuditEvent
 from core.auth import create_token
@@ -36,7 +34,7 @@ from custody.people.inputs import PersonIn
 from custody.transfers import clearance
 from custody.transfers import services as transfers
 from custody.transfers.models import Transfer, TransferMovement
-from tests.conftest import drop_database, fresh_database, make_app
+from tests.live import serve
 
 CLICKS = 8
 
@@ -100,20 +98,8 @@ def _world() -> dict:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict]:
-    url = fresh_database("transfer_race")
-    app = make_app(url)
-    with app.app_context():
-        migrate.upgrade("head")
-        world = _world()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield {"app": app, "base": f"http://127.0.0.1:{http.server_port}", **world}
-    http.shutdown()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop_database(url)
+    with serve("transfer_race", _world) as served:
+        yield served
 
 
 def _post(server: dict, path: str, body: dict, start: threading.Barrier) -> tuple[int, dict]:
