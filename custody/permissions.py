@@ -26,6 +26,10 @@ class CustodyPermission(StrEnum):
     LEGAL_CONFIGURE = "custody:legal:configure"  # visiting hours offered, minimums
     CONSULAR_MANAGE = "custody:consular:manage"  # the mandatory-notification countries
     COMPLIANCE_CLINICAL = "compliance:clinical:read"  # overdue clinical clocks, no content
+    # PDF exports (issue 15): the custody record and legal-access log of a booking; the
+    # transfer's medical summary and packet (what travels with the person, no chart)
+    RECORD_EXPORT = "custody:record:export"
+    TRANSFER_EXPORT = "custody:transfer:export"
 
 
 P = CustodyPermission
@@ -36,6 +40,8 @@ _OFFICER = {
     P.ALERT_READ,
     P.LEGAL_READ,
     P.LEGAL_WRITE,
+    P.RECORD_EXPORT,
+    P.TRANSFER_EXPORT,
 }
 _CLINICIAN = {
     P.FACILITY_READ,
@@ -43,6 +49,7 @@ _CLINICIAN = {
     P.ALERT_READ,
     P.ALERT_WRITE,
     P.COMPLIANCE_CLINICAL,
+    P.TRANSFER_EXPORT,
 }
 
 GRANTS = {
@@ -57,7 +64,13 @@ GRANTS = {
     Role.SUPERVISOR: _OFFICER | {P.COMPLIANCE_READ, P.CUSTODY_SUPERVISE, P.LEGAL_CONFIGURE},
     Role.CLINICIAN: _CLINICIAN,
     Role.MENTAL_HEALTH: _CLINICIAN,
-    Role.RECORDS: {P.FACILITY_READ, P.DETAINEE_READ, P.LEGAL_READ},
+    Role.RECORDS: {
+        P.FACILITY_READ,
+        P.DETAINEE_READ,
+        P.LEGAL_READ,
+        P.RECORD_EXPORT,
+        P.TRANSFER_EXPORT,
+    },
     Role.AUDITOR: {P.FACILITY_READ, P.DETAINEE_READ, P.COMPLIANCE_READ, P.LEGAL_READ},
 }
 grant(GRANTS)

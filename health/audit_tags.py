@@ -25,6 +25,10 @@ class HealthAuditTag(StrEnum):
     SICKCALL_VISIT = "health:sickcall:visit"
     SICKCALL_READ = "health:sickcall:read"
     SICKCALL_QUEUE = "health:sickcall:queue"
+    # PDF exports (issue 15): the whole record read for an export; the transfer summary
+    # read for the medical summary or the transfer packet
+    EXPORT = "health:record:export"
+    TRANSFER_SUMMARY_READ = "health:transfer-summary:read"
 
 
 class HealthSubject(StrEnum):

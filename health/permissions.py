@@ -21,17 +21,20 @@ class HealthPermission(StrEnum):
     # a sick-call request written down on the person's behalf (officers too): the
     # request only, never reading it or any clinical content back (health.sickcall)
     SICKCALL_REQUEST = "health:sickcall:request"
+    # what travels with a person on transfer (health.transfers: the summary's sections,
+    # medications with last and next dose, allergies, accommodations), never the chart
+    TRANSFER_SUMMARY_READ = "health:transfer-summary:read"
 
 
 H = HealthPermission
-_CLINICIAN = {H.READ, H.WRITE, H.EXPORT, H.SICKCALL_REQUEST}
+_CLINICIAN = {H.READ, H.WRITE, H.EXPORT, H.SICKCALL_REQUEST, H.TRANSFER_SUMMARY_READ}
 GRANTS = {
     # clinical read and write, never the restricted notes
     Role.CLINICIAN: _CLINICIAN,
     Role.MENTAL_HEALTH: _CLINICIAN | {H.RESTRICTED_READ, H.RESTRICTED_WRITE},
-    Role.RECORDS: {H.EXPORT},
+    Role.RECORDS: {H.EXPORT, H.TRANSFER_SUMMARY_READ},
     # the roles that book people (custody's DETAINEE_WRITE)
-    Role.OFFICER: {H.PATIENT_LINK, H.SICKCALL_REQUEST},
-    Role.SUPERVISOR: {H.PATIENT_LINK, H.SICKCALL_REQUEST},
+    Role.OFFICER: {H.PATIENT_LINK, H.SICKCALL_REQUEST, H.TRANSFER_SUMMARY_READ},
+    Role.SUPERVISOR: {H.PATIENT_LINK, H.SICKCALL_REQUEST, H.TRANSFER_SUMMARY_READ},
 }
 grant(GRANTS)
