@@ -28,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from core import features, views, web
     from core.api import init_api
     from core.db import db, ping_when_idle
+    from core.exports import setup as exports
 
     db.init_app(app)
     with app.app_context():
@@ -36,5 +37,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     registry = features.init_app(app, api=init_api(app))
     views.register(registry)  # core's own pages, API, navigation and dashboard first
+    exports.register(registry)  # the exports page, jobs and `custodia exports`
     features.compose(app, app.config["FEATURES"])  # then each feature's
     return app

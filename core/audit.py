@@ -34,6 +34,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.actor import Actor
@@ -54,6 +55,8 @@ from core.db import (
 log = logging.getLogger("custodia.audit")
 GENESIS = "0" * 64
 SEAL_LOCK_KEY = 0x437573746F646961  # "Custodia"
+# None is SQL NULL (not JSON null): entries without detail stay as they always were
+DETAIL_JSON = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Outcome(StrEnum):
@@ -79,6 +82,9 @@ class AuditEvent(Base):
     client_addr: Mapped[str | None] = mapped_column(sa.String(64))
     # the facility the entry concerns (core.scope): a scoped auditor sees only theirs
     facility_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    # what an entry must prove beyond ids (an export's SHA-256, kind and purpose); hashed
+    # into the chain when present, so entries without it keep the bytes they were sealed with
+    detail: Mapped[dict[str, Any] | None] = mapped_column(DETAIL_JSON)
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hash: Mapped[str | None] = mapped_column(sa.String(64))
     sealed_at: Mapped[dt.datetime | None]
@@ -104,6 +110,7 @@ class AuditDraft:
     written: bool = False
     # the facility concerned; default: the actor's, when they are limited to one
     facility_id: int | None = None
+    detail: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.tag = stored(self.tag)
@@ -123,6 +130,7 @@ def _values(draft: AuditDraft, occurred_at: dt.datetime | None = None) -> dict[s
         "request_id": draft.actor.request_id,
         "client_addr": draft.actor.client_addr,
         "facility_id": draft.facility_id if draft.facility_id is not None else _own(draft.actor),
+        "detail": draft.detail,
     }
 
 
@@ -150,11 +158,13 @@ def record(
     changed_fields: Iterable[str] = (),
     occurred_at: dt.datetime | None = None,
     facility_id: int | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> int:
     """Append an entry in the current unit of work (ids and field names only); returns
     its id. The entry is written at once, in the unit's transaction. `tag` and
     `subject_type`: enum members (`CoreAuditTag.USER_CREATE`, `SubjectType.USER`, or a
-    feature's), stored as their values."""
+    feature's), stored as their values. `detail`: a small JSON object the chain covers
+    (never health content)."""
     if not in_unit_of_work():
         raise RuntimeError("audit.record must run inside a unit of work")
     draft = AuditDraft(
@@ -165,6 +175,7 @@ def record(
         outcome,
         list(changed_fields),
         facility_id=facility_id,
+        detail=detail,
     )
     entry_id = _insert(draft, occurred_at)
     after_commit(seal_soon)
@@ -191,8 +202,8 @@ def persist_denial(draft: AuditDraft | None) -> None:
 def canonical(event: Any, seq: int | None = None) -> str:
     """The exact bytes the hash covers, besides the previous hash (`event`: an entry or
     a row with its columns; `seq` given when sealing a row that has none yet). The
-    facility is covered when there is one (entries written before it existed have none,
-    and keep the bytes they were sealed with)."""
+    facility and the detail are covered when there is one (entries written before they
+    existed have none, and keep the bytes they were sealed with)."""
     covered = {
         "seq": event.seq if seq is None else seq,
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -208,6 +219,9 @@ def canonical(event: Any, seq: int | None = None) -> str:
     }
     if event.facility_id is not None:
         covered["facility_id"] = event.facility_id
+    detail = getattr(event, "detail", None)
+    if detail is not None:
+        covered["detail"] = detail
     return json.dumps(covered, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 

@@ -29,6 +29,9 @@ class CoreAuditTag(StrEnum):
     USER_UPDATE = "core:user:update"
     USER_PASSWORD = "core:user:password"
     USER_UNLOCK = "core:user:unlock"
+    EXPORT_CREATE = "core:export:create"  # a PDF produced (detail: id, kind, sha256, …)
+    EXPORT_PRINT_VIEW = "core:export:print-view"  # an export's print view (?format=html)
+    EXPORT_DOWNLOAD = "core:export:download"  # a kept export file handed out again
 
 
 class SubjectType(StrEnum):
@@ -40,6 +43,8 @@ class SubjectType(StrEnum):
     ROUTE = "route"  # a refused call: the endpoint's name is the subject id
     AUDIT_EVENT = "audit_event"
     AUDIT_EVENTS = "audit_events"  # the log as a whole (search, export, verify)
+    EXPORT = "export"  # a produced PDF (its export id)
+    EXPORT_JOB = "export_job"
 
 
 @overload

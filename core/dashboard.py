@@ -40,7 +40,8 @@ INTROS = {
     Role.OFFICER: "Intake, housing and movement for your facilities.",
     Role.CLINICIAN: "Health services for your facilities.",
     Role.MENTAL_HEALTH: "Health services, mental-health notes included, for your facilities.",
-    Role.RECORDS: "Records and exports for your facilities.",
+    Role.RECORDS: "PDF exports of your facilities' custody and health records: "
+    "request them, follow their progress and download them on the Exports page.",
     Role.AUDITOR: "The audit log and compliance with detention standards.",
 }
 

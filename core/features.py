@@ -49,6 +49,7 @@ from core.whereabouts import NoWhereabouts, Whereabouts
 
 if TYPE_CHECKING:
     from core.dashboard import Dashboard
+    from core.exports.kinds import ExportKind
 
 EXTENSION = "custodia_features"
 CORE = "core"
@@ -108,6 +109,7 @@ class Registry:
     dashboard_panels: list[DashboardPanel] = field(default_factory=list)  # by order
     facility_directory: FacilityDirectory = field(default_factory=NoFacilities)
     whereabouts: Whereabouts = field(default_factory=NoWhereabouts)
+    export_kinds: list[ExportKind] = field(default_factory=list)  # in registration order
     including: str = field(default=CORE, init=False)  # who is registering now
     _claims: dict[str, str] = field(default_factory=dict, init=False, repr=False)  # what → who
 
@@ -159,6 +161,14 @@ class Registry:
     def nav_for(self, actor: Actor) -> list[Link]:
         """The navigation items `actor` may follow, in order."""
         return [item for item in self.nav_items if actor.can(item.permission)]
+
+    # --- exports ----------------------------------------------------------------------
+
+    def add_export_kind(self, kind: ExportKind) -> None:
+        """Offer a kind of export on the exports page (core.exports); its route is the
+        feature's own."""
+        self._claim(f"export kind {kind.name!r}")
+        self.export_kinds = [*self.export_kinds, kind]
 
     # --- facility scopes --------------------------------------------------------------
 

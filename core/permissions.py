@@ -37,6 +37,9 @@ class Permission(StrEnum):
     TOKEN_MANAGE = "core:token:manage"
     AUDIT_READ = "core:audit:read"
     DASHBOARD_VIEW = "core:dashboard:view"
+    # the exports page, jobs and downloads of one's own exports; each export's route
+    # requires its feature's export permission
+    EXPORT_VIEW = "core:export:view"
 
 
 # Any feature's permission enum member.
@@ -62,11 +65,11 @@ grant(
             Permission.USER_MANAGE,
             Permission.TOKEN_MANAGE,
         },
-        Role.SUPERVISOR: {Permission.DASHBOARD_VIEW},
-        Role.OFFICER: {Permission.DASHBOARD_VIEW},
-        Role.CLINICIAN: {Permission.DASHBOARD_VIEW},
-        Role.MENTAL_HEALTH: {Permission.DASHBOARD_VIEW},
-        Role.RECORDS: {Permission.DASHBOARD_VIEW},
+        Role.SUPERVISOR: {Permission.DASHBOARD_VIEW, Permission.EXPORT_VIEW},
+        Role.OFFICER: {Permission.DASHBOARD_VIEW, Permission.EXPORT_VIEW},
+        Role.CLINICIAN: {Permission.DASHBOARD_VIEW, Permission.EXPORT_VIEW},
+        Role.MENTAL_HEALTH: {Permission.DASHBOARD_VIEW, Permission.EXPORT_VIEW},
+        Role.RECORDS: {Permission.DASHBOARD_VIEW, Permission.EXPORT_VIEW},
         Role.AUDITOR: {Permission.DASHBOARD_VIEW, Permission.AUDIT_READ},
     }
 )

@@ -45,6 +45,8 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 API_PREFIXES = ("/api/", "/fhir")
+# Pages that scripts may also call with a bearer token (then errors answer in JSON)
+TOKEN_PAGE_PREFIXES = ("/exports/",)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -64,6 +66,16 @@ SECURITY_HEADERS = {
 
 def is_api_request() -> bool:
     return request.path.startswith(API_PREFIXES)
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+def wants_json() -> bool:
+    """Answer in JSON: the API, or a script calling a page with a bearer token."""
+    return is_api_request() or bool(g.get("token_caller"))
 
 
 @login_manager.user_loader
@@ -88,13 +100,16 @@ def _begin_request() -> Response | None:
 
 
 def _identify_caller() -> None:
-    """The actor: from the bearer token (`/api`, `/fhir`) or the page session."""
+    """The actor: from the bearer token (`/api`, `/fhir`, and `/exports/...` when one is
+    sent) or the page session."""
     addr = request.remote_addr
-    if is_api_request():
-        header = request.headers.get("Authorization", "")
-        if header[:7].lower() == "bearer ":
+    token = _bearer_token()
+    if token is not None and request.path.startswith(TOKEN_PAGE_PREFIXES):
+        g.token_caller = True  # no session is read: the token alone says who calls
+    if is_api_request() or g.get("token_caller"):
+        if token is not None:
             seconds = current_app.config["TOKEN_CACHE_SECONDS"]
-            user = user_for_token(header[7:].strip(), cache_seconds=seconds)
+            user = user_for_token(token, cache_seconds=seconds)
             if user is not None:
                 g.actor = actor_for(user, request_id=g.request_id, client_addr=addr)
         return
@@ -187,7 +202,7 @@ def _respond(status: int, message: str, **extra: Any) -> Any:
     for prefix, renderer in _ERROR_RENDERERS.items():
         if request.path == prefix or request.path.startswith(prefix + "/"):
             return renderer(status, message, extra)
-    if is_api_request():
+    if wants_json():
         return _json_error(status, message, **extra)
     return _page_error(status, message)
 
@@ -328,4 +343,4 @@ def init_app(app: Flask) -> None:
         return {"actor": actor, "now": utcnow()}  # nav_items: core.features
 
 
-__all__ = ["Forbidden", "Unauthenticated", "csrf", "init_app", "is_api_request"]
+__all__ = ["Forbidden", "Unauthenticated", "csrf", "init_app", "is_api_request", "wants_json"]
