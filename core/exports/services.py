@@ -104,6 +104,7 @@ def keep(
         pages=pages,
     )
     db.session.add(record)
+    db.session.flush()  # before its file (no relationship orders the two inserts)
     db.session.add(ExportFile(export_id=export_id, data=data))
     detail = {
         "export_id": export_id,
