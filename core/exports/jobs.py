@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
@@ -81,11 +82,12 @@ def run_job(job_id: str) -> None:
 def _claim(job_id: str) -> ExportJob | None:
     """Mark a queued job running (only one worker wins); None if another took it."""
     with unit_of_work() as session:
-        claimed = session.execute(
+        result = session.execute(
             sa.update(ExportJob)
             .where(ExportJob.id == job_id, ExportJob.status == JobStatus.QUEUED.value)
             .values(status=JobStatus.RUNNING.value)
-        ).rowcount
+        )
+        claimed = cast(sa.CursorResult[Any], result).rowcount
         if not claimed:
             return None
         return session.get(ExportJob, job_id, populate_existing=True)

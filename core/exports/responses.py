@@ -3,6 +3,8 @@ or for a person (a page that refreshes itself while the job runs)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Response, jsonify, make_response, redirect, render_template, url_for
 
 from core.exports.models import ExportJob, JobStatus
@@ -36,7 +38,7 @@ def job_response(job: ExportJob, *, status: int | None = None) -> Response:
     """Running: 202 (Location: the job URL); done: 303 to the file; failed: 409 with the
     message."""
     if job.status == JobStatus.DONE.value:
-        return redirect(url_for("exports.job_file", job_id=job.id), code=303)
+        return cast(Response, redirect(url_for("exports.job_file", job_id=job.id), code=303))
     code = status or (202 if job.status in RUNNING else 409)
     if wants_json():
         response = jsonify(job_state(job))

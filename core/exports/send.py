@@ -11,6 +11,7 @@ a redirect back to that page, where its progress shows.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from flask import Response, current_app, redirect, request, url_for
 
@@ -49,8 +50,7 @@ def send_export(
             actor=actor, subject=subject, document=document, enqueue=jobs.enqueue
         )
         if background:
-            return redirect(url_for("exports.page", job=job.id), code=303)
+            return cast(Response, redirect(url_for("exports.page", job=job.id), code=303))
         return job_response(job, status=202)
     record, data = services.produce(actor=actor, subject=subject, document=document)
     return pdf_response(data, f"{kind.name}-{subject_id}.pdf", record.id)
-

@@ -221,7 +221,9 @@ def kept_file(*, actor: Actor, export_id: str) -> tuple[ExportRecord, bytes]:
     return record, data
 
 
-def _scoped(query: sa.Select, model: type[ExportRecord] | type[ExportJob], actor: Actor) -> sa.Select:
+def _scoped(
+    query: sa.Select, model: type[ExportRecord] | type[ExportJob], actor: Actor
+) -> sa.Select:
     query = query.where(model.requested_by_id == actor.user_id)
     if actor.limited_to is not None:
         query = query.where(

@@ -21,5 +21,4 @@ def register(features: Registry) -> None:
         features.app.config.setdefault(key, value)
     features.add_blueprint(views.bp)
     features.add_command(cli.exports_group)
-    features.add_nav_item(Link("Exports", "exports.page", Permission.EXPORT_VIEW, 700))
     features.add_dashboard_link(Link("Exports", "exports.page", Permission.EXPORT_VIEW, 50))

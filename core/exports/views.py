@@ -87,7 +87,7 @@ def _target(actor: Actor, kind: ExportKind, form: ExportForm) -> str:
         field = "purpose" if "purpose" in err.message.lower() else "a_number"
         raise ValidationFailed({field: [err.message]}) from err
     argument = _argument_of(kind.endpoint)
-    values = {argument: subject_id, "background": "1"}
+    values: dict[str, Any] = {argument: subject_id, "background": "1"}
     if form.purpose.data.strip():
         values["purpose"] = form.purpose.data.strip()
     return url_for(kind.endpoint, **values)

@@ -23,7 +23,9 @@ from custody.permissions import CustodyPermission
 from health.permissions import HealthPermission
 
 bp = Blueprint("export_probe", __name__, url_prefix="/exports/probe")
-PART = "<section class='x-section'><h2>Part {{ n }}</h2><p>{{ name }} probe line {{ n }}</p></section>"
+PART = (
+    "<section class='x-section'><h2>Part {{ n }}</h2><p>{{ name }} probe line {{ n }}</p></section>"
+)
 
 
 def _resolve(actor: Actor, typed: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 
 from core import migrate
@@ -33,9 +32,3 @@ def pdf_text(data: bytes) -> str:
         ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
     )
     return done.stdout.decode()
-
-
-@pytest.fixture(scope="module")
-def app(database_url: str) -> Iterator[Flask]:
-    """Overrides the suite's app for the module that imports it."""
-    yield from probe_app(database_url)

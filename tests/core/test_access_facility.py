@@ -79,6 +79,8 @@ def world(make):
         "rule_id": facility.standards_set.rules[0].id,
         "sick_call_id": sick_call.request_id,
         "system": "icd10",
+        "job_id": "0" * 32,  # core.exports: no such job
+        "export_id": "0" * 32,
     }
 
 

@@ -360,6 +360,7 @@ def test_concurrent_writers_cannot_fork_the_chain(app, caplog):
 AUDIT_COLUMNS = {
     "id",
     "facility_id",
+    "detail",  # ids, hashes and a stated purpose only (core.exports)
     "seq",
     "occurred_at",
     "actor_id",

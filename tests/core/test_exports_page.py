@@ -4,14 +4,22 @@ history of the actor's own exports."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 
 from core.exports import jobs
 from core.i18n import a_number
-from tests.core.exports_support import app, pdf_text  # noqa: F401  (the probe app)
+from tests.core.exports_support import pdf_text, probe_app
 from tests.helpers import csrf_token
+
+
+@pytest.fixture(scope="module")
+def app(database_url: str) -> Iterator[Flask]:
+    """The suite's app plus the export probe feature (tests/core/export_probe.py)."""
+    yield from probe_app(database_url)
 
 
 @pytest.fixture

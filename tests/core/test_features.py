@@ -51,6 +51,7 @@ def test_the_default_app_composes_custody_then_health(app):
     assert features.features == ["custody", "health"]
     assert _labels(features.nav_items) == NAV
     assert _labels(features.dashboard_links) == [
+        "Exports",  # core.exports, for every role that may export
         "Find a patient",
         "Manage users",
         "Manage facilities",
