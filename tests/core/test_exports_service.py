@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from types import SimpleNamespace
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 import redis
