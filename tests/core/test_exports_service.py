@@ -19,7 +19,7 @@ from rq import SimpleWorker
 from core import audit
 from core.audit_tags import CoreAuditTag
 from core.audit_verify import verify_chain
-from core.db import db, unit_of_work
+from core.db import db, unit_of_work, utcnow
 from core.exports import jobs
 from core.exports.models import ExportFile, ExportJob, ExportRecord, JobStatus
 from core.exports.stamp_id import read_export_id
@@ -84,18 +84,49 @@ def test_a_small_export_is_the_pdf_recorded_and_audited_once(client, make, booki
 
 
 def test_the_detail_is_in_the_chain_hash(make, booking, client):
-    """Editing an export's detail breaks the chain (SQLite has no trigger to stop it)."""
+    """Editing an export's detail breaks the chain; on PostgreSQL the append-only
+    trigger refuses the edit, sealed or not (a "sealing" UPDATE may not change it)."""
     client.get(_url(booking), headers=make.headers("records"))
-    audit.seal_all()
     entry = events(CoreAuditTag.EXPORT_CREATE.value)[-1]
+    forged = '{"sha256": "0"}'
     if db.engine.dialect.name == "postgresql":
-        pytest.skip("the trigger refuses the edit on PostgreSQL (tested in test_audit)")
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.session.begin_nested():
+            db.session.execute(
+                sa.text("UPDATE audit_events SET detail = CAST(:d AS jsonb) WHERE id = :id"),
+                {"d": forged, "id": entry.id},
+            )
+        return
     db.session.execute(
         sa.text("UPDATE audit_events SET detail = :d WHERE id = :id"),
-        {"d": '{"sha256": "0"}', "id": entry.id},
+        {"d": forged, "id": entry.id},
     )
     result = verify_chain()
     assert not result.ok and result.first_bad_id == entry.id
+
+
+@pytest.mark.postgres
+def test_the_trigger_refuses_a_seal_that_changes_the_detail(make):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger exists on PostgreSQL only")
+    event = audit.AuditEvent(
+        occurred_at=utcnow(),
+        actor="someone",
+        tag="test:unsealed",
+        outcome="success",
+        changed_fields=[],
+        detail={"a": 1},
+    )
+    db.session.add(event)
+    db.session.flush()  # unsealed: only a seal that leaves the content alone may touch it
+    entry_id = event.id
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(
+            sa.text(
+                "UPDATE audit_events SET seq = 999999, detail = CAST(:d AS jsonb) "
+                "WHERE id = :id AND seq IS NULL"
+            ),
+            {"d": '{"a": 2}', "id": entry_id},
+        )
 
 
 def test_entries_without_detail_hash_as_before(make):
