@@ -18,6 +18,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 
 from core.actor import Actor
@@ -41,9 +42,13 @@ def enqueue(job_id: str) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     url = app.config.get("REDIS_URL")
     if url:
-        queue(url).enqueue(
-            run_job, job_id, job_timeout=app.config["EXPORT_JOB_TIMEOUT"], result_ttl=3600
-        )
+        try:
+            queue(url).enqueue(
+                run_job, job_id, job_timeout=app.config["EXPORT_JOB_TIMEOUT"], result_ttl=3600
+            )
+        except RedisError as err:  # the job row says so; the request still answers
+            log.warning("export job %s not queued (%s)", job_id, type(err).__name__)
+            _fail(job_id, "The export queue is unavailable. Request the export again later.")
         return
     pool = app.extensions.get(POOL)
     if pool is None:

@@ -34,12 +34,12 @@ def job_state(job: ExportJob) -> dict[str, object]:
     }
 
 
-def job_response(job: ExportJob, *, status: int | None = None) -> Response:
+def job_response(job: ExportJob) -> Response:
     """Running: 202 (Location: the job URL); done: 303 to the file; failed: 409 with the
     message."""
     if job.status == JobStatus.DONE.value:
         return cast(Response, redirect(url_for("exports.job_file", job_id=job.id), code=303))
-    code = status or (202 if job.status in RUNNING else 409)
+    code = 202 if job.status in RUNNING else 409
     if wants_json():
         response = jsonify(job_state(job))
     else:

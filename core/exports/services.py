@@ -176,6 +176,7 @@ def create_job(
         session.flush()
         job_id = job.id
         after_commit(lambda: enqueue(job_id))
+    db.session.refresh(job)  # as queued (or failed to queue, or already running)
     return job
 
 

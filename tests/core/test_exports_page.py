@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
+from core.db import db
 from core.exports import jobs
-from core.i18n import a_number
+from core.exports.models import ExportRecord
+from core.i18n import a_number, local_time
 from tests.core.exports_support import pdf_text, probe_app
 from tests.helpers import csrf_token
 
@@ -108,8 +111,10 @@ def test_request_progress_download_and_history(client, make, held, enqueued):
     person = f"{held.detainee.family_name.upper()}, Alex ({a_number(held.detainee.a_number)})"
     assert "Probe health record" in page.text and person in page.text
     assert "Requested by counsel" in page.text
-    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d [A-Z]{2,5}", page.text)  # local time, zone
     [download] = re.findall(r'href="(/exports/files/[0-9a-f]{32})"', page.text)
+    record = db.session.scalar(sa.select(ExportRecord).where(ExportRecord.id == download[-32:]))
+    assert record.facility_id == held.facility_id  # where the person is held
+    assert local_time(record.created_at, held.facility.time_zone) in page.text
     pdf = client.get(download)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert held.detainee.family_name.upper() in pdf_text(pdf.data)

@@ -223,6 +223,18 @@ def test_a_large_export_waits_for_a_job_the_requester_alone_sees(client, make, b
     assert entry.actor == job.requested_by and entry.request_id == job.request_id
 
 
+def test_an_unreachable_queue_fails_the_job_not_the_request(client, make, booking, app):
+    app.config.update(EXPORT_INLINE_MAX_PARTS=3, REDIS_URL="redis://127.0.0.1:1/0")
+    try:
+        headers = make.headers("records")
+        response = client.get(_url(booking, parts=5), headers=headers)
+    finally:
+        app.config.update(EXPORT_INLINE_MAX_PARTS=20, REDIS_URL=None)
+    assert response.status_code == 409 and "queue is unavailable" in response.json["message"]
+    job = client.get(f"/exports/jobs/{response.json['id']}", headers=headers)
+    assert job.status_code == 409 and job.json["status"] == "failed"
+
+
 def test_a_failed_job_says_so_and_is_never_a_500(client, make):
     user = make.user("records")
     headers = make.headers(user=user)
