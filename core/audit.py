@@ -21,8 +21,6 @@ holds its SQL). `core.audit_verify.verify_chain` recomputes everything.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import threading
@@ -38,6 +36,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.actor import Actor
+from core.audit_chain import GENESIS as GENESIS  # re-exported: the chain's rule
+from core.audit_chain import canonical as canonical
+from core.audit_chain import compute_hash as compute_hash
 from core.audit_tags import AuditSubjectType, AuditTag, stored
 from core.db import (
     Base,
@@ -53,7 +54,6 @@ from core.db import (
 )
 
 log = logging.getLogger("custodia.audit")
-GENESIS = "0" * 64
 SEAL_LOCK_KEY = 0x437573746F646961  # "Custodia"
 # None is SQL NULL (not JSON null): entries without detail stay as they always were
 DETAIL_JSON = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
@@ -197,36 +197,6 @@ def persist_denial(draft: AuditDraft | None) -> None:
 
 
 # --- sealing -------------------------------------------------------------------------
-
-
-def canonical(event: Any, seq: int | None = None) -> str:
-    """The exact bytes the hash covers, besides the previous hash (`event`: an entry or
-    a row with its columns; `seq` given when sealing a row that has none yet). The
-    facility and the detail are covered when there is one (entries written before they
-    existed have none, and keep the bytes they were sealed with)."""
-    covered = {
-        "seq": event.seq if seq is None else seq,
-        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor_id": event.actor_id,
-        "actor": event.actor,
-        "tag": event.tag,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "outcome": event.outcome,
-        "changed_fields": list(event.changed_fields or []),
-        "request_id": event.request_id,
-        "client_addr": event.client_addr,
-    }
-    if event.facility_id is not None:
-        covered["facility_id"] = event.facility_id
-    detail = getattr(event, "detail", None)
-    if detail is not None:
-        covered["detail"] = detail
-    return json.dumps(covered, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
-def compute_hash(prev_hash: str, event: Any, seq: int | None = None) -> str:
-    return hashlib.sha256((prev_hash + canonical(event, seq)).encode()).hexdigest()
 
 
 def _lock_chain(session: sa.orm.Session) -> None:
