@@ -100,3 +100,9 @@ def test_a_file_that_is_no_pdf_is_not_ours(app, tmp_path):
     path.write_text("just some text\n")
     result = _verify(app, path)
     assert result.exit_code == 2 and "not produced by this system" in result.output
+
+
+def test_the_worker_needs_redis(app):
+    app.config["REDIS_URL"] = None
+    result = app.test_cli_runner().invoke(args=["exports", "worker", "--burst"])
+    assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
