@@ -19,6 +19,7 @@ from rq import SimpleWorker
 from core import audit
 from core.audit_tags import CoreAuditTag
 from core.audit_verify import verify_chain
+from core.cli import main
 from core.db import db, unit_of_work, utcnow
 from core.exports import jobs
 from core.exports.models import ExportFile, ExportJob, ExportRecord, JobStatus
@@ -81,6 +82,8 @@ def test_a_small_export_is_the_pdf_recorded_and_audited_once(client, make, booki
     assert entry.seq is not None
     result = verify_chain()
     assert result.ok, result.describe()
+    command = client.application.test_cli_runner().invoke(main, ["audit", "verify"])
+    assert command.exit_code == 0 and "audit chain intact" in command.output
 
 
 def test_the_detail_is_in_the_chain_hash(make, booking, client):
