@@ -269,9 +269,13 @@ def _embedded_files(pdf: pikepdf.Pdf, _xmp: Xmp | str) -> Check:
 
 
 def _filespecs(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    """Indirect file specifications, and direct ones in the EmbeddedFiles name tree."""
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Dictionary) and "/EF" in obj:
             yield obj
+    for spec in pdf.attachments.values():
+        if not spec.obj.is_indirect:
+            yield spec.obj
 
 
 def _j(items: list[str]) -> str:
