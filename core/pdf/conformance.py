@@ -153,9 +153,54 @@ def _output_intent(pdf: pikepdf.Pdf, _xmp: Xmp | str) -> Check:
     return Check("PDF/A-3 6.2.3", "OutputIntent GTS_PDFA1 with an ICC profile", ok, detail)
 
 
+def _device_colours(pdf: pikepdf.Pdf, _xmp: Xmp | str) -> Check:
+    """6.2.4.3: DeviceRGB only under an RGB output intent (/N 3), DeviceCMYK only under
+    a CMYK one (/N 4): in images, colour-space operators and rg/RG/k/K on pages."""
+    allowed = {"/DeviceGray"} | _DEVICE_FOR_N.get(_intent_components(pdf), set())
+    bad = []
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Subtype") == "/Image":
+            space = str(obj.stream_dict.get("/ColorSpace", ""))
+            if space.startswith("/Device") and space not in allowed:
+                bad.append(f"image {obj.objgen}: {space}")
+    for number, page in enumerate(pdf.pages, 1):
+        used = _page_device_spaces(page)
+        if used - allowed:
+            bad.append(f"page {number}: {', '.join(sorted(used - allowed))}")
+    return Check("PDF/A-3 6.2.4.3", "device colours match the output intent", not bad, _j(bad))
+
+
+_DEVICE_FOR_N = {3: {"/DeviceRGB"}, 4: {"/DeviceCMYK"}}
+_DEVICE_OPERATORS = {"rg": "/DeviceRGB", "RG": "/DeviceRGB", "k": "/DeviceCMYK", "K": "/DeviceCMYK"}
+
+
+def _intent_components(pdf: pikepdf.Pdf) -> int:
+    for intent in pdf.Root.get("/OutputIntents", []):
+        profile = intent.get("/DestOutputProfile")
+        if intent.get("/S") == "/GTS_PDFA1" and isinstance(profile, pikepdf.Stream):
+            return int(profile.stream_dict.get("/N", 0))
+    return 0
+
+
+def _page_device_spaces(page: pikepdf.Page) -> set[str]:
+    used = set()
+    try:
+        instructions = pikepdf.parse_content_stream(page)
+    except pikepdf.PdfError:
+        return {"unreadable content stream"}
+    for instruction in instructions:
+        op = str(instruction.operator)
+        if op in _DEVICE_OPERATORS:
+            used.add(_DEVICE_OPERATORS[op])
+        elif op in ("cs", "CS") and str(instruction.operands[0]).startswith("/Device"):
+            used.add(str(instruction.operands[0]))
+    return used
+
+
 def _fonts(pdf: pikepdf.Pdf, _xmp: Xmp | str) -> Check:
     """6.2.11.4.1: every font program is embedded (descendant fonts of Type0 too);
-    a Type3 font has its glyph procedures (its glyphs are content, nothing to embed)."""
+    6.2.11.3.2: a CIDFontType2 has a /CIDToGIDMap; a Type3 font has its glyph
+    procedures (its glyphs are content, nothing to embed)."""
     bad = []
     for font in _fonts_in(pdf):
         subtype = font.get("/Subtype")
@@ -169,6 +214,8 @@ def _fonts(pdf: pikepdf.Pdf, _xmp: Xmp | str) -> Check:
             files = {"/FontFile", "/FontFile2", "/FontFile3"}
             if not isinstance(descriptor, pikepdf.Dictionary) or not files & set(descriptor.keys()):
                 bad.append(f"{target.get('/BaseFont', target.objgen)} not embedded")
+            if target.get("/Subtype") == "/CIDFontType2" and "/CIDToGIDMap" not in target:
+                bad.append(f"{target.get('/BaseFont', target.objgen)} without /CIDToGIDMap")
     return Check("PDF/A-3 6.2.11.4.1", "every font embedded", not bad, _j(bad))
 
 
@@ -290,6 +337,7 @@ _PDFA_RULES: list[Rule] = [
     _pdfaid,
     _docinfo,
     _output_intent,
+    _device_colours,
     _fonts,
     _actions,
     _transparency,

@@ -38,13 +38,13 @@ HTML = """<!doctype html><html lang="en"><head><title>Health record</title>
 </body></html>"""
 
 
-def _render(**options: object) -> bytes:
+def _render(html: str = HTML, **options: object) -> bytes:
     """WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it: the
     ResourceWarning of that one leak is silenced here (and collected at once), not
     across the suite."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
-        data = weasyprint.HTML(string=HTML.replace("{PIXEL}", PIXEL)).write_pdf(**options)
+        data = weasyprint.HTML(string=html.replace("{PIXEL}", PIXEL)).write_pdf(**options)
         gc.collect()
     return data
 
@@ -111,6 +111,15 @@ def test_plain_weasyprint_output_is_neither_pdfa_nor_pdfua():
 def test_pdfa2b_is_not_pdfa3():
     failed = _failed_rules(check_pdf(_render(pdf_variant="pdf/a-2b", pdf_tags=True)))
     assert failed == {"PDF/A-3 6.6.4 pdfaid:part=3, pdfaid:conformance=B": "part=2 level=B"}
+
+
+def test_cmyk_colour_under_the_srgb_intent_fails():
+    """WeasyPrint writes device-cmyk() as DeviceCMYK even under its sRGB output intent."""
+    html = HTML.replace("<h1>", '<h1 style="color: device-cmyk(0 0 0 1)">')
+    failed = _failed_rules(check_pdf(_render(html, pdf_variant="pdf/a-3b", pdf_tags=True)))
+    assert failed == {
+        "PDF/A-3 6.2.4.3 device colours match the output intent": "page 1: /DeviceCMYK"
+    }
 
 
 def _drop_xmp(pdf: pikepdf.Pdf) -> None:
