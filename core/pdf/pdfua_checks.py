@@ -42,8 +42,9 @@ def run(pdf: pikepdf.Pdf, xmp: Xmp | str) -> list[Check]:
     elements = list(_elements(tree)) if isinstance(tree, pikepdf.Dictionary) else []
     prefs = _dict(root.get("/ViewerPreferences"))
     title = xmp.get("dc:title") if not isinstance(xmp, str) else None
-    unmapped = _unmapped_types(tree, elements)
-    no_alt = [f"Figure {e.objgen}" for e in elements if _is_figure(e, tree) and not _has_alt(e)]
+    role_map = _role_map(tree)
+    unmapped = _unmapped_types(role_map, elements)
+    no_alt = [f"Figure {e.objgen}" for e in elements if _is_figure(e, role_map) and not _has_alt(e)]
     unmarked, orphan_pages = _content_problems(pdf)
     annots = _annotation_problems(pdf)
     fonts = _fonts_without_unicode(pdf)
@@ -106,14 +107,17 @@ def _role_map(tree: object) -> pikepdf.Dictionary | dict[str, object]:
     return found if isinstance(found, pikepdf.Dictionary) else {}
 
 
-def _unmapped_types(tree: object, elements: list[pikepdf.Dictionary]) -> set[str]:
-    role_map = _role_map(tree)
+def _unmapped_types(
+    role_map: pikepdf.Dictionary | dict[str, object], elements: list[pikepdf.Dictionary]
+) -> set[str]:
     kinds = {str(element.get("/S"))[1:] for element in elements}
     return {kind for kind in kinds if _resolve(kind, role_map) not in STANDARD_TYPES}
 
 
-def _is_figure(element: pikepdf.Dictionary, tree: object) -> bool:
-    return _resolve(str(element.get("/S"))[1:], _role_map(tree)) == "Figure"
+def _is_figure(
+    element: pikepdf.Dictionary, role_map: pikepdf.Dictionary | dict[str, object]
+) -> bool:
+    return _resolve(str(element.get("/S"))[1:], role_map) == "Figure"
 
 
 def _has_alt(element: pikepdf.Dictionary) -> bool:
