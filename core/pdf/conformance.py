@@ -58,11 +58,31 @@ def check_pdf(data: bytes) -> ConformanceReport:
             Check("structure", "qpdf structural check", not problems, "; ".join(problems[:5]))
         )
         xmp = _read_xmp(pdf)
-        for rule in _PDFA_RULES:
-            report.checks.append(rule(pdf, xmp))
-        report.checks.extend(pdfua_checks.run(pdf, xmp))
+        for rule_id, rule in _PDFA_RULES:
+            report.checks.append(_guarded(rule_id, rule, pdf, xmp))
+        try:
+            report.checks.extend(pdfua_checks.run(pdf, xmp))
+        except MALFORMED as err:
+            report.checks.append(_unchecked("PDF/UA-1 7.1", err))
         report.ua_identified = isinstance(xmp, Xmp) and xmp.get("pdfuaid:part") == "1"
     return report
+
+
+# what a rule meets in a malformed file: an object of the wrong type where it expects a
+# dictionary, array or number (pikepdf raises these rather than returning None)
+MALFORMED = (pikepdf.PdfError, AttributeError, TypeError, ValueError, KeyError, IndexError)
+
+
+def _guarded(rule_id: str, rule: Rule, pdf: pikepdf.Pdf, xmp: Xmp | str) -> Check:
+    """A malformed object fails the rule that met it, never the whole check."""
+    try:
+        return rule(pdf, xmp)
+    except MALFORMED as err:
+        return _unchecked(rule_id, err)
+
+
+def _unchecked(rule_id: str, err: Exception) -> Check:
+    return Check(rule_id, "could not be checked: malformed objects", False, f"{err}"[:200])
 
 
 def _read_xmp(pdf: pikepdf.Pdf) -> Xmp | str:
@@ -330,17 +350,17 @@ def _j(items: list[str]) -> str:
     return shown + (f" (+{len(items) - 5} more)" if len(items) > 5 else "")
 
 
-_PDFA_RULES: list[Rule] = [
-    _trailer,
-    _streams,
-    _xmp_present,
-    _pdfaid,
-    _docinfo,
-    _output_intent,
-    _device_colours,
-    _fonts,
-    _actions,
-    _transparency,
-    _annotations,
-    _embedded_files,
+_PDFA_RULES: list[tuple[str, Rule]] = [
+    ("PDF/A-3 6.1.3", _trailer),
+    ("PDF/A-3 6.1.7", _streams),
+    ("PDF/A-3 6.6.2.1", _xmp_present),
+    ("PDF/A-3 6.6.4", _pdfaid),
+    ("PDF/A-3 6.6.3", _docinfo),
+    ("PDF/A-3 6.2.3", _output_intent),
+    ("PDF/A-3 6.2.4.3", _device_colours),
+    ("PDF/A-3 6.2.11.4.1", _fonts),
+    ("PDF/A-3 6.6.1", _actions),
+    ("PDF/A-3 6.2.10", _transparency),
+    ("PDF/A-3 6.3.2", _annotations),
+    ("PDF/A-3 6.8", _embedded_files),
 ]

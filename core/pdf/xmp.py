@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from xml.etree import ElementTree as ET
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFIXES = {
     "http://purl.org/dc/elements/1.1/": "dc",
     "http://ns.adobe.com/xap/1.0/": "xmp",
@@ -66,9 +67,20 @@ def parse_xmp(packet: bytes) -> Xmp:
         for key, value in description.attrib.items():
             _put(properties, key, value)
         for child in description:
-            items = [li.text or "" for li in child.iter(f"{{{RDF}}}li")]
-            _put(properties, child.tag, ", ".join(items) if items else (child.text or ""))
+            _put(properties, child.tag, _value(child))
     return Xmp(properties)
+
+
+def _value(element: ET.Element) -> str:
+    """Plain text; an Alt's x-default (or first) entry; a Seq's or Bag's entries joined
+    with ", " (as a DocInfo /Author lists several creators)."""
+    alt = element.find(f"{{{RDF}}}Alt")
+    if alt is not None:
+        items = list(alt.iter(f"{{{RDF}}}li"))
+        default = [li for li in items if li.get(XML_LANG) == "x-default"]
+        return ((default or items)[0].text or "") if items else ""
+    items = list(element.iter(f"{{{RDF}}}li"))
+    return ", ".join(li.text or "" for li in items) if items else (element.text or "")
 
 
 def _put(properties: dict[str, str], tag: str, value: str) -> None:

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from core.pdf.cli import pdf_group
 from core.pdf.conformance import ConformanceReport, check_pdf
+from core.pdf.xmp import Xmp, XmpError, docinfo_mismatches, parse_xmp
 
 BUNDLE = {"resourceType": "Bundle", "type": "collection", "entry": []}
 PIXEL = (
@@ -199,6 +200,11 @@ def _unmapped_type(pdf: pikepdf.Pdf) -> None:
             obj.S = pikepdf.Name("/Record")
 
 
+def _null_descendant_font(pdf: pikepdf.Pdf) -> None:
+    font = next(iter(pdf.pages[0].Resources.Font.values()))
+    font.DescendantFonts = pikepdf.Array([None])
+
+
 def _no_lang(pdf: pikepdf.Pdf) -> None:
     del pdf.Root.Lang
 
@@ -219,6 +225,8 @@ BREAKAGES = [
     (_figure_without_alt, "PDF/UA-1 7.3 every Figure has /Alt or /ActualText", "Figure"),
     (_unmapped_type, "PDF/UA-1 7.1 RoleMap maps every non-standard type", "Record"),
     (_no_lang, "PDF/UA-1 7.2 /Lang on the catalog", ""),
+    (_null_descendant_font, "PDF/A-3 6.2.11.4.1 could not be checked: malformed objects",
+     "NoneType"),
 ]  # fmt: skip
 
 
@@ -263,3 +271,32 @@ def test_cli_reports_and_exits_non_zero_on_failure(good, tmp_path: Path):
     assert "FAIL PDF/A-3 6.8 embedded files are associated files: fhir-bundle.json: no " in (
         both.output
     )
+
+
+XMP = b"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+<rdf:Description rdf:about="" pdfaid:part="3"><pdfaid:conformance>B</pdfaid:conformance>
+<dc:title><rdf:Alt><rdf:li xml:lang="es">Expediente</rdf:li>
+<rdf:li xml:lang="x-default">Health record</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>a</rdf:li><rdf:li>b</rdf:li></rdf:Seq></dc:creator>
+</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>"""
+
+
+def test_xmp_properties_as_attributes_elements_and_lists():
+    xmp = parse_xmp(XMP)
+    assert xmp.get("pdfaid:part") == "3" and xmp.get("pdfaid:conformance") == "B"
+    assert xmp.get("dc:title") == "Health record"  # the x-default entry of the Alt
+    assert xmp.get("dc:creator") == "a, b"
+    assert docinfo_mismatches({"/Title": "Health record", "/Author": "a, b"}, xmp) == []
+    assert docinfo_mismatches({"/CreationDate": "D:20261201100000Z"}, xmp) == [
+        "/CreationDate 'D:20261201100000Z' vs xmp:CreateDate None"
+    ]
+    same_instant = Xmp({"xmp:ModifyDate": "2026-12-01T09:00:00Z"})
+    assert docinfo_mismatches({"/ModDate": "D:20261201100000+01'00'"}, same_instant) == []
+    assert docinfo_mismatches({"/ModDate": "D:20261201100000Z"}, same_instant) != []
+
+
+def test_xmp_with_a_dtd_is_refused():
+    with pytest.raises(XmpError, match="DTD"):
+        parse_xmp(b'<!DOCTYPE x [<!ENTITY a "aaaa">]><x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
