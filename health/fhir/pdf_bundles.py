@@ -39,7 +39,7 @@ def attached_bundles(data: bytes, *, path: str) -> list[AttachedBundle]:
             found = [
                 bundle for name, spec in pdf.attachments.items() if (bundle := _bundle(name, spec))
             ]
-    except (pikepdf.PdfError, ValueError) as err:
+    except (pikepdf.PdfError, ValueError, TypeError, KeyError) as err:  # malformed objects
         raise InvalidRequest(f"{path}: not a readable PDF ({err}).", code="structure") from None
     if not found:
         raise InvalidRequest(f"{path}: no FHIR Bundle attached.", code="not-found")
