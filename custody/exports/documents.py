@@ -31,7 +31,7 @@ from custody.exports.records import (
     legal_log,
 )
 from custody.formats import zone_of
-from custody.legal.minimums import minimums_for
+from custody.legal.minimums import Minimums, minimums_for
 from custody.legal.reports import WeekHours, library_minutes
 from custody.legal.weeks import local_day, week_of, weeks_between
 
@@ -120,13 +120,13 @@ def custody_record_document(*, actor: Actor, booking_id: int) -> PdfDocument:
 # --- the legal-access log ------------------------------------------------------------
 
 
-def weekly_hours(booking: Booking) -> list[WeekHours]:
+def weekly_hours(booking: Booking, minimums: Minimums | None) -> list[WeekHours]:
     """Law-library minutes per facility week of the stay against the minimum (the
-    facility's own minimums, else its standards set's): one small query per week."""
+    facility's own minimums, else its standards set's), counted as the facility reports
+    count them (`library_minutes`: one small indexed query per week)."""
     zone = zone_of(booking.facility)
     today = local_day(utcnow(), zone)
     first, last = booking_days(booking, zone, today)
-    minimums = minimums_for(booking.facility)
     minimum = minimums.law_library_minutes if minimums else None
     current = week_of(today, zone)
     return [
@@ -147,8 +147,8 @@ def _month_of(log: LegalLog) -> Callable[[Any], str]:
 
 def _log_parts(log: LegalLog) -> Iterator[str]:
     kind, booking = "legal_access", log.booking
-    weeks = weekly_hours(booking)
     minimums = minimums_for(booking.facility)
+    weeks = weekly_hours(booking, minimums)
     yield _part(kind, "summary", booking=booking, tasks=log.tasks)
     yield from _table(kind, "weeks", weeks, booking=booking, minimums=minimums)
     if not log.entries:

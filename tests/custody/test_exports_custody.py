@@ -142,8 +142,8 @@ def transfer_away(world, make) -> None:
         actor=make.actor("clinician", facility_id=home.id),
         transfer_id=transfer.id,
         fit_to_travel=True,
-        active_problems=[],
-        allergies=[],
+        active_problems=["Type 2 diabetes"],
+        allergies=["Penicillin (rash)"],
         medications=[],
         tb_status="Screened",
         pending_appointments=[],
@@ -192,6 +192,8 @@ def test_custody_record_has_identity_booking_classification_housing_and_movement
     ):
         assert squeeze(expected) in squeeze(text), expected  # cells wrap
     assert "lower_bunk" not in text and "administrative" not in text  # names, not codes
+    for clinical in ("diabetes", "Penicillin", "Screened"):  # the summary stays in health
+        assert clinical not in text, clinical
 
 
 def test_custody_record_shows_alerts_by_kind_and_audits_the_read(client, make, world):
@@ -228,6 +230,8 @@ def test_legal_access_log_lists_every_kind_with_outcome_and_reason(client, make,
         "Ada Vale",
         "11/02/2026 09:00 CST",
         "Law library hours by week",
+        "Minimum: 5 hours a week",
+        "11/02/2026 – 11/08/2026 1.00 Below the minimum by 4.00 hours",  # the denial: 0
         "Page 1 of",
     ):
         assert squeeze(expected) in squeeze(text), expected  # cells wrap
@@ -318,8 +322,10 @@ def test_facility_scope_own_other_and_a_past_stay(client, make, world):
     for facility in (world["home"], world["away"]):  # the past stay and the new one
         actor = make.actor("officer", facility_id=facility.id)
         with client.application.test_request_context():
-            document = documents.custody_record_document(actor=actor, booking_id=booking.id)
-        assert "Quillfeather" in "".join(document.parts)
+            record = documents.custody_record_document(actor=actor, booking_id=booking.id)
+            legal_doc = documents.legal_access_document(actor=actor, booking_id=booking.id)
+        assert "Quillfeather" in "".join(record.parts)
+        assert "Count in progress" in "".join(legal_doc.parts)
 
 
 def test_missing_booking_is_404_for_exporters_and_403_for_others(app, make):
