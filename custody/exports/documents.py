@@ -97,7 +97,14 @@ def _sections(record: CustodyRecord) -> Iterator[str]:
     yield _part(kind, "booking", record=record, booking=booking, staff=staff)
     yield from _table(kind, "classification", booking.classifications, booking=booking, staff=staff)
     yield from _table(kind, "housing", record.assignments, staff=staff)
-    yield _part(kind, "restrictive", booking=booking, placements=record.placements, staff=staff)
+    yield _part(
+        kind,
+        "restrictive",
+        booking=booking,
+        placements=record.placements,
+        checks=record.checks,
+        staff=staff,
+    )
     yield _part(kind, "transfers", booking=booking, transfers=record.transfers)
     moves = [(t, m) for t in record.transfers for m in t.movements]
     yield from _table(kind, "movements", moves)

@@ -51,6 +51,11 @@ def unit_kind(code: str | None) -> str:
     return _named(_UNIT_KIND, code)
 
 
+def housing_rule(code: str | None) -> str:
+    """An overridden housing rule (`lower_bunk_needed` → "Lower bunk needed")."""
+    return "—" if not code else code.replace("_", " ").capitalize()
+
+
 def sex(code: str | None) -> str:
     return _named(_SEX, code)
 

@@ -34,7 +34,7 @@ from custody.people.alerts import ShownAlert, shown_alerts
 from custody.people.models import Detainee
 from custody.people.search import alerts_shown
 from custody.permissions import CustodyPermission
-from custody.restrictive.models import RestrictivePlacement
+from custody.restrictive.models import ObservationCheck, RestrictivePlacement
 from custody.transfers.models import Transfer
 
 
@@ -120,6 +120,7 @@ class CustodyRecord:
     transfers: Sequence[Transfer]
     attorneys: Sequence[AttorneyOfRecord]
     staff: dict[int, str]
+    checks: dict[int, tuple[int, dt.datetime | None]]  # placement → (count, last)
 
     @property
     def person(self) -> Detainee:
@@ -146,7 +147,6 @@ def custody_record(actor: Actor, booking_id: int) -> CustodyRecord:
         sa.select(RestrictivePlacement)
         .options(
             selectinload(RestrictivePlacement.reviews),
-            selectinload(RestrictivePlacement.checks),
             selectinload(RestrictivePlacement.notifications),
         )
         .where(RestrictivePlacement.booking_id == booking.id)
@@ -168,8 +168,32 @@ def custody_record(actor: Actor, booking_id: int) -> CustodyRecord:
         people += [placement.placed_by_id, placement.released_by_id]
         people += [review.reviewer_id for review in placement.reviews]
     return CustodyRecord(
-        booking, alerts, assignments, placements, transfers, attorneys, staff_names(people)
+        booking,
+        alerts,
+        assignments,
+        placements,
+        transfers,
+        attorneys,
+        staff_names(people),
+        check_counts([p.id for p in placements]),
     )
+
+
+def check_counts(placement_ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime | None]]:
+    """Observation checks per placement: how many and the last (counted in SQL: a
+    placement checked every 30 minutes has thousands)."""
+    if not placement_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            ObservationCheck.placement_id,
+            sa.func.count(),
+            sa.func.max(ObservationCheck.checked_at),
+        )
+        .where(ObservationCheck.placement_id.in_(placement_ids))
+        .group_by(ObservationCheck.placement_id)
+    )
+    return {placement_id: (int(count), last) for placement_id, count, last in rows}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,11 @@ from custody.housing.assignment import assign_bed
 from custody.legal import services as legal
 from custody.legal.inputs import EntryIn
 from custody.people.models import Alert, DetaineeAlias, DetaineeLanguage
-from custody.restrictive.services import place_in_restrictive_housing, record_review
+from custody.restrictive.services import (
+    place_in_restrictive_housing,
+    record_check,
+    record_review,
+)
 from custody.transfers import clearance, movement
 from custody.transfers import services as transfers
 from tests.canary import canary  # noqa: F401  (the fixture)
@@ -120,6 +124,8 @@ def world(make):
     placement = place_in_restrictive_housing(
         actor=SYSTEM, booking_id=booking.id, kind="administrative", reason="Protective custody"
     )
+    for _ in range(2):
+        record_check(actor=SYSTEM, placement_id=placement.id)
     record_review(
         actor=SYSTEM, placement_id=placement.id, decision="release", note="Threat resolved"
     )
@@ -183,6 +189,7 @@ def test_custody_record_has_identity_booking_classification_housing_and_movement
         "Administrative placement",
         "Protective custody",
         "Release from restrictive housing",
+        "2 recorded, last",  # observation checks, counted
         "Requested",
         "Approved to In transit",
         "In transit to Arrived",
