@@ -325,6 +325,8 @@ def test_facility_scope_own_other_and_a_past_stay(client, make, world):
     for route in ROUTES:
         refused = other.get(url(booking, route))
         assert refused.status_code == 403 and b"Quillfeather" not in refused.data
+    denials = events("custody:record:export", subject_id=str(booking.id), outcome="denied")
+    assert len(denials) == 2  # each refusal audited
     transfer_away(world, make)
     for facility in (world["home"], world["away"]):  # the past stay and the new one
         actor = make.actor("officer", facility_id=facility.id)
