@@ -63,14 +63,16 @@ def patient_record(
     patient_id: str,
     types: Collection[str] | None = CHART_TYPES,
     tag: HealthAuditTag = HealthAuditTag.CHART,
+    permission: HealthPermission = HealthPermission.READ,
 ) -> PatientRecord:
     """The Patient `patient_id` and what `actor` may see of their compartment (`types`,
     or every type when None); audited under `tag`, one entry naming the patient.
+    `permission` is what authorizes the read: the clinical read for the chart, the
+    export permission for the health-record export (the records role exports records it
+    may not browse); scope and restricted labels apply the same either way.
     NotFound / Gone for an unknown or deleted Patient; Forbidden (audited) outside the
     actor's facility scope or for a restricted Patient."""
-    authorize(
-        actor, HealthPermission.READ, subject_type=HealthSubject.PATIENT, subject_id=patient_id
-    )
+    authorize(actor, permission, subject_type=HealthSubject.PATIENT, subject_id=patient_id)
     with reading() as connection:
         patient = store.require_current("Patient", patient_id, connection=connection)
         check_visible(actor, patient)
