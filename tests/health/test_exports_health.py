@@ -20,7 +20,8 @@ from fhir.resources.R4B.bundle import Bundle  # noqa: TID251 (the test validates
 from core.db import unit_of_work, utcnow
 from core.i18n import a_number
 from health.chart import alerts
-from health.chart.record import patient_record
+from health.chart.record import PatientRecord, patient_record
+from health.chart.summary import Clock
 from health.charting import services, specialties
 from health.charting.inputs import (
     EncounterIn,
@@ -31,7 +32,8 @@ from health.charting.inputs import (
     SoapIn,
 )
 from health.charting.questionnaires import phq9_items
-from health.exports import documents
+from health.exports import bytype, documents
+from health.exports.content import Context
 from health.fhir import jsontext
 from health.fhir import services as fhir
 from tests.canary import canary  # noqa: F401
@@ -324,3 +326,49 @@ def test_hostile_text_comes_out_literally_and_fetches_nothing(client, make, scen
     html = client.get(URL.format(scene.pid), query_string={"purpose": "x", "format": "html"})
     assert "<img src=" not in html.text and "&lt;img src=" in html.text
     assert canary.hits == []
+
+
+def test_appending_to_the_record_leaves_earlier_encounter_parts_unchanged(app, make, scene):
+    doctor = make.actor("clinician", facility_id=scene.a.id)
+    with app.test_request_context():
+        before = documents.build(actor=doctor, patient_id=scene.pid).parts
+        later = SoapIn(
+            encounter=_encounter(scene.pid, 1),
+            subjective="Feeling better.",
+            objective="Afebrile.",
+            assessment="Resolved headache.",
+            plan="No follow-up needed.",
+        )
+        services.record_soap_note(actor=doctor, data=later)
+        after = documents.build(actor=doctor, patient_id=scene.pid).parts
+    encounters = [i for i, part in enumerate(before) if "x-encounter" in part]
+    assert len(encounters) == 3 and encounters == [1, 2, 3]
+    assert after[1:4] == before[1:4]  # byte-identical: the engine's cache serves them
+    assert "Resolved headache." in after[4] and "x-encounter" in after[4]
+    assert all("Resolved headache." not in part for part in before)
+
+
+def test_long_tables_are_cut_into_pieces_of_forty_rows():
+    pulse = {"coding": [{"system": "http://loinc.org", "code": "8867-4", "display": "Heart rate"}]}
+    observations = [
+        {
+            "resourceType": "Observation",
+            "id": f"o{n:03d}",
+            "status": "final",
+            "code": pulse,
+            "effectiveDateTime": f"2026-0{1 + n // 28}-{1 + n % 28:02d}T10:00:00Z",
+            "valueQuantity": {"value": 60 + n % 30, "unit": "/min"},
+        }
+        for n in range(85)
+    ]
+    record = PatientRecord(patient_id="p", patient={}, resources={"Observation": observations})
+    context = Context(clock=Clock("America/Chicago"), encounter_system="x", interpreter_url="y")
+    pieces = [
+        p
+        for p in bytype.tables(record, context)
+        if isinstance(p, bytype.Table) and p.section == "Observations"
+    ]
+    assert [len(p.rows) for p in pieces] == [40, 40, 5]
+    assert [p.first for p in pieces] == [True, False, False]
+    assert [p.continued for p in pieces] == [False, True, True]
+    assert pieces[0].rows[0] == ("01/01/2026 04:00 CST", "60 /min", "final")  # oldest first
