@@ -135,6 +135,25 @@ def tables(record: PatientRecord, context: Context) -> list[Table | Notes]:
     return parts
 
 
+def packed(pieces: list[Table | Notes], limit: int = ROWS) -> list[list[Table | Notes]]:
+    """Consecutive pieces gathered into parts of about `limit` rows (a table's heading
+    counts as two rows, a note as eight), so a record of many small tables is a few
+    parts, not dozens; a piece is never cut."""
+    parts: list[list[Table | Notes]] = []
+    size = limit
+    for piece in pieces:
+        weight = 2 + len(piece.rows) if isinstance(piece, Table) else 8 * len(piece.notes)
+        if size + weight > limit and parts and size > 0:
+            parts.append([])
+            size = 0
+        elif not parts:
+            parts.append([])
+            size = 0
+        parts[-1].append(piece)
+        size += weight
+    return parts
+
+
 def _observations(record: PatientRecord, context: Context) -> list[Table]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for observation in record.of("Observation"):

@@ -68,9 +68,6 @@ def parts(export: ExportRecord) -> list[str]:
         found.append(render_template(f"{TEMPLATES}/encounter.html", e=encounter, first=index == 0))
     if not encounters:
         found.append(render_template(f"{TEMPLATES}/empty.html", title="By encounter"))
-    for index, piece in enumerate(bytype.tables(record, context)):
-        if isinstance(piece, bytype.Notes):
-            found.append(render_template(f"{TEMPLATES}/notes.html", notes=piece.notes))
-        else:
-            found.append(render_template(f"{TEMPLATES}/table.html", t=piece, heading=index == 0))
+    for index, pieces in enumerate(bytype.packed(bytype.tables(record, context))):
+        found.append(render_template(f"{TEMPLATES}/by_type.html", pieces=pieces, first=index == 0))
     return found

@@ -137,6 +137,19 @@ class Scene:
             )
 
 
+@pytest.fixture(autouse=True)
+def inline(app):
+    """These records are small: answer with the PDF, not a background job
+    (core.exports' threshold, once it lands); the app is the session's: put it back."""
+    saved = app.config.get("EXPORT_INLINE_MAX_PARTS")
+    app.config["EXPORT_INLINE_MAX_PARTS"] = 1000
+    yield
+    if saved is None:
+        app.config.pop("EXPORT_INLINE_MAX_PARTS")
+    else:
+        app.config["EXPORT_INLINE_MAX_PARTS"] = saved
+
+
 @pytest.fixture
 def scene(make, canary) -> Scene:  # noqa: F811
     return Scene(make, canary.payloads())
