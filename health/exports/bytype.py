@@ -140,13 +140,10 @@ def packed(pieces: list[Table | Notes], limit: int = ROWS) -> list[list[Table | 
     counts as two rows, a note as eight), so a record of many small tables is a few
     parts, not dozens; a piece is never cut."""
     parts: list[list[Table | Notes]] = []
-    size = limit
+    size = 0
     for piece in pieces:
         weight = 2 + len(piece.rows) if isinstance(piece, Table) else 8 * len(piece.notes)
-        if size + weight > limit and parts and size > 0:
-            parts.append([])
-            size = 0
-        elif not parts:
+        if not parts or (size and size + weight > limit):
             parts.append([])
             size = 0
         parts[-1].append(piece)
