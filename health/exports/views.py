@@ -9,21 +9,31 @@ from typing import Any
 
 from flask import Blueprint
 
-from core.access import current_actor, requires
+from core.access import authorize, current_actor, requires
+from core.actor import Actor
+from core.errors import NotFound
 from core.exports import ExportKind, send_export
+from core.scope import Access
+from health.audit_tags import HealthSubject
 from health.chart.services import normalize_a_number
 from health.exports import documents
-from health.fhir import link
+from health.fhir import link, scope
 from health.permissions import HealthPermission
 
 bp = Blueprint("health_exports", __name__, url_prefix="/exports")
 
 
-def resolve(reference: str) -> str | None:
-    """The Patient id of an A-number typed on the exports page (None when unknown);
-    the export itself then checks permission, scope and audits."""
-    normal = normalize_a_number(reference)
-    return link.patient_id_of(normal) if normal else None
+def resolve(actor: Actor, a_number: str) -> str:
+    """The Patient id of an A-number typed on the exports page: NotFound when no health
+    record has it, Forbidden (audited) outside the actor's facility scope, so the page
+    names nothing of another facility; the export then checks and audits again."""
+    authorize(actor, HealthPermission.EXPORT, subject_type=HealthSubject.PATIENT)
+    normal = normalize_a_number(a_number)
+    found = link.patient_id_of(normal) if normal else None
+    if found is None:
+        raise NotFound("No health record has this A-number.")
+    scope.check(actor, [found], Access.READ)
+    return found
 
 
 _FIELDS: dict[str, Any] = {
@@ -34,8 +44,8 @@ _FIELDS: dict[str, Any] = {
     "subject_type": "Patient",
     "health": True,
 }
-# `resolve` arrives with core.exports' registry (helper exportsvc); until then the
-# kind is made without it
+# `resolve` (the exports page finds the patient by A-number) arrives with core.exports'
+# registry (helper exportsvc); until then the kind is made without it
 if "resolve" in {f.name for f in dataclasses.fields(ExportKind)}:
     _FIELDS["resolve"] = resolve
 KIND = ExportKind(**_FIELDS)

@@ -18,6 +18,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle  # noqa: TID251 (the test validates the attachment independently)
 
 from core.db import unit_of_work, utcnow
+from core.errors import Forbidden, NotFound
 from core.i18n import a_number
 from health.chart import alerts
 from health.chart.record import PatientRecord, patient_record
@@ -32,7 +33,7 @@ from health.charting.inputs import (
     SoapIn,
 )
 from health.charting.questionnaires import phq9_items
-from health.exports import bytype, documents
+from health.exports import bytype, documents, views
 from health.exports.content import Context
 from health.fhir import jsontext
 from health.fhir import services as fhir
@@ -385,3 +386,15 @@ def test_long_tables_are_cut_into_pieces_of_forty_rows():
     assert [p.first for p in pieces] == [True, False, False]
     assert [p.continued for p in pieces] == [False, True, True]
     assert pieces[0].rows[0] == ("01/01/2026 04:00 CST", "60 /min", "final")  # oldest first
+
+
+def test_the_exports_page_finds_the_patient_by_a_number(make, scene):
+    records = make.actor("records")
+    assert views.resolve(records, a_number(scene.person.a_number)) == scene.pid
+    assert views.resolve(records, scene.person.a_number) == scene.pid
+    with pytest.raises(NotFound):
+        views.resolve(records, "A999-999-999")
+    with pytest.raises(Forbidden):
+        views.resolve(make.actor("records", facility_id=scene.b.id), scene.person.a_number)
+    with pytest.raises(Forbidden):
+        views.resolve(make.actor("officer"), scene.person.a_number)
