@@ -21,6 +21,7 @@ from core.audit_verify import verify_chain
 from core.auth import create_token, revoke_token
 from core.commands import fail
 from core.errors import ConfigurationError, DomainError
+from core.pdf.cli import pdf_group
 from core.permissions import Role
 from core.users import UserIn, create_user
 
@@ -145,6 +146,9 @@ def audit_verify() -> None:
     click.echo(result.describe())
     if not result.ok:
         sys.exit(1)
+
+
+main.add_command(pdf_group)
 
 
 def run() -> None:  # pragma: no cover - console entry point alias

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     from custody.compliance import views as compliance
     from custody.compliance.dashboard import CLINICAL_PANEL, COMPLIANCE_PANEL
     from custody.counsel import api as counsel_api
+    from custody.exports import views as exports
     from custody.facilities import api as facilities_api
     from custody.facilities import views as facilities
     from custody.facilities.dashboard import FACILITIES_PANEL
@@ -49,6 +50,7 @@ def init_app(app: Flask) -> None:
     from custody.rules import views as rules
     from custody.seed import cli
     from custody.transfers import api as transfers_api
+    from custody.transfers import exports as transfer_exports
     from custody.transfers import views as transfers
     from custody.transfers.dashboard import TRANSFERS_PANEL
     from custody.work import WORK_PANEL
@@ -61,7 +63,9 @@ def init_app(app: Flask) -> None:
         features.add_blueprint(module.admin_bp)
     for module in (bookings, housing, restrictive, releases, legal, compliance, transfers):
         features.add_blueprint(module.bp)
+    transfer_exports.register(features)
     features.add_blueprint(locator.bp, rate_limit=locator_limit)
+    exports.register(features)  # the custody record and legal-access log (issue 15)
     apis = (
         facilities_api,
         people_api,

@@ -12,7 +12,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the FHIR API, the `custodia fhir` commands, the chart pages and the
-    sick-call pages (with their navigation items, dashboard links and panels)."""
+    sick-call pages (with their navigation items, dashboard links and panels), and the
+    health-record export."""
     # Imported here, not at the top of the package: `import health.fhir.models`
     # (Alembic, the tests) must not load the API.
     from core.features import Link, registry
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     from health.chart import views as chart
     from health.chart.dashboard import CHART_PANEL
     from health.charting import views as charting
+    from health.exports import views as exports
     from health.permissions import HealthPermission
     from health.sickcall import views as sickcall
     from health.sickcall.dashboard import SICK_CALL_PANEL
@@ -38,3 +40,7 @@ def init_app(app: Flask) -> None:
         Link("Record a sick-call request", "sickcall.new", HealthPermission.SICKCALL_REQUEST, 550)
     )
     features.add_dashboard_panel(SICK_CALL_PANEL)
+    features.add_blueprint(exports.bp)  # /exports/patients/<id>/health-record.pdf
+    add_kind = getattr(features, "add_export_kind", None)  # core.exports' registry, when
+    if add_kind is not None:  # it has landed (helper exportsvc)
+        add_kind(exports.KIND)

@@ -1,4 +1,5 @@
-"""Health's commands: `custodia fhir import` (registered by health.init_app)."""
+"""Health's commands: `custodia fhir import` (registered by health.init_app); it takes
+Bundle JSON files and PDFs with Bundles attached."""
 
 from __future__ import annotations
 
@@ -25,7 +26,11 @@ def fhir_group() -> None:
     help="Worker processes (independent bundles only: files load in no fixed order).",
 )
 def fhir_import(paths: tuple[str, ...], jobs: int) -> None:
-    """Load FHIR R4 Bundle files (transaction, batch or collection)."""
+    """Load FHIR R4 Bundle files (transaction, batch or collection).
+
+    A PDF (a health-record export or transfer packet) is read for the FHIR Bundles
+    attached to it; each is imported like a file and reported as FILE.pdf#NAME.json.
+    """
     actor = Actor.system("fhir-import")
     failed, total, started = 0, 0, time.perf_counter()
     for outcome in import_files(actor=actor, paths=paths, jobs=jobs):

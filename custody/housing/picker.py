@@ -14,6 +14,7 @@ from custody.housing import rules as housing_rules
 from custody.housing.assignment import occupants_of, open_placement
 from custody.housing.board import housing_board
 from custody.housing.rules import Violation
+from custody.people.alerts import active_kinds
 
 
 @dataclass
@@ -38,6 +39,7 @@ def bed_choices(*, actor: Actor, booking: Booking) -> list[UnitChoice]:
     never be overridden (Level 1 with Level 3, taken, out of service) are left out."""
     boards = housing_board(actor=actor, facility_code=booking.facility.code, free_only=True)
     placed = open_placement(booking.id) is not None
+    alerts = active_kinds(booking.detainee)  # once, not per bed (a health query)
     found = []
     for board in boards:
         if not board.slots:
@@ -46,7 +48,12 @@ def bed_choices(*, actor: Actor, booking: Booking) -> list[UnitChoice]:
         occupants = occupants_of(board.unit.id, booking.id)
         for slot in board.slots:
             broken = housing_rules.check(
-                booking, slot.bed, bed_taken=False, occupants=occupants, has_placement=placed
+                booking,
+                slot.bed,
+                bed_taken=False,
+                occupants=occupants,
+                has_placement=placed,
+                alerts=alerts,
             )
             if not broken:
                 choice.allowed.append(slot.bed)

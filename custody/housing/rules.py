@@ -44,7 +44,11 @@ def check(
     bed_taken: bool,
     occupants: Iterable[Occupant],
     has_placement: bool,
+    alerts: set[str] | None = None,
 ) -> list[Violation]:
+    """What `booking`'s person in `bed` would break. `alerts`: the person's active alert
+    kinds when the caller checks many beds for one person (read them once); otherwise
+    read here."""
     unit = bed.unit
     person = booking.detainee
     found: list[Violation] = []
@@ -84,7 +88,8 @@ def check(
         soft("level_not_allowed", f"Unit {unit.name} does not house Level {level}.")
     _sex_rules(person.sex, person.gender_identity, unit.sex_housed, soft)
 
-    alerts = active_kinds(person)  # custody alerts and custody-visible health Flags
+    if alerts is None:
+        alerts = active_kinds(person)  # custody alerts and custody-visible health Flags
     if AlertKind.LOWER_BUNK in alerts and not bed.is_lower_bunk:
         soft("lower_bunk_needed", "The person needs a lower bunk.")
     if AlertKind.ACCESSIBLE_BED in alerts and not bed.is_accessible:

@@ -22,7 +22,7 @@ from core.errors import NotFound, ValidationFailed
 from core.scope import Access, Stay, held_clause, reaches
 from custody.audit_tags import CustodyAuditTag, CustodySubject
 from custody.bookings.models import Booking
-from custody.people.alerts import ShownAlert, active_kinds
+from custody.people.alerts import ShownAlert, active_kinds, active_kinds_of
 from custody.people.models import (
     Detainee,
     DetaineeAlias,
@@ -168,7 +168,7 @@ def search_detainees(
         query = query.where(reach)  # before the limit: a page is never cut short by scope
     query = query.order_by(Detainee.family_name, Detainee.given_name, Detainee.id).limit(limit)
     people = db.session.scalars(query).all()
-    alerts_shown(actor, {p.id: sorted(active_kinds(p)) for p in people})
+    alerts_shown(actor, {pid: sorted(kinds) for pid, kinds in active_kinds_of(people).items()})
     return people
 
 

@@ -1,13 +1,15 @@
 """What an actor may see of one patient: the one function every reader of a whole
-health record goes through (the chart today, the health-record export later).
+health record goes through (the chart, and the health-record export in
+`health.exports`).
 
-`patient_record` checks the clinical read permission, the facility scope (a scoped
-clinician reads only patients with a stay at their facility, now or before) and the
-security labels (the restricted mental-health therapy notes only with
-`health:restricted:read`, wherever they appear), then writes one audit entry for the
-patient under the caller's tag (`health:chart:read` for the chart). Resources come
-back as parsed documents; nothing is filtered later, so a page or an export built on
-the record cannot show what the actor may not see.
+`patient_record` checks the permission (the clinical read; the export permission for
+an export), the facility scope (a scoped user reads only patients with a stay at
+their facility, now or before) and the security labels (the restricted mental-health
+therapy notes only with `health:restricted:read`, wherever they appear), then writes
+one audit entry for the patient under the caller's tag (`health:chart:read` for the chart,
+`health:record:export` for the export). Resources come back as parsed documents;
+nothing is filtered later, so a page or an export built on the record cannot show
+what the actor may not see.
 """
 
 from __future__ import annotations
@@ -63,14 +65,16 @@ def patient_record(
     patient_id: str,
     types: Collection[str] | None = CHART_TYPES,
     tag: HealthAuditTag = HealthAuditTag.CHART,
+    permission: HealthPermission = HealthPermission.READ,
 ) -> PatientRecord:
     """The Patient `patient_id` and what `actor` may see of their compartment (`types`,
     or every type when None); audited under `tag`, one entry naming the patient.
+    `permission` is what authorizes the read: the clinical read for the chart, the
+    export permission for the health-record export (the records role exports records it
+    may not browse); scope and restricted labels apply the same either way.
     NotFound / Gone for an unknown or deleted Patient; Forbidden (audited) outside the
     actor's facility scope or for a restricted Patient."""
-    authorize(
-        actor, HealthPermission.READ, subject_type=HealthSubject.PATIENT, subject_id=patient_id
-    )
+    authorize(actor, permission, subject_type=HealthSubject.PATIENT, subject_id=patient_id)
     with reading() as connection:
         patient = store.require_current("Patient", patient_id, connection=connection)
         check_visible(actor, patient)

@@ -108,7 +108,7 @@ def build(
 ) -> Chart:
     patient = record.patient
     clock = Clock(placement.time_zone if placement else None)
-    languages, interpreter = _languages(patient)
+    languages, interpreter = languages_of(patient)
     chart = Chart(
         patient_id=record.patient_id,
         name=name_of(patient),
@@ -122,12 +122,12 @@ def build(
         interpreter_needed=interpreter,
         restricted_shown=record.restricted_shown,
     )
-    chart.alerts = _alerts(record, clock)
-    chart.allergies = _allergies(record)
-    chart.problems = _problems(record, clock)
-    chart.medications = _medications(record, clock)
+    chart.alerts = alerts_of(record, clock)
+    chart.allergies = allergies_of(record)
+    chart.problems = problems_of(record, clock)
+    chart.medications = medications_of(record, clock)
     chart.vitals, chart.trend = vital_signs.summarise(record.of("Observation"), clock.local)
-    chart.immunizations = _immunizations(record, clock)
+    chart.immunizations = immunizations_of(record, clock)
     chart.timeline = _timeline(record, clock, encounter_system)
     return chart
 
@@ -162,7 +162,7 @@ def _age(birth_date: Any, today: dt.date) -> int | None:
 INTERPRETER_URL = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
 
 
-def _languages(patient: dict[str, Any]) -> tuple[list[tuple[str, bool]], bool]:
+def languages_of(patient: dict[str, Any]) -> tuple[list[tuple[str, bool]], bool]:
     found: list[tuple[str, bool]] = []
     for item in patient.get("communication") or ():
         if isinstance(item, dict):
@@ -177,7 +177,7 @@ def _languages(patient: dict[str, Any]) -> tuple[list[tuple[str, bool]], bool]:
     return found, needed
 
 
-def _alerts(record: PatientRecord, clock: Clock) -> list[ChartAlert]:
+def alerts_of(record: PatientRecord, clock: Clock) -> list[ChartAlert]:
     shown = []
     for flag in record.of("Flag"):
         if not flags.is_active(flag):
@@ -198,36 +198,36 @@ def _alerts(record: PatientRecord, clock: Clock) -> list[ChartAlert]:
     return sorted(shown, key=lambda alert: (not alert.custody_visible, alert.label))
 
 
-def _status(concept: Any) -> str:
+def status_code(concept: Any) -> str:
     code = next((c.get("code") for c in codes.codings(concept) if c.get("code")), None)
     return str(code or "")
 
 
-def _allergies(record: PatientRecord) -> list[tuple[str, str]]:
+def allergies_of(record: PatientRecord) -> list[tuple[str, str]]:
     found = []
     for item in record.of("AllergyIntolerance"):
-        status = _status(item.get("clinicalStatus"))
+        status = status_code(item.get("clinicalStatus"))
         if status and status != "active":
             continue
-        if _status(item.get("verificationStatus")) in {"refuted", "entered-in-error"}:
+        if status_code(item.get("verificationStatus")) in {"refuted", "entered-in-error"}:
             continue
         found.append((codes.concept_name(item.get("code")), str(item.get("criticality") or "")))
     return sorted(found)
 
 
-def _problems(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
+def problems_of(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
     found = []
     for item in record.of("Condition"):
-        status = _status(item.get("clinicalStatus"))
+        status = status_code(item.get("clinicalStatus"))
         if status not in ACTIVE_CONDITIONS:
             continue
-        if _status(item.get("verificationStatus")) in {"refuted", "entered-in-error"}:
+        if status_code(item.get("verificationStatus")) in {"refuted", "entered-in-error"}:
             continue
         categories = item.get("category") or []
         found.append(
             {
                 "name": codes.concept_name(item.get("code")),
-                "code": _code_line(item.get("code")),
+                "code": code_line(item.get("code")),
                 "category": codes.concept_name(categories[0]) if categories else "",
                 "onset": clock.date_of(item.get("onsetDateTime") or item.get("recordedDate")),
                 "status": status,
@@ -236,12 +236,12 @@ def _problems(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
     return sorted(found, key=lambda p: p["name"])
 
 
-def _code_line(concept: Any) -> str:
+def code_line(concept: Any) -> str:
     found = codes.codings(concept)
     return str(found[0].get("code") or "") if found else ""
 
 
-def _medications(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
+def medications_of(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
     found = []
     for rtype, label, date_key in (
         ("MedicationRequest", "Prescribed", "authoredOn"),
@@ -268,7 +268,7 @@ def _medications(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
     return sorted(found, key=lambda m: m["name"])
 
 
-def _immunizations(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
+def immunizations_of(record: PatientRecord, clock: Clock) -> list[dict[str, str]]:
     found = []
     for item in record.of("Immunization"):
         if item.get("status") == "entered-in-error":

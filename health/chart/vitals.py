@@ -105,7 +105,7 @@ def readings(observations: list[dict[str, Any]]) -> dict[str, list[Reading]]:
     return found
 
 
-def _format(value: float) -> str:
+def format_value(value: float) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
@@ -119,7 +119,7 @@ def summarise(
     systolic, diastolic = series.get(Vital.SYSTOLIC), series.get(Vital.DIASTOLIC)
     if systolic and diastolic:
         s, d = systolic[-1], diastolic[-1]
-        value = f"{_format(s.value)}/{_format(d.value)} {s.unit}"
+        value = f"{format_value(s.value)}/{format_value(d.value)} {s.unit}"
         latest.append({"name": "Blood pressure", "value": value, "when": local(s.at)})
     for code, items in series.items():
         if code in {Vital.SYSTOLIC, Vital.DIASTOLIC} and systolic and diastolic:
@@ -128,7 +128,7 @@ def summarise(
         latest.append(
             {
                 "name": VITAL_NAMES[Vital(code)],
-                "value": f"{_format(last.value)} {last.unit}".strip(),
+                "value": f"{format_value(last.value)} {last.unit}".strip(),
                 "when": local(last.at),
             }
         )
@@ -182,19 +182,20 @@ def _plot(
         columns=[name for name, _, _ in present],
     )
     for name, css, items in present:
-        dots = [(x(r.at), y(r.value), f"{name} {_format(r.value)} {r.unit}") for r in items]
+        dots = [(x(r.at), y(r.value), f"{name} {format_value(r.value)} {r.unit}") for r in items]
         points = " ".join(f"{dx},{dy}" for dx, dy, _ in dots)
         plot.lines.append(Line(name=name, css=css, points=points, dots=dots))
     step = _step(high - low)
     plot.y_ticks = [
-        (y(low + step * i), _format(low + step * i)) for i in range(int((high - low) / step) + 1)
+        (y(low + step * i), format_value(low + step * i))
+        for i in range(int((high - low) / step) + 1)
     ]
     shown = times if len(times) <= 6 else [times[i * (len(times) - 1) // 5] for i in range(6)]
     plot.x_ticks = [(x(at), local(at)[:10]) for at in shown]
     by_time = {name: {r.at: r for r in items} for name, _, items in present}
     for at in times:
         cells = [
-            f"{_format(by_time[name][at].value)} {by_time[name][at].unit}"
+            f"{format_value(by_time[name][at].value)} {by_time[name][at].unit}"
             if at in by_time[name]
             else "—"
             for name, _, _ in present

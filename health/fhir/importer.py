@@ -4,8 +4,11 @@ A transaction Bundle is imported all or nothing, like POST /fhir. A collection i
 turned into a transaction first: entries with an id are PUT under that id, the others
 POSTed; references to other entries' fullUrls are rewritten. Each file is one unit of
 work, audited as `health:fhir:import` with one entry per patient in the file (not one
-per resource). After a run of files (`import_files`, the CLI) the FHIR tables are
-ANALYZEd, so the planner's statistics describe what was loaded.
+per resource). A PDF (bytes starting `%PDF-`, e.g. a health-record export) is read for
+the FHIR Bundles attached to it (`health.fhir.pdf_bundles`); each attachment is imported
+like a file of its own, reported as `export.pdf#fhir-bundle.json`. After a run of
+files (`import_files`, the CLI) the FHIR tables are ANALYZEd, so the planner's
+statistics describe what was loaded.
 
 `import_files(..., jobs=N)` spreads the files over N processes (each file still one
 unit of work). Files are then imported in no particular order relative to each other:
@@ -29,7 +32,7 @@ from flask import current_app
 from core.actor import Actor
 from core.db import db, unit_of_work
 from health.audit_tags import HealthAuditTag
-from health.fhir import maintenance
+from health.fhir import maintenance, pdf_bundles
 from health.fhir.errors import FhirProblem, InvalidRequest
 from health.fhir.incoming import parse_body
 from health.fhir.transaction import run_batch, run_transaction
@@ -93,26 +96,52 @@ def import_file(*, actor: Actor, path: Path) -> ImportResult:
     return import_bundle(actor=actor, bundle=parse_body(path.read_bytes()), path=str(path))
 
 
+def _sources(path: Path) -> list[tuple[str, Any]]:
+    """(label, parsed Bundle) for each Bundle a file holds: one for a JSON file, one
+    per attached Bundle for a PDF. A file that holds none raises InvalidRequest."""
+    data = path.read_bytes()
+    if not pdf_bundles.is_pdf(data):
+        return [(str(path), parse_body(data))]
+    attached = pdf_bundles.attached_bundles(data, path=str(path))
+    return [(f"{path}#{item.name}", item.bundle) for item in attached]
+
+
 @dataclass
 class FileOutcome:
-    """One file's result, or why it failed as a whole (status and first diagnostics)."""
+    """One file's (or one attached Bundle's) result, or why it failed as a whole
+    (status and first diagnostics)."""
 
     path: str
     result: ImportResult | None
     failure: str | None = None
 
 
-def _import_one(actor: Actor, path: str) -> FileOutcome:
+def _import_one(actor: Actor, path: str) -> list[FileOutcome]:
+    """The outcome of each Bundle in the file; one failed outcome if it holds none."""
     try:
-        return FileOutcome(path, import_file(actor=actor, path=Path(path)))
+        sources = _sources(Path(path))
     except FhirProblem as err:
-        return FileOutcome(path, None, f"{err.status} {err.issues[0].diagnostics}")
+        return [_failed(path, err)]
+    outcomes = []
+    for label, bundle in sources:
+        try:
+            outcomes.append(
+                FileOutcome(label, import_bundle(actor=actor, bundle=bundle, path=label))
+            )
+        except FhirProblem as err:
+            outcomes.append(_failed(label, err))
+    return outcomes
+
+
+def _failed(label: str, err: FhirProblem) -> FileOutcome:
+    return FileOutcome(label, None, f"{err.status} {err.issues[0].diagnostics}")
 
 
 def import_files(*, actor: Actor, paths: Sequence[str], jobs: int = 1) -> Iterator[FileOutcome]:
     """Import files one by one (jobs=1, in order) or in `jobs` worker processes;
-    outcomes come back in the order of `paths` either way. Once all are in, the FHIR
-    tables are ANALYZEd (`maintenance.analyze`): the planner sees the rows just loaded."""
+    outcomes come back in the order of `paths` either way (a PDF's attached Bundles in
+    the order of their names). Once all are in, the FHIR tables are ANALYZEd
+    (`maintenance.analyze`): the planner sees the rows just loaded."""
     yield from _import_all(actor, paths, jobs)
     maintenance.analyze()
 
@@ -120,12 +149,13 @@ def import_files(*, actor: Actor, paths: Sequence[str], jobs: int = 1) -> Iterat
 def _import_all(actor: Actor, paths: Sequence[str], jobs: int) -> Iterator[FileOutcome]:
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
-            yield _import_one(actor, path)
+            yield from _import_one(actor, path)
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=_start_worker, initargs=(app, actor)) as pool:
-        yield from pool.imap(_worker_import, paths)
+        for outcomes in pool.imap(_worker_import, paths):
+            yield from outcomes
 
 
 _WORKER: dict[str, Any] = {}
@@ -139,5 +169,5 @@ def _start_worker(app: Any, actor: Actor) -> None:
     _WORKER.update(context=context, actor=actor)
 
 
-def _worker_import(path: str) -> FileOutcome:
+def _worker_import(path: str) -> list[FileOutcome]:
     return _import_one(_WORKER["actor"], path)

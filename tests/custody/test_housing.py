@@ -287,3 +287,38 @@ def test_board_and_census_queries_do_not_grow_with_the_population(app, make):
     small = _statements(read)
     house(10)
     assert _statements(read) == small
+
+
+def test_bed_picker_reads_alerts_once_not_per_free_bed(app, make):
+    """The picker checks every free bed against the rules; the person's alerts (a health
+    query) are read once, so more free beds add no statement per bed beyond the board's."""
+    from core.db import db
+    from custody.housing.picker import bed_choices
+    from custody.people import alerts
+
+    facility = make.facility()
+    officer = make.actor("officer")
+    unit = make.unit(facility=facility)
+    booking = make.classified(make.booking(facility=facility), level=2)
+    calls = []
+    real = alerts.patients.custody_alerts
+
+    def counting(a_number):
+        calls.append(a_number)
+        return real(a_number)
+
+    def read():
+        db.session.expire_all()
+        bed_choices(actor=officer, booking=booking)
+
+    make.bed(unit=unit)
+    alerts.patients.custody_alerts = counting
+    try:
+        few = _statements(read)
+        for _ in range(6):
+            make.bed(unit=unit)
+        many = _statements(read)
+    finally:
+        alerts.patients.custody_alerts = real
+    assert calls == [booking.detainee.a_number] * 2  # once per picker, not per bed
+    assert many == few

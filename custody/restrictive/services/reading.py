@@ -20,7 +20,7 @@ from custody.facilities.models import UnitKind
 from custody.facilities.services import get_facility
 from custody.housing import board
 from custody.housing.models import BedAssignment
-from custody.people.alerts import active_kinds
+from custody.people.alerts import active_kinds, active_kinds_of
 from custody.people.models import Detainee
 from custody.people.search import alerts_shown, name_tokens, normalize_a_number
 from custody.permissions import CustodyPermission
@@ -119,7 +119,7 @@ def open_placements(*, actor: Actor, facility_code: str) -> Sequence[Restrictive
         .order_by(RestrictivePlacement.placed_at, RestrictivePlacement.id)
     ).all()
     people = (p.booking.detainee for p in placements)
-    alerts_shown(actor, {d.id: sorted(active_kinds(d)) for d in people})
+    alerts_shown(actor, {pid: sorted(kinds) for pid, kinds in active_kinds_of(people).items()})
     return placements
 
 
