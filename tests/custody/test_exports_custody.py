@@ -304,11 +304,6 @@ def test_without_login_the_pages_send_to_sign_in(client, world):
             assert "/login" in response.headers["Location"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="bearer tokens on /exports arrive with core.exports (helper exportsvc); the "
-    "skeleton's core/web.py reads them only for /api and /fhir",
-)
 def test_a_script_exports_with_a_bearer_token(client, make, world):
     response = client.get(url(world["booking"], "custody-record"), headers=make.headers("records"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -287,7 +287,6 @@ def test_unknown_transfer_is_404(client, make):
     assert response.status_code == 404
 
 
-@pytest.mark.xfail(strict=False, reason="the purpose check lands with core.exports")
 def test_purpose_is_required(client, make, world):
     url = f"/exports/transfers/{world['transfer'].id}/packet.pdf"
     response = _get(client, make, url, "officer", world["sending"])

@@ -300,11 +300,6 @@ def test_other_roles_are_refused(client, make, scene, role):
     assert not events("health:record:export", outcome="success")
 
 
-@pytest.mark.xfail(
-    reason="?purpose= is enforced by core.exports.send_export (helper exportsvc), "
-    "not by the interface skeleton",
-    strict=False,
-)
 def test_a_purpose_is_required(client, make, scene):
     make.login(client, role="clinician")
     assert export(client, scene.pid, purpose=None).status_code == 400
