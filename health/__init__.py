@@ -41,6 +41,4 @@ def init_app(app: Flask) -> None:
     )
     features.add_dashboard_panel(SICK_CALL_PANEL)
     features.add_blueprint(exports.bp)  # /exports/patients/<id>/health-record.pdf
-    add_kind = getattr(features, "add_export_kind", None)  # core.exports' registry, when
-    if add_kind is not None:  # it has landed (helper exportsvc)
-        add_kind(exports.KIND)
+    features.add_export_kind(exports.KIND)

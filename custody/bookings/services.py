@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db
+from core.errors import NotFound, ValidationFailed
 from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus, Classification, RiskScreening
 from custody.facilities.models import Bed
@@ -19,7 +20,7 @@ from custody.facilities.services import get_facility
 from custody.housing.models import BedAssignment
 from custody.people.alerts import active_kinds
 from custody.people.models import Detainee
-from custody.people.search import alerts_shown
+from custody.people.search import alerts_shown, normalize_a_number
 from custody.permissions import CustodyPermission
 
 
@@ -143,6 +144,24 @@ def writable_booking(actor: Actor, booking_id: int) -> Booking:
         subject_id=booking_id,
     )
     return booking
+
+
+def bookings_by_a_number(typed: str) -> list[Booking]:
+    """Every booking of the person with this A-number (as typed), newest first, for a
+    caller that checks each against the actor's scope itself (the exports page's
+    resolvers); 422 for what is not an A-number, 404 when no booking has it."""
+    digits = normalize_a_number(typed)
+    if digits is None:
+        raise ValidationFailed({"a_number": ["Enter an A-number, like A123-456-789."]})
+    bookings = db.session.scalars(
+        sa.select(Booking)
+        .join(Detainee, Booking.detainee_id == Detainee.id)
+        .where(Detainee.a_number == digits)
+        .order_by(Booking.booked_at.desc(), Booking.id.desc())
+    ).all()
+    if not bookings:
+        raise NotFound("No booking has this A-number.")
+    return list(bookings)
 
 
 def bookings_of(*, actor: Actor, detainee_id: int) -> Sequence[Booking]:

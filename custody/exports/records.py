@@ -68,7 +68,7 @@ def transfers_of(booking_id: int) -> Sequence[Transfer]:
     ).all()
 
 
-def _stays(booking: Booking) -> list[Stay]:
+def stays_of(booking: Booking) -> list[Stay]:
     """Where the booking has been: its facility now, and both ends of every departed
     transfer (a requested or cancelled one never moved the person)."""
     stays = [Stay(booking.facility_id, booking.is_active)]
@@ -85,7 +85,7 @@ def exportable_booking(actor: Actor, booking_id: int) -> Booking:
 
     def facility_of(booking: Booking) -> int | None:
         # the actor's own facility when the booking was ever there, else where it is now
-        reached = reaches(actor, _stays(booking), Access.READ)
+        reached = reaches(actor, stays_of(booking), Access.READ)
         return actor.limited_to if reached else booking.facility_id
 
     return authorize_found(

@@ -13,6 +13,7 @@ from core.access import current_actor, requires
 from core.exports import ExportKind, send_export
 from core.features import Registry
 from custody.exports import documents
+from custody.exports.resolve import latest_booking
 from custody.permissions import CustodyPermission
 
 bp = Blueprint("custody_exports", __name__)
@@ -23,6 +24,7 @@ CUSTODY_RECORD = ExportKind(
     endpoint="custody_exports.custody_record",
     permission=CustodyPermission.RECORD_EXPORT,
     subject_type="booking",
+    resolve=latest_booking,
 )
 LEGAL_ACCESS = ExportKind(
     name="legal-access",
@@ -30,6 +32,7 @@ LEGAL_ACCESS = ExportKind(
     endpoint="custody_exports.legal_access",
     permission=CustodyPermission.RECORD_EXPORT,
     subject_type="booking",
+    resolve=latest_booking,
 )
 
 
@@ -58,9 +61,5 @@ def legal_access(booking_id: int) -> Any:
 def register(features: Registry) -> None:
     """The routes, and the kinds for the exports page (custody's init_app calls this)."""
     features.add_blueprint(bp)
-    # `add_export_kind` arrives with core.exports' registry (issue 15, helper exportsvc);
-    # until it is on main the kinds are simply not offered on the exports page.
-    add_export_kind = getattr(features, "add_export_kind", None)  # hasattr: lead cleans up
-    if add_export_kind is not None:
-        for kind in (CUSTODY_RECORD, LEGAL_ACCESS):
-            add_export_kind(kind)
+    for kind in (CUSTODY_RECORD, LEGAL_ACCESS):
+        features.add_export_kind(kind)

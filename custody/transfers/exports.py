@@ -27,7 +27,7 @@ from core.features import Registry
 from core.i18n import a_number, local_time
 from core.pdf import Attachment, PdfDocument, RunningHeader
 from custody.permissions import CustodyPermission
-from custody.transfers.packet import TransferPacket, gather_packet
+from custody.transfers.packet import TransferPacket, gather_packet, latest_transfer
 
 bp = Blueprint("transfer_exports", __name__)
 ONE = "/exports/transfers/<int:transfer_id>"
@@ -39,6 +39,7 @@ PACKET = ExportKind(
     permission=CustodyPermission.TRANSFER_EXPORT,
     subject_type="transfer",
     health=True,
+    resolve=latest_transfer,
 )
 MEDICAL_SUMMARY = ExportKind(
     name="medical-summary",
@@ -47,18 +48,17 @@ MEDICAL_SUMMARY = ExportKind(
     permission=CustodyPermission.TRANSFER_EXPORT,
     subject_type="transfer",
     health=True,
+    resolve=latest_transfer,
 )
 KINDS = (PACKET, MEDICAL_SUMMARY)
 BUNDLE_DESCRIPTION = "FHIR R4 Bundle (collection) this record was made from"
 
 
 def register(features: Registry) -> None:
-    """Offer both kinds on the exports page once core.exports has its registry (the
-    registry's `add_export_kind` lands with the exports service: guarded until then)."""
+    """The routes, and both kinds for the exports page."""
     features.add_blueprint(bp)
-    if hasattr(features, "add_export_kind"):
-        for kind in KINDS:
-            features.add_export_kind(kind)
+    for kind in KINDS:
+        features.add_export_kind(kind)
 
 
 def _header(packet: TransferPacket, actor: Actor, title: str) -> RunningHeader:

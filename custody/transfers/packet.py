@@ -21,9 +21,11 @@ import sqlalchemy as sa
 from core.access import authorize
 from core.actor import Actor
 from core.db import db
+from core.errors import NotFound
 from core.i18n import zone_named
 from custody.audit_tags import CustodySubject
 from custody.bookings.models import PropertyItem
+from custody.bookings.services import bookings_by_a_number
 from custody.counsel.models import CHANNEL_LABELS, AttorneyOfRecord, CounselNotification
 from custody.people.alerts import shown_alerts
 from custody.people.models import Detainee
@@ -104,6 +106,22 @@ def exportable_transfer(*, actor: Actor, transfer_id: int) -> Transfer:
         subject_id=transfer_id,
     )
     return transfer
+
+
+def latest_transfer(actor: Actor, typed: str) -> str:
+    """The exports page's resolver: the id of the newest transfer of the person with
+    this A-number, when the actor may export it (either side of it)."""
+    authorize(actor, CustodyPermission.TRANSFER_EXPORT, subject_type=CustodySubject.TRANSFER)
+    ids = [b.id for b in bookings_by_a_number(typed)]
+    transfer = db.session.scalar(
+        sa.select(Transfer)
+        .where(Transfer.booking_id.in_(ids))
+        .order_by(Transfer.requested_at.desc(), Transfer.id.desc())
+        .limit(1)
+    )
+    if transfer is None:
+        raise NotFound("This person has no transfer.")
+    return str(exportable_transfer(actor=actor, transfer_id=transfer.id).id)
 
 
 def _property(booking_id: int) -> tuple[PropertyItem, ...]:

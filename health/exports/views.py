@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from flask import Blueprint
@@ -36,19 +35,15 @@ def resolve(actor: Actor, a_number: str) -> str:
     return found
 
 
-_FIELDS: dict[str, Any] = {
-    "name": "health-record",
-    "label": "Health record",
-    "endpoint": "health_exports.health_record",
-    "permission": HealthPermission.EXPORT,
-    "subject_type": "Patient",
-    "health": True,
-}
-# `resolve` (the exports page finds the patient by A-number) arrives with core.exports'
-# registry (helper exportsvc); until then the kind is made without it
-if "resolve" in {f.name for f in dataclasses.fields(ExportKind)}:
-    _FIELDS["resolve"] = resolve
-KIND = ExportKind(**_FIELDS)
+KIND = ExportKind(
+    name="health-record",
+    label="Health record",
+    endpoint="health_exports.health_record",
+    permission=HealthPermission.EXPORT,
+    subject_type="Patient",
+    health=True,
+    resolve=resolve,
+)
 
 
 @bp.get("/patients/<patient_id>/health-record.pdf")

@@ -31,7 +31,7 @@ from custody.restrictive.services import (
 from custody.transfers import clearance, movement
 from custody.transfers import services as transfers
 from tests.canary import canary  # noqa: F401  (the fixture)
-from tests.helpers import events
+from tests.helpers import csrf_token, events
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
@@ -364,3 +364,44 @@ def test_hostile_text_comes_out_literally_and_fetches_nothing(client, make, cana
         if "<" in payload:
             assert payload not in body  # escaped, never markup
     assert canary.hits == []
+
+
+# --- the exports page finds the booking and the transfer by A-number --------------------
+
+
+def _page_request(client, **data):
+    page = client.get("/exports/")
+    return client.post("/exports/", data={"csrf_token": csrf_token(page.text), **data})
+
+
+def test_exports_page_finds_the_newest_booking_and_transfer_by_a_number(client, make, world):
+    transfer_away(world, make)
+    booking = world["booking"]
+    make.login(client, role="records")
+    page = client.get("/exports/")
+    for label in ("Custody record", "Legal-access log", "Transfer packet", "Health record"):
+        assert label in page.text
+    typed = "A123-456-789"
+    response = _page_request(client, kind="custody-record", a_number=typed, purpose="")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(
+        f"/exports/bookings/{booking.id}/custody-record.pdf?"
+    )
+    packet = _page_request(
+        client, kind="transfer-packet", a_number="123456789", purpose="Receiving facility"
+    )
+    [transfer_id] = re.findall(r"/exports/transfers/(\d+)/packet\.pdf", packet.headers["Location"])
+    assert transfers.get_transfer(actor=SYSTEM, transfer_id=int(transfer_id)).booking_id == (
+        booking.id
+    )
+
+
+def test_exports_page_names_nothing_of_another_facility(client, make, world):
+    elsewhere = make.facility(code="ELSE", name="Elsewhere Center")
+    make.login(client, user=make.user("records", facility_id=elsewhere.id))
+    response = _page_request(client, kind="custody-record", a_number="A123456789", purpose="")
+    assert response.status_code in (403, 422)
+    assert "/exports/bookings/" not in response.headers.get("Location", "")
+    assert "Northbrook" not in response.text and "Quillfeather" not in response.text
+    bad = _page_request(client, kind="custody-record", a_number="not a number", purpose="")
+    assert bad.status_code == 422 and "Enter an A-number" in bad.text
