@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from importlib.resources import files
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -23,6 +24,7 @@ from core.pdf.document import Attachment, PdfDocument
 
 EXPORT_NS = "https://custodia.dev/ns/export/1.0/"
 INFO_EXPORT_ID = "/CustodiaExportId"
+SRGB_PROFILE = files("weasyprint.pdf").joinpath("sRGB2014.icc")
 PRODUCER = f"Custodia (WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__})"
 
 _XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
@@ -89,6 +91,8 @@ def finish(pdf: pikepdf.Pdf, document: PdfDocument, *, tagged: bool) -> None:
     metadata = pdf.make_stream(xmp_packet(document, when, tagged=tagged))
     metadata.Type, metadata.Subtype = Name.Metadata, Name.XML
     root.Metadata = metadata
+    if "/OutputIntents" not in root:
+        root.OutputIntents = Array([_srgb_intent(pdf)])
     root.Lang = String(document.lang)
     root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     if tagged:
@@ -105,6 +109,21 @@ def finish(pdf: pikepdf.Pdf, document: PdfDocument, *, tagged: bool) -> None:
         info[INFO_EXPORT_ID] = String(document.export_id)
     pdf.trailer.Info = pdf.make_indirect(info)
     _attach(pdf, document.attachments, info_date)
+
+
+def _srgb_intent(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    """The PDF/A output intent: colours are sRGB (the ICC profile WeasyPrint ships)."""
+    profile = pdf.make_stream(SRGB_PROFILE.read_bytes())
+    profile.N = 3
+    return pdf.make_indirect(
+        Dictionary(
+            Type=Name.OutputIntent,
+            S=Name.GTS_PDFA1,
+            OutputConditionIdentifier=String("sRGB IEC61966-2.1"),
+            Info=String("sRGB IEC61966-2.1"),
+            DestOutputProfile=profile,
+        )
+    )
 
 
 def _attach(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import render_template, url_for
+from flask import current_app, render_template
 
 from core.pdf.document import PdfDocument
 from core.pdf.fetcher import BASE_URL
@@ -20,7 +20,7 @@ STYLESHEET = "css/export.css"
 
 def _render(document: PdfDocument, mode: str, parts: Sequence[str], **extra: object) -> str:
     if mode == "print":
-        stylesheet = url_for("static", filename=STYLESHEET)
+        stylesheet = f"{current_app.static_url_path}/{STYLESHEET}"
     else:  # laid out under the fetcher's base URL: served from the static folder
         stylesheet = f"{BASE_URL}static/{STYLESHEET}"
     return render_template(

@@ -43,7 +43,9 @@ def _single_pass(document: PdfDocument, progress: Progress | None) -> RenderedPd
     laid_out = weasyprint.HTML(
         string=html.pdf_html(document), base_url=BASE_URL, url_fetcher=fetcher
     ).render()
-    raw = laid_out.write_pdf(pdf_variant=worker.PDF_VARIANT, pdf_tags=True)
+    raw = laid_out.write_pdf(
+        pdf_variant=worker.PDF_VARIANT, pdf_tags=True, output_intent=worker.NO_OUTPUT_INTENT
+    )
     with pikepdf.open(io.BytesIO(raw)) as pdf:
         archival.finish(pdf, document, tagged=True)
         data = archival.save(pdf)

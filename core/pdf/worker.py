@@ -23,6 +23,9 @@ import weasyprint
 from core.pdf.fetcher import BASE_URL, StaticOnlyFetcher
 
 PDF_VARIANT = "pdf/a-3b"
+# WeasyPrint's own sRGB output intent leaves its ICC file open (a ResourceWarning on
+# every render); the archival layer adds the intent to the finished file instead.
+NO_OUTPUT_INTENT = "none"
 
 
 class _Redact(logging.Filter):
@@ -48,7 +51,9 @@ def write_pdf(html: str, static_dir: str, target: str, *, tagged: bool = True) -
     fetcher = StaticOnlyFetcher(static_dir)
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
     tmp = f"{target}.{os.getpid()}.tmp"
-    document.write_pdf(tmp, pdf_variant=PDF_VARIANT, pdf_tags=tagged)
+    document.write_pdf(
+        tmp, pdf_variant=PDF_VARIANT, pdf_tags=tagged, output_intent=NO_OUTPUT_INTENT
+    )
     os.replace(tmp, target)
     return len(document.pages)
 
