@@ -50,7 +50,7 @@ def chunk_html(document: PdfDocument, parts: Sequence[str], *, first: bool) -> s
     return _render(document, "chunk" if not first else "chunk-first", parts)
 
 
-def stamp_html(document: PdfDocument, first_page: int, last_page: int, pages: int) -> str:
-    """Pages `first_page`..`last_page` of the header/footer overlay of a `pages`-page
-    document ("Page N of M" written out)."""
-    return _render(document, "stamp", (), first_page=first_page, last_page=last_page, pages=pages)
+def stamp_html(document: PdfDocument) -> str:
+    """One page of header and footer alone (no body, no page number): the overlay
+    of merged chunks (core.pdf.stamp adds "Page N of M")."""
+    return _render(document, "stamp", ())

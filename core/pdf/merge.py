@@ -8,20 +8,19 @@ ParentTree keys with the pages' StructParents and the annotations' StructParent,
 the merged file stays one tagged document (PDF/UA) rather than pages with orphaned
 marked content.
 
-The header and footer (they name the export's time and "page N of M") are rendered
-separately as stamp pages and laid over each page as a Form XObject inside an
-`/Artifact` marked-content sequence: decoration, not document content.
+The header and footer (they name the export's time and "page N of M") are laid over
+each page afterwards (core.pdf.stamp), as Artifacts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-STAMP_OPEN = b"q\n"
+from core.pdf import stamp
 
 
 def _number_tree(node: pikepdf.Object) -> Iterator[tuple[int, pikepdf.Object]]:
@@ -118,22 +117,11 @@ class Merger:
         self.document.P = tree
         root.StructTreeRoot = tree
 
-    def stamp(self, stamp_files: Sequence[Path]) -> None:
-        """Lay stamp page i over merged page i, as an Artifact."""
-        index = 0
-        for path in stamp_files:
-            source = pikepdf.open(path)
-            self.sources.append(source)
-            for stamp_page in source.pages:
-                form = self.pdf.copy_foreign(source.make_indirect(stamp_page.as_form_xobject()))
-                page = self.pdf.pages[index]
-                name = page.add_resource(form, Name.XObject, prefix="Fx")
-                page.contents_add(self.pdf.make_stream(STAMP_OPEN), prepend=True)
-                overlay = f"Q\n/Artifact BMC\nq {name} Do Q\nEMC\n".encode()
-                page.contents_add(self.pdf.make_stream(overlay), prepend=False)
-                index += 1
-        if index != len(self.pdf.pages):
-            raise ValueError(f"{index} stamp pages for {len(self.pdf.pages)} pages")
+    def stamp(self, header: Path, labels: list[str]) -> None:
+        """Lay the export's header/footer stamp and page labels over every page."""
+        source = pikepdf.open(header)
+        self.sources.append(source)
+        self.sources.append(stamp.apply(self.pdf, source, labels))
 
     def close(self) -> None:
         for source in self.sources:

@@ -18,12 +18,13 @@ from pathlib import Path
 import pikepdf
 import weasyprint
 from flask import current_app
+from flask_babel import gettext
 
 from core.pdf import archival, html, worker
-from core.pdf import merge as merge_module
 from core.pdf.cache import ChunkCache, split_chunks
 from core.pdf.document import PdfDocument, Progress, RenderedPdf
 from core.pdf.fetcher import BASE_URL, StaticOnlyFetcher
+from core.pdf.merge import Merger
 
 
 def render(document: PdfDocument, *, progress: Progress | None = None) -> RenderedPdf:
@@ -74,53 +75,42 @@ def _chunked(
     if progress is not None:
         progress(done, total)
     executor = worker.pool(int(config["PDF_WORKERS"]))
-    futures: dict[Future[int], int] = {
-        executor.submit(worker.write_pdf, sources[i], static_dir, str(cache.reserve(keys[i]))): i
-        for i in missing
-    }
-    for future in as_completed(futures):
-        future.result()
-        paths[futures[future]] = cache.path(keys[futures[future]])
-        done += 1
-        if progress is not None:
-            progress(done, total)
-    merger = _merge([path for path in paths if path is not None])
-    try:
-        with tempfile.TemporaryDirectory(prefix="custodia-stamp-") as tmp:
-            pages = len(merger.pdf.pages)
-            merger.stamp(_stamps(document, pages, static_dir, Path(tmp)))
-            archival.finish(merger.pdf, document, tagged=merger.tagged)
-            data = archival.save(merger.pdf)
-    finally:
-        merger.close()
+    with tempfile.TemporaryDirectory(prefix="custodia-stamp-") as tmp:
+        header = Path(tmp) / "header.pdf"
+        stamp_job = executor.submit(
+            worker.write_pdf, html.stamp_html(document), static_dir, str(header), tagged=False
+        )
+        jobs: dict[Future[int], int] = {
+            executor.submit(
+                worker.write_pdf, sources[i], static_dir, str(cache.reserve(keys[i]))
+            ): i
+            for i in missing
+        }
+        for job in as_completed(jobs):
+            job.result()
+            paths[jobs[job]] = cache.path(keys[jobs[job]])
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        stamp_job.result()
+        data, pages = _merge(document, [p for p in paths if p is not None], header)
     cache.prune()
     return RenderedPdf(
         data=data, pages=pages, parts_rendered=len(missing), parts_cached=total - len(missing)
     )
 
 
-def _merge(paths: list[Path]) -> merge_module.Merger:
-    merger = merge_module.Merger()
-    for path in paths:
-        merger.add(path)
-    merger.finish_structure()
-    return merger
-
-
-def _stamps(document: PdfDocument, pages: int, static_dir: str, tmp: Path) -> list[Path]:
-    """The header/footer overlay, rendered in page ranges across the pool."""
-    config = current_app.config
-    step = int(config["PDF_STAMP_PAGES"])
-    executor = worker.pool(int(config["PDF_WORKERS"]))
-    targets, futures = [], []
-    for first in range(1, pages + 1, step):
-        last = min(first + step - 1, pages)
-        target = tmp / f"stamp-{first}.pdf"
-        source = html.stamp_html(document, first, last, pages)
-        futures.append(
-            executor.submit(worker.write_pdf, source, static_dir, str(target), tagged=False)
-        )
-        targets.append(target)
-    for future in futures:
-        future.result()
-    return targets
+def _merge(document: PdfDocument, paths: list[Path], header: Path) -> tuple[bytes, int]:
+    """The merged, stamped, finished file and its page count."""
+    merger = Merger()
+    try:
+        for path in paths:
+            merger.add(path)
+        merger.finish_structure()
+        pages = len(merger.pdf.pages)
+        labels = [gettext("Page %(n)s of %(m)s", n=n, m=pages) for n in range(1, pages + 1)]
+        merger.stamp(header, labels)
+        archival.finish(merger.pdf, document, tagged=merger.tagged)
+        return archival.save(merger.pdf), pages
+    finally:
+        merger.close()
