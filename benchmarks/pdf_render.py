@@ -32,16 +32,23 @@ from core.pdf import html, render_pdf, worker
 from core.pdf.fetcher import BASE_URL
 
 CHROMIUM = [
-    "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-pdf-header-footer",
+    "/usr/bin/chromium",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-pdf-header-footer",
 ]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _status(pid: int, field: str) -> int:
+def _status(pid: int, field: str, name: str = "status") -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except (FileNotFoundError, ProcessLookupError):
@@ -70,12 +77,17 @@ class PeakMemory:
     """Largest summed RSS of a process tree, sampled in a thread."""
 
     def __init__(self, root: int) -> None:
-        self.root, self.peak, self._stop = root, 0, threading.Event()
+        self.root, self.peak, self.peak_pss, self._stop = root, 0, 0, threading.Event()
+        self.base = sum(_status(p, "VmRSS") for p in _tree(root))
+        self.base_main = _status(root, "VmRSS")
+        self.base_pss = sum(_status(p, "Pss", "smaps_rollup") for p in _tree(root))
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_status(p, "VmRSS") for p in _tree(self.root)))
+            pids = _tree(self.root)
+            self.peak = max(self.peak, sum(_status(p, "VmRSS") for p in pids))
+            self.peak_pss = max(self.peak_pss, sum(_status(p, "Pss", "smaps_rollup") for p in pids))
             time.sleep(0.02)
 
     def __enter__(self) -> PeakMemory:
@@ -103,8 +115,11 @@ def chromium(document, tmp: Path) -> tuple[float, int]:
     source.write_text(page)
     out = tmp / "chromium.pdf"
     start = time.perf_counter()
-    process = subprocess.Popen([*CHROMIUM, f"--print-to-pdf={out}", f"file://{source}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*CHROMIUM, f"--print-to-pdf={out}", f"file://{source}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     with PeakMemory(process.pid) as memory:
         process.wait()
     return time.perf_counter() - start, memory.peak
@@ -136,20 +151,46 @@ def main() -> None:
             with PeakMemory(os.getpid()) as memory:
                 seconds, cold = _timed(lambda: render_pdf(document))
             hwm = sum(_status(p, "VmHWM") for p in _tree(os.getpid()))
-            rows.append(("record, cold cache, warm pool", cold.pages, seconds, memory.peak,
-                         f"{cold.parts_rendered} chunks rendered; VmHWM sum {hwm >> 20} MB"))
+            main_before = memory.base_main
+            rows.append(
+                (
+                    "record, cold cache, warm pool",
+                    cold.pages,
+                    seconds,
+                    memory.peak,
+                    f"{cold.parts_rendered} chunks rendered; PSS peak {memory.peak_pss >> 20}"
+                    f" MB; VmHWM sum {hwm >> 20} MB; engine only (tree RSS peak minus the"
+                    f" app process before): {(memory.peak - main_before) >> 20} MB",
+                )
+            )
             seconds, again = _timed(lambda: render_pdf(document), args.runs)
-            rows.append(("record, unchanged", again.pages, seconds, None,
-                         f"{again.parts_cached} chunks cached"))
+            rows.append(
+                (
+                    "record, unchanged",
+                    again.pages,
+                    seconds,
+                    None,
+                    f"{again.parts_cached} chunks cached",
+                )
+            )
             longer = record(args.encounters + 1)
             seconds, grown = _timed(lambda: render_pdf(longer))
-            rows.append(("record + 1 encounter", grown.pages, seconds, None,
-                         f"{grown.parts_rendered} rendered, {grown.parts_cached} cached"))
+            rows.append(
+                (
+                    "record + 1 encounter",
+                    grown.pages,
+                    seconds,
+                    None,
+                    f"{grown.parts_rendered} rendered, {grown.parts_cached} cached",
+                )
+            )
             worker.shutdown()
             seconds, peak = chromium(document, tmp)
             rows.append(("Chromium --print-to-pdf, same HTML", None, seconds, peak, ""))
-    print(f"workers={workers} chunk_bytes={app.config['PDF_CHUNK_BYTES']} "
-          f"encounters={args.encounters} cpus={os.cpu_count()}")
+    print(
+        f"workers={workers} chunk_bytes={app.config['PDF_CHUNK_BYTES']} "
+        f"encounters={args.encounters} cpus={os.cpu_count()}"
+    )
     print("| case | pages | seconds | peak memory | note |\n| --- | --- | --- | --- | --- |")
     for name, pages, seconds, peak, note in rows:
         memory = f"{peak >> 20} MB" if peak else ""

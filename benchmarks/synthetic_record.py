@@ -15,11 +15,32 @@ from markupsafe import escape
 
 from core.pdf import Attachment, PdfDocument, RunningHeader
 
-WORDS = ["patient", "reports", "intermittent", "headache", "since", "transfer", "denies", "vision", "change", "nausea", "sleep", "poor", "appetite", "fair", "taking", "medication", "as", "prescribed", "mild", "lower", "back", "pain", "after", "work", "detail", "no", "fever", "chills", "cough", "tolerating", "diet", "hydration", "encouraged", "follow", "up", "blood", "pressure", "reviewed", "labs", "pending", "education", "provided", "verbalized", "understanding", "ambulating", "without", "assistance", "alert", "oriented", "calm", "cooperative", "skin", "intact", "no", "rash"]
-MEDS = ("Lisinopril 10 mg daily", "Metformin 500 mg twice daily", "Ibuprofen 400 mg as needed",
-        "Sertraline 50 mg daily", "Atorvastatin 20 mg nightly", "Albuterol inhaler as needed")
-PROBLEMS = ("Essential hypertension", "Type 2 diabetes mellitus", "Low back pain",
-            "Insomnia", "Seasonal allergies", "Mild intermittent asthma")
+WORDS = tuple(
+    (
+        "patient reports intermittent headache since transfer denies vision change "
+        "nausea sleep poor appetite fair taking medication as prescribed mild lower back "
+        "pain after work detail no fever chills cough tolerating diet hydration "
+        "encouraged follow up blood pressure reviewed labs pending education provided "
+        "verbalized understanding ambulating without assistance alert oriented calm "
+        "cooperative skin intact no rash "
+    ).split()  # noqa: SIM905 (prose reads better than a list of words)
+)
+MEDS = (
+    "Lisinopril 10 mg daily",
+    "Metformin 500 mg twice daily",
+    "Ibuprofen 400 mg as needed",
+    "Sertraline 50 mg daily",
+    "Atorvastatin 20 mg nightly",
+    "Albuterol inhaler as needed",
+)
+PROBLEMS = (
+    "Essential hypertension",
+    "Type 2 diabetes mellitus",
+    "Low back pain",
+    "Insomnia",
+    "Seasonal allergies",
+    "Mild intermittent asthma",
+)
 
 
 def _sentences(rng: random.Random, count: int) -> str:
@@ -76,7 +97,13 @@ def record(encounters: int, *, export_id: str = "bench") -> PdfDocument:
         title="Health record — SAMPLE, Avery",
         header=header,
         parts=[encounter(n) for n in range(1, encounters + 1)],
-        attachments=(Attachment("fhir-bundle.json", bundle, "application/fhir+json",
-                                "FHIR R4 Bundle (collection) this record was made from"),),
+        attachments=(
+            Attachment(
+                "fhir-bundle.json",
+                bundle,
+                "application/fhir+json",
+                "FHIR R4 Bundle (collection) this record was made from",
+            ),
+        ),
         export_id=export_id,
     )

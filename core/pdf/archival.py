@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from importlib.resources import files
 from xml.sax.saxutils import escape
 
@@ -126,13 +127,9 @@ def _srgb_intent(pdf: pikepdf.Pdf) -> pikepdf.Object:
     )
 
 
-def _attach(
-    pdf: pikepdf.Pdf,
-    attachments: tuple[Attachment, ...] | list[Attachment] | object,
-    info_date: str,
-) -> None:
+def _attach(pdf: pikepdf.Pdf, attachments: Sequence[Attachment], info_date: str) -> None:
     specs = []
-    for attachment in attachments:  # type: ignore[attr-defined]
+    for attachment in attachments:
         spec = pikepdf.AttachedFileSpec(
             pdf,
             attachment.data,

@@ -71,7 +71,7 @@ def test_unescaped_hostile_html_still_fetches_nothing(
         f"<style>@import url({canary.url}/import); p {{ background: url(file:///etc/passwd) }}"
         f"@font-face {{ font-family: x; src: url({canary.url}/font) }}</style>"
         f'<iframe src="{canary.url}/frame"></iframe><object data="{canary.url}/obj"></object>'
-        '<p>after</p></section>'
+        "<p>after</p></section>"
     )
     rendered = render_pdf(document([hostile]))
     text = flat(" ".join(pages_text(rendered.data, tmp_path)))
