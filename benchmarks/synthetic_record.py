@@ -15,16 +15,15 @@ from markupsafe import escape
 
 from core.pdf import Attachment, PdfDocument, RunningHeader
 
-WORDS = tuple(
-    (
-        "patient reports intermittent headache since transfer denies vision change "
-        "nausea sleep poor appetite fair taking medication as prescribed mild lower back "
-        "pain after work detail no fever chills cough tolerating diet hydration "
-        "encouraged follow up blood pressure reviewed labs pending education provided "
-        "verbalized understanding ambulating without assistance alert oriented calm "
-        "cooperative skin intact no rash "
-    ).split()  # noqa: SIM905 (prose reads better than a list of words)
+PROSE = (
+    "patient reports intermittent headache since transfer denies vision change "
+    "nausea sleep poor appetite fair taking medication as prescribed mild lower back "
+    "pain after work detail no fever chills cough tolerating diet hydration "
+    "encouraged follow up blood pressure reviewed labs pending education provided "
+    "verbalized understanding ambulating without assistance alert oriented calm "
+    "cooperative skin intact no rash"
 )
+WORDS = tuple(PROSE.split())
 MEDS = (
     "Lisinopril 10 mg daily",
     "Metformin 500 mg twice daily",
