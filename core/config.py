@@ -31,7 +31,6 @@ OUTAGE_RETRY_AFTER = 30  # seconds a client is asked to wait while the database 
 PDF_CACHE_DIR = INSTANCE_DIR / "pdf-cache"
 PDF_CACHE_MAX_BYTES = 512 * 1024 * 1024
 PDF_CHUNK_BYTES = 40_000
-PDF_STAMP_PAGES = 100  # header/footer overlay pages laid out per pool task
 
 
 def _dev_secret_key() -> str:
@@ -160,7 +159,6 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "PDF_CACHE_MAX_BYTES": int(environ.get("PDF_CACHE_MAX_BYTES", PDF_CACHE_MAX_BYTES)),
         "PDF_CHUNK_BYTES": int(environ.get("PDF_CHUNK_BYTES", PDF_CHUNK_BYTES)),
         "PDF_WORKERS": int(environ.get("PDF_WORKERS") or min(2, os.cpu_count() or 1)),
-        "PDF_STAMP_PAGES": PDF_STAMP_PAGES,
     }
     config.update(overrides)
     if config["AUDIT_SEALING"] not in ("inline", "background"):
