@@ -13,6 +13,7 @@ import hashlib
 import io
 import tempfile
 from concurrent.futures import Future, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pikepdf
@@ -32,7 +33,11 @@ def render(document: PdfDocument, *, progress: Progress | None = None) -> Render
     chunks = split_chunks(document.parts, int(config["PDF_CHUNK_BYTES"]))
     if len(chunks) == 1:
         return _single_pass(document, progress)
-    return _chunked(document, chunks, progress)
+    try:
+        return _chunked(document, chunks, progress)
+    except BrokenProcessPool:
+        worker.shutdown()  # a worker died (killed, out of memory): the next export starts anew
+        raise
 
 
 def _static_dir() -> str:

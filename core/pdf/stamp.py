@@ -98,13 +98,13 @@ def page_number_ops(glyphs: Carrier, font_name: str, text: str, page_width: floa
     ).encode()
 
 
-def apply(pdf: pikepdf.Pdf, header_pdf: pikepdf.Pdf, labels: list[str]) -> pikepdf.Pdf:
+def apply(pdf: pikepdf.Pdf, header_pdf: pikepdf.Pdf, labels: list[str]) -> None:
     """Lay the header stamp and page i's label ("Page i of M") over every page of
-    `pdf`. Returns the font's source document: keep it open until `pdf` is saved."""
+    `pdf`."""
     form = pdf.copy_foreign(header_pdf.make_indirect(header_pdf.pages[0].as_form_xobject()))
     glyphs = carrier(_label_glyphs("".join(labels)))
-    source = pikepdf.open(io.BytesIO(glyphs.pdf_bytes))
-    font = pdf.copy_foreign(next(iter(source.pages[0].Resources.Font.values())))
+    with pikepdf.open(io.BytesIO(glyphs.pdf_bytes)) as source:
+        font = pdf.copy_foreign(next(iter(source.pages[0].Resources.Font.values())))
     for page, text in zip(pdf.pages, labels, strict=True):
         name = page.add_resource(form, Name.XObject, prefix="Fx")
         font_name = page.add_resource(font, Name.Font, prefix="Fp")
@@ -113,4 +113,3 @@ def apply(pdf: pikepdf.Pdf, header_pdf: pikepdf.Pdf, labels: list[str]) -> pikep
         overlay = f"Q\n/Artifact BMC\nq {name} Do Q\nEMC\n".encode()
         overlay += page_number_ops(glyphs, str(font_name), text, width)
         page.contents_add(pdf.make_stream(overlay), prepend=False)
-    return source
