@@ -5,7 +5,8 @@ A worker needs only WeasyPrint, the static folder and the fetcher: it receives f
 HTML (templates are rendered in the app process) and writes the PDF to the path it is
 given (the chunk cache, or a temporary file), so no large bytes cross the pipe. The pool
 is created lazily on the first multi-chunk export and kept warm; its processes come
-from a forkserver (never a fork of a threaded web worker).
+from a forkserver (never a fork of a threaded web worker). WeasyPrint is not preloaded
+into the forkserver: that would keep a third copy resident for the pool's lifetime.
 """
 
 from __future__ import annotations
@@ -73,7 +74,6 @@ def pool(workers: int) -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["core.pdf.worker"])
             _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         return _pool
 
