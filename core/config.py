@@ -30,7 +30,10 @@ OUTAGE_RETRY_AFTER = 30  # seconds a client is asked to wait while the database 
 # single pass in the calling process, more go to PDF_WORKERS pool processes.
 PDF_CACHE_DIR = INSTANCE_DIR / "pdf-cache"
 PDF_CACHE_MAX_BYTES = 512 * 1024 * 1024
-PDF_CHUNK_BYTES = 40_000
+PDF_CHUNK_BYTES = 30_000
+# A document of this many chunks or more (~200 pages) lets the pool's processes go
+# before the merge: their heaps and the merge's would otherwise add up (docs/exports.md).
+PDF_RETIRE_POOL_CHUNKS = 20
 
 
 def _dev_secret_key() -> str:
@@ -158,6 +161,9 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "PDF_CACHE_DIR": environ.get("PDF_CACHE_DIR", str(PDF_CACHE_DIR)),
         "PDF_CACHE_MAX_BYTES": int(environ.get("PDF_CACHE_MAX_BYTES", PDF_CACHE_MAX_BYTES)),
         "PDF_CHUNK_BYTES": int(environ.get("PDF_CHUNK_BYTES", PDF_CHUNK_BYTES)),
+        "PDF_RETIRE_POOL_CHUNKS": int(
+            environ.get("PDF_RETIRE_POOL_CHUNKS", PDF_RETIRE_POOL_CHUNKS)
+        ),
         "PDF_WORKERS": int(environ.get("PDF_WORKERS") or min(2, os.cpu_count() or 1)),
     }
     config.update(overrides)

@@ -98,6 +98,8 @@ def _chunked(
             if progress is not None:
                 progress(done, total)
         stamp_job.result()
+        if len(chunks) >= int(config["PDF_RETIRE_POOL_CHUNKS"]):
+            worker.retire()
         data, pages = _merge(document, [p for p in paths if p is not None], header)
     cache.prune()
     return RenderedPdf(

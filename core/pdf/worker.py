@@ -12,6 +12,9 @@ into the forkserver: that would keep a third copy resident for the pool's lifeti
 from __future__ import annotations
 
 import atexit
+import ctypes
+import ctypes.util
+import gc
 import logging
 import multiprocessing
 import os
@@ -56,7 +59,30 @@ def write_pdf(html: str, static_dir: str, target: str, *, tagged: bool = True) -
         tmp, pdf_variant=PDF_VARIANT, pdf_tags=tagged, output_intent=NO_OUTPUT_INTENT
     )
     os.replace(tmp, target)
-    return len(document.pages)
+    pages = len(document.pages)
+    del document
+    _give_back_memory()
+    return pages
+
+
+def _give_back_memory() -> None:
+    """Return the layout's freed heap to the system: an idle worker otherwise keeps
+    its largest chunk's peak resident while the app process merges."""
+    gc.collect()
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_libc = _load_libc()
 
 
 def _warm() -> int:
@@ -85,6 +111,17 @@ def shutdown() -> None:
         if _pool is not None:
             _pool.shutdown(wait=True, cancel_futures=True)
             _pool = None
+
+
+def retire() -> None:
+    """Let the pool's processes go once their queued work is done, and start a fresh
+    pool on the next use. A large export calls this before its merge, so idle workers
+    do not hold their layout heaps (~90 MB each) while the app process merges."""
+    global _pool
+    with _pool_lock:
+        old, _pool = _pool, None
+    if old is not None:
+        old.shutdown(wait=False)
 
 
 def worker_pids() -> list[int]:
