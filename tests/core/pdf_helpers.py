@@ -71,3 +71,36 @@ def pages_text(data: bytes, tmp_path: Path) -> list[str]:
 def flat(text: str) -> str:
     """Whitespace-normalised text (lines wrap where the layout chose)."""
     return " ".join(text.split())
+
+
+def ink(data: bytes, tmp_path: Path, page: int = 1) -> float:
+    """Share of dark pixels in the body area of `page` (between header and footer):
+    what a reader sees, not just what text extraction finds."""
+    path = tmp_path / "ink.pdf"
+    path.write_bytes(data)
+    result = subprocess.run(
+        [
+            "pdftoppm",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-r",
+            "30",
+            "-gray",
+            "-x",
+            "20",
+            "-y",
+            "60",
+            "-W",
+            "200",
+            "-H",
+            "200",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    header, _, pixels = result.stdout.partition(b"255\n")
+    assert header.startswith(b"P5")
+    return sum(1 for value in pixels if value < 128) / max(len(pixels), 1)

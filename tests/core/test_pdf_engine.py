@@ -14,7 +14,7 @@ from flask import Flask
 from core.pdf import attachments_of, embedded_export_id, render_pdf, render_print_html, worker
 from core.pdf.cache import ChunkCache, split_chunks
 from core.pdf.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
-from tests.core.pdf_helpers import HEADER, document, encounter, flat, pages_text
+from tests.core.pdf_helpers import HEADER, document, encounter, flat, ink, pages_text
 
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
 
@@ -52,6 +52,7 @@ def test_small_document_has_header_footer_and_repeated_table_head(
     assert rendered.pages == len(pages) >= 2
     _every_page_has_header(pages)
     assert "Encounter 1" in pages[0]
+    assert ink(rendered.data, tmp_path) > 0.01
     # the table's head repeats on the page the table continues on; rows are never split
     assert "Taken" in pages[1] and "Vital" in pages[1]
     for r in range(90):
@@ -119,6 +120,7 @@ def test_chunks_merge_tagged_stamped_and_cached(
     text = flat(" ".join(pages))
     assert all(f"Encounter {n}" in text for n in range(1, 5))
     assert _structure_is_whole(first.data) > 100
+    assert ink(first.data, tmp_path) > 0.01  # the stamp does not paint over the body
     assert embedded_export_id(first.data) == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
     assert "fhir-bundle.json" in attachments_of(first.data)
 
