@@ -79,27 +79,31 @@ def _chunked(
     done, total = len(chunks) - len(missing), len(chunks)
     if progress is not None:
         progress(done, total)
-    executor = worker.pool(int(config["PDF_WORKERS"]))
     with tempfile.TemporaryDirectory(prefix="custodia-stamp-") as tmp:
         header = Path(tmp) / "header.pdf"
-        stamp_job = executor.submit(
-            worker.write_pdf, html.stamp_html(document), static_dir, str(header), tagged=False
-        )
-        jobs: dict[Future[int], int] = {
-            executor.submit(
-                worker.write_pdf, sources[i], static_dir, str(cache.reserve(keys[i]))
-            ): i
-            for i in missing
-        }
-        for job in as_completed(jobs):
-            job.result()
-            paths[jobs[job]] = cache.path(keys[jobs[job]])
-            done += 1
-            if progress is not None:
-                progress(done, total)
-        stamp_job.result()
-        if len(chunks) >= int(config["PDF_RETIRE_POOL_CHUNKS"]):
-            worker.retire()
+        stamp = html.stamp_html(document)
+        if not missing:  # all cached: no reason to wake (or start) the pool
+            worker.write_pdf(stamp, static_dir, str(header), tagged=False)
+        else:
+            executor = worker.pool(int(config["PDF_WORKERS"]))
+            stamp_job = executor.submit(
+                worker.write_pdf, stamp, static_dir, str(header), tagged=False
+            )
+            jobs: dict[Future[int], int] = {
+                executor.submit(
+                    worker.write_pdf, sources[i], static_dir, str(cache.reserve(keys[i]))
+                ): i
+                for i in missing
+            }
+            for job in as_completed(jobs):
+                job.result()
+                paths[jobs[job]] = cache.path(keys[jobs[job]])
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            stamp_job.result()
+            if len(chunks) >= int(config["PDF_RETIRE_POOL_CHUNKS"]):
+                worker.retire()
         data, pages = _merge(document, [p for p in paths if p is not None], header)
     cache.prune()
     return RenderedPdf(

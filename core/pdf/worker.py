@@ -61,7 +61,8 @@ def write_pdf(html: str, static_dir: str, target: str, *, tagged: bool = True) -
     os.replace(tmp, target)
     pages = len(document.pages)
     del document
-    _give_back_memory()
+    if multiprocessing.parent_process() is not None:  # a pool worker, not the app
+        _give_back_memory()
     return pages
 
 
