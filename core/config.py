@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +24,16 @@ LOCATOR_RATE_LIMIT = "30/minute;300/day"
 DEV_TRUSTED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 SHARED_RATELIMIT_STORES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://")
 OUTAGE_RETRY_AFTER = 30  # seconds a client is asked to wait while the database is down
+# PDF engine (core.pdf): rendered chunk PDFs are cached here by content hash, up to
+# PDF_CACHE_MAX_BYTES (least recently used evicted). A document is cut into chunks of
+# about PDF_CHUNK_BYTES of HTML (~10 pages of a health record); one chunk renders in a
+# single pass in the calling process, more go to PDF_WORKERS pool processes.
+PDF_CACHE_DIR = INSTANCE_DIR / "pdf-cache"
+PDF_CACHE_MAX_BYTES = 512 * 1024 * 1024
+PDF_CHUNK_BYTES = 30_000
+# A document of this many chunks or more (~200 pages) lets the pool's processes go
+# before the merge: their heaps and the merge's would otherwise add up (docs/exports.md).
+PDF_RETIRE_POOL_CHUNKS = 20
 
 
 def _dev_secret_key() -> str:
@@ -147,6 +158,13 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None)
         "OUTAGE_RETRY_AFTER": OUTAGE_RETRY_AFTER,
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
+        "PDF_CACHE_DIR": environ.get("PDF_CACHE_DIR", str(PDF_CACHE_DIR)),
+        "PDF_CACHE_MAX_BYTES": int(environ.get("PDF_CACHE_MAX_BYTES", PDF_CACHE_MAX_BYTES)),
+        "PDF_CHUNK_BYTES": int(environ.get("PDF_CHUNK_BYTES", PDF_CHUNK_BYTES)),
+        "PDF_RETIRE_POOL_CHUNKS": int(
+            environ.get("PDF_RETIRE_POOL_CHUNKS", PDF_RETIRE_POOL_CHUNKS)
+        ),
+        "PDF_WORKERS": int(environ.get("PDF_WORKERS") or min(2, os.cpu_count() or 1)),
     }
     config.update(overrides)
     if config["AUDIT_SEALING"] not in ("inline", "background"):

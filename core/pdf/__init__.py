@@ -3,79 +3,38 @@
 Features hand a `PdfDocument` (its running header, its body as HTML parts rendered from
 their own templates with autoescaping, and attachments) to `render_pdf`; the print view
 of the same document comes from `render_print_html`. The engine owns the URL fetcher
-(only the app's own static files), PDF/A-3b with tags, attachments, page headers and
-footers ("page N of M"), chunked and cached rendering.
-
-INTERFACE SKELETON (issue 15): the engine's internals replace the naive renderer below;
-the names and fields of this module are what features and `core.exports` code against.
+(only the app's own static files: core.pdf.fetcher), PDF/A-3b with tags and associated
+files (core.pdf.archival), page headers and footers ("page N of M"), and chunked,
+parallel, cached rendering (core.pdf.render, .cache, .merge, .worker). docs/exports.md
+("Rendering engine") explains the design; docs/benchmarks.md measures it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from core.pdf.archival import attachments_of, embedded_export_id
+from core.pdf.document import Attachment, PdfDocument, Progress, RenderedPdf, RunningHeader
+from core.pdf.html import print_html
+from core.pdf.render import render
 
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file embedded in the PDF (PDF/A-3 associated file), e.g. the FHIR Bundle."""
-
-    filename: str  # "bundle.json"
-    data: bytes
-    mime_type: str  # "application/fhir+json"
-    description: str
-    relationship: str = "Source"  # PDF/A-3 AFRelationship: Source, Data, Supplement…
-
-
-@dataclass(frozen=True)
-class RunningHeader:
-    """What every page's header and footer carry (plain text; the engine escapes it)."""
-
-    export_title: str  # "Custody record", "Health record"…
-    person_name: str  # "DOE, Jane"
-    a_number: str  # as pages write it: "A123-456-789"
-    date_of_birth: str  # "03/14/1990"
-    facility: str  # facility name (or "Not held")
-    generated_by: str  # "records1 (Records)"
-    generated_at: str  # facility local time with zone: "12/01/2026 09:05 CST"
-    confidential: bool = False  # health exports: "Confidential health information"
-
-
-@dataclass(frozen=True)
-class PdfDocument:
-    """One export: header, body parts (HTML fragments, already escaped by Jinja), and
-    attachments. Parts are the unit of chunking and caching: keep each part a
-    self-contained block (a section, an encounter, a month of log) and keep earlier
-    parts byte-identical when a record is only appended to."""
-
-    title: str  # the PDF's title (document metadata)
-    header: RunningHeader
-    parts: Sequence[str]
-    lang: str = "en"
-    attachments: Sequence[Attachment] = field(default_factory=tuple)
-    export_id: str | None = None  # embedded in the PDF's metadata (core.exports)
-
-
-@dataclass(frozen=True)
-class RenderedPdf:
-    data: bytes
-    pages: int
-    parts_rendered: int = 0  # chunks laid out now
-    parts_cached: int = 0  # chunks taken from the cache
-
-
-Progress = Callable[[int, int], None]  # (done, total) chunks
+__all__ = [
+    "Attachment",
+    "PdfDocument",
+    "Progress",
+    "RenderedPdf",
+    "RunningHeader",
+    "attachments_of",
+    "embedded_export_id",
+    "render_pdf",
+    "render_print_html",
+]
 
 
 def render_pdf(document: PdfDocument, *, progress: Progress | None = None) -> RenderedPdf:
-    """The PDF of `document` (PDF/A-3b, tagged, attachments embedded)."""
-    from core.pdf.render import render  # noqa: PLC0415 (skeleton: replaced by the engine)
-
+    """The PDF of `document` (PDF/A-3b, tagged, attachments embedded, export id in its
+    metadata). Call inside an app context; large documents use the worker pool."""
     return render(document, progress=progress)
 
 
 def render_print_html(document: PdfDocument) -> str:
     """The print-friendly HTML view of `document`: the same templates and stylesheet."""
-    from core.pdf.render import print_html  # noqa: PLC0415 (skeleton)
-
     return print_html(document)
