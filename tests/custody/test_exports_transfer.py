@@ -235,7 +235,6 @@ def test_document_attaches_the_r4_bundle(app, make, world):
     _check_bundle(attachment.data, world)
 
 
-@pytest.mark.xfail(strict=False, reason="the skeleton renderer embeds no attachments yet")
 def test_pdf_embeds_the_bundle(client, make, world):
     url = f"/exports/transfers/{world['transfer'].id}/packet.pdf{PURPOSE}"
     response = _get(client, make, url, "records")

@@ -258,11 +258,6 @@ def test_the_document_attaches_the_bundle_of_exactly_the_record(app, make, scene
     assert document.header.facility == scene.a.name
 
 
-@pytest.mark.xfail(
-    reason="the interface skeleton's renderer does not embed attachments; the engine "
-    "(helper engine) writes them as PDF/A-3 associated files",
-    strict=False,
-)
 def test_the_pdf_embeds_the_bundle(client, make, scene):
     make.login(client, role="records")
     response = export(client, scene.pid)
