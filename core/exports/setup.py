@@ -22,3 +22,5 @@ def register(features: Registry) -> None:
     features.add_blueprint(views.bp)
     features.add_command(cli.exports_group)
     features.add_dashboard_link(Link("Exports", "exports.page", Permission.EXPORT_VIEW, 50))
+    # in the navigation too: the records office's daily page, one click from anywhere
+    features.add_nav_item(Link("Exports", "exports.page", Permission.EXPORT_VIEW, 600))

@@ -31,7 +31,9 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 
 class ExportForm(FlaskForm):
-    kind = SelectField("What to export", validators=[DataRequired()])
+    kind = SelectField(
+        "What to export", validators=[DataRequired(message="Choose what to export.")]
+    )
     a_number = StringField(
         "A-number",
         validators=[DataRequired(), Length(max=20)],
@@ -47,7 +49,8 @@ class ExportForm(FlaskForm):
 
 def kinds_for(actor: Actor) -> list[ExportKind]:
     """The kinds the page offers `actor`: those they may export that can find a subject."""
-    return [k for k in registry().export_kinds if k.resolve and actor.can(k.permission)]
+    offered = [k for k in registry().export_kinds if k.resolve and actor.can(k.permission)]
+    return sorted(offered, key=lambda kind: kind.label)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -56,7 +59,7 @@ def page() -> Any:
     actor = current_actor()
     kinds = {kind.name: kind for kind in kinds_for(actor)}
     form = ExportForm()
-    form.kind.choices = choices((name, kind.label) for name, kind in kinds.items())
+    form.kind.choices = choices([("", "Choose…"), *((n, k.label) for n, k in kinds.items())])
     if form.validate_on_submit():
         kind = kinds[form.kind.data]
         target = call_service(form, lambda: _target(actor, kind, form))

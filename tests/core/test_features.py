@@ -30,10 +30,19 @@ NAV = [
     "Rule sets",
     "Consular notification",
     "Sick call",
+    "Exports",
     "Users",
     "Audit log",
 ]
-OFFICER_NAV = ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"]
+OFFICER_NAV = [
+    "Dashboard",
+    "People",
+    "Facilities",
+    "Transfers",
+    "Legal access",
+    "Rule sets",
+    "Exports",
+]
 PROBE = "tests.core.feature_probe"
 
 
@@ -78,10 +87,7 @@ def test_the_default_app_composes_custody_then_health(app):
     "role,expected",
     [
         (Role.ADMIN, ["Dashboard", "Facilities", "Rule sets", "Consular notification", "Users"]),
-        (
-            Role.OFFICER,
-            ["Dashboard", "People", "Facilities", "Transfers", "Legal access", "Rule sets"],
-        ),
+        (Role.OFFICER, OFFICER_NAV),
         (
             Role.AUDITOR,
             [
@@ -130,6 +136,7 @@ def test_features_compose_what_the_setting_names():
         "Dashboard",
         "Patients",
         "Sick call",
+        "Exports",
         "Users",
         "Audit log",
     ]
