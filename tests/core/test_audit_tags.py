@@ -71,8 +71,13 @@ def test_core_members_store_the_strings_used_before_the_enums():
         "core:user:update",
         "core:user:password",
         "core:user:unlock",
+        "core:export:create",
+        "core:export:print-view",
+        "core:export:download",
     }
     assert {m.value for m in SubjectType} == {
+        "export",
+        "export_job",
         "user",
         "api_token",
         "dashboard",

@@ -14,6 +14,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 from rq import SimpleWorker
 
 from core import audit
@@ -24,6 +25,7 @@ from core.db import db, unit_of_work, utcnow
 from core.exports import jobs
 from core.exports.models import ExportFile, ExportJob, ExportRecord, JobStatus
 from core.exports.stamp_id import read_export_id
+from tests.conftest import IsolatedClient, drop_database, fresh_database
 from tests.core.exports_support import pdf_text, probe_app
 from tests.helpers import events
 
@@ -267,9 +269,26 @@ def test_a_failed_job_says_so_and_is_never_a_500(client, make):
 
 
 def _unbooked(make) -> SimpleNamespace:
-    """A person never booked: committed data must hold no FHIR resources (other tests
-    count the whole store's history)."""
+    """A person never booked (no health record to build)."""
     return SimpleNamespace(detainee_id=make.detainee().id)
+
+
+@pytest.fixture
+def own_app() -> Iterator[Flask]:
+    """The job tests commit for real (a worker thread or process cannot see the test's
+    rolled-back transaction): they get a database of their own, dropped afterwards, so
+    nothing they commit reaches other tests' counts."""
+    url = fresh_database("exportjobs")
+    try:
+        yield from probe_app(url)
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def own_client(own_app: Flask) -> FlaskClient:
+    own_app.test_client_class = IsolatedClient
+    return own_app.test_client()
 
 
 def _wait_done(client, location: str, headers: dict, seconds: float = 90) -> object:
@@ -284,7 +303,8 @@ def _wait_done(client, location: str, headers: dict, seconds: float = 90) -> obj
 
 
 @pytest.mark.no_rollback
-def test_the_local_worker_renders_in_the_background(app, client):
+def test_the_local_worker_renders_in_the_background(own_app, own_client):
+    app, client = own_app, own_client
     from tests.helpers import Maker
 
     app.config["EXPORT_INLINE_MAX_PARTS"] = 3
@@ -319,7 +339,8 @@ def _redis() -> redis.Redis:
 
 
 @pytest.mark.no_rollback
-def test_with_redis_an_rq_worker_renders_it(app, client):
+def test_with_redis_an_rq_worker_renders_it(own_app, own_client):
+    app, client = own_app, own_client
     from tests.helpers import Maker
 
     connection = _redis()
