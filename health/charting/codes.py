@@ -10,6 +10,7 @@ whether a code exists (None when not) and how it reads.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import re
 import warnings
@@ -17,13 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-with warnings.catch_warnings():  # it reads its data with a deprecated importlib call
-    warnings.simplefilter("ignore")
-    import simple_icd_10_cm as icd  # type: ignore[import-untyped]
-
 from health.fhir.services import fhir_base
 
 DATA = Path(__file__).parent / "data"
+
+
+@functools.cache
+def _icd() -> Any:
+    """simple-icd-10-cm, loaded on the first ICD-10-CM lookup: importing it builds its
+    whole code table (about 165 MB resident), which a process that never codes a
+    problem (an export worker, a web worker before its first charting form) should not
+    carry. It reads its data with a deprecated importlib call: that warning is muted."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return importlib.import_module("simple_icd_10_cm")
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
 LOINC = "http://loinc.org"
 CVX = "http://hl7.org/fhir/sid/cvx"
@@ -167,6 +175,7 @@ def display(system: str, code: str) -> str | None:
         code = code.upper()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            icd = _icd()
             if not icd.is_valid_item(code) or not icd.is_leaf(code):
                 return None
             return str(icd.get_description(code))
@@ -187,6 +196,7 @@ def _icd_index() -> tuple[tuple[str, str, str], ...]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = []
+        icd = _icd()
         for code in icd.get_all_codes(with_dots=True):
             if icd.is_leaf(code):
                 description = str(icd.get_description(code))
