@@ -21,6 +21,7 @@ from core.actor import Actor
 from core.db import utcnow
 from core.i18n import a_number, local_time
 from core.pdf import PdfDocument, RunningHeader
+from core.pdf.header import person_header
 from custody.bookings.models import Booking
 from custody.exports import labels
 from custody.exports.records import (
@@ -64,16 +65,15 @@ def header(actor: Actor, booking: Booking, title: str) -> RunningHeader:
     that holds the booking (or last held it), who generated the export and when (in
     that facility's local time)."""
     person, facility = booking.detainee, booking.facility
-    role = actor.role.label if actor.role is not None else "System"
-    return RunningHeader(
-        export_title=title,
-        person_name=f"{person.family_name.upper()}, {person.given_name}",
-        a_number=a_number(person.a_number),
-        date_of_birth=person.date_of_birth.strftime("%m/%d/%Y"),
+    return person_header(
+        title=title,
+        family_name=person.family_name,
+        given_name=person.given_name,
+        a_number_value=person.a_number,
+        date_of_birth=person.date_of_birth,
         facility=facility.name,
-        generated_by=f"{actor.username} ({role})",
+        actor=actor,
         generated_at=when(utcnow(), facility),
-        confidential=False,
     )
 
 

@@ -26,6 +26,7 @@ from core.exports import ExportKind, send_export
 from core.features import Registry
 from core.i18n import a_number, local_time
 from core.pdf import Attachment, PdfDocument, RunningHeader
+from core.pdf.header import person_header
 from custody.permissions import CustodyPermission
 from custody.transfers.packet import TransferPacket, gather_packet, latest_transfer
 
@@ -63,14 +64,14 @@ def register(features: Registry) -> None:
 
 def _header(packet: TransferPacket, actor: Actor, title: str) -> RunningHeader:
     person = packet.person
-    role = actor.role.label if actor.role is not None else "System"
-    return RunningHeader(
-        export_title=title,
-        person_name=f"{person.family_name.upper()}, {person.given_name}",
-        a_number=a_number(person.a_number),
-        date_of_birth=person.date_of_birth.strftime("%m/%d/%Y"),
+    return person_header(
+        title=title,
+        family_name=person.family_name,
+        given_name=person.given_name,
+        a_number_value=person.a_number,
+        date_of_birth=person.date_of_birth,
         facility=packet.transfer.from_facility.name,
-        generated_by=f"{actor.username} ({role})",
+        actor=actor,
         generated_at=local_time(packet.now, packet.zone),
         confidential=True,
     )

@@ -32,6 +32,8 @@ def _icd() -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return importlib.import_module("simple_icd_10_cm")
+
+
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
 LOINC = "http://loinc.org"
 CVX = "http://hl7.org/fhir/sid/cvx"

@@ -15,6 +15,7 @@ from flask import render_template
 from core.actor import Actor
 from core.db import utcnow
 from core.pdf import PdfDocument, RunningHeader
+from core.pdf.header import person_header
 from health.chart import summary
 from health.exports import bundle, bytype, content
 from health.exports.reading import ExportRecord, read
@@ -27,33 +28,35 @@ def build(*, actor: Actor, patient_id: str) -> PdfDocument:
     """The health record of `patient_id` as `actor` may see it (checked and audited by
     `reading.read`: NotFound, Forbidden before anything is rendered)."""
     export = read(actor=actor, patient_id=patient_id)
+    running = header(export, actor, utcnow())
     return PdfDocument(
-        title=f"{TITLE}: {person_name(export)}",
-        header=header(export, actor, utcnow()),
+        title=f"{TITLE}: {running.person_name}",
+        header=running,
         parts=parts(export),
         lang="en",
         attachments=(bundle.attachment(export),),
     )
 
 
-def person_name(export: ExportRecord) -> str:
-    """ "FAMILY, Given" (the name's text when it has no parts)."""
+def name_parts(export: ExportRecord) -> tuple[str, str]:
+    """(family, given) of the Patient's first name with parts; (its text, "") else."""
     for name in export.record.patient.get("name") or ():
         if isinstance(name, dict) and (name.get("family") or name.get("given")):
             given = " ".join(str(g) for g in name.get("given") or ())
-            return f"{str(name.get('family') or '').upper()}, {given}".strip(", ")
-    return summary.name_of(export.record.patient)
+            return str(name.get("family") or ""), given
+    return summary.name_of(export.record.patient), ""
 
 
 def header(export: ExportRecord, actor: Actor, now: dt.datetime) -> RunningHeader:
-    role = actor.role.label if actor.role is not None else "System"
-    return RunningHeader(
-        export_title=TITLE,
-        person_name=person_name(export),
-        a_number=export.a_number,
+    family, given = name_parts(export)
+    return person_header(
+        title=TITLE,
+        family_name=family,
+        given_name=given,
+        a_number_value=export.a_number,
         date_of_birth=content.us_date(export.record.patient.get("birthDate")),
         facility=export.facility,
-        generated_by=f"{actor.username} ({role})",
+        actor=actor,
         generated_at=export.context.clock.local(now),
         confidential=True,
     )
