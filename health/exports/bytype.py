@@ -221,7 +221,7 @@ def _flag(document: dict[str, Any], context: Context) -> Row:
         ),
         context.clock,
     )
-    label, seen, reason = alert_row(alert[0], context.clinician)
+    label, seen, reason = alert_row(alert[0])
     return (label, seen, str(document.get("status") or ""), alert[0].since or "", reason)
 
 

@@ -39,15 +39,13 @@ class Stay:
 @dataclass(frozen=True)
 class Context:
     """What the documents alone do not say: the time zone pages use, the encounter-type
-    system, practitioners' names by reference, the person's stays, and whether the
-    caller is a clinician (clinical reasons of alerts are shown to clinicians only)."""
+    system, practitioners' names by reference and the person's stays."""
 
     clock: Clock
     encounter_system: str
     interpreter_url: str
     names: dict[str, str] = field(default_factory=dict)  # "Practitioner/x" → name
     stays: tuple[Stay, ...] = ()
-    clinician: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def cover(record: PatientRecord, context: Context, a_number: str) -> Cover:
     return Cover(
         identity=identity,
         stays=stays,
-        alerts=[alert_row(alert, context.clinician) for alert in summary.alerts_of(record, clock)],
+        alerts=[alert_row(alert) for alert in summary.alerts_of(record, clock)],
         allergies=summary.allergies_of(record),
         problems=[(p["name"], p["code"], p["onset"]) for p in summary.problems_of(record, clock)],
         medications=[
@@ -130,14 +128,12 @@ def cover(record: PatientRecord, context: Context, a_number: str) -> Cover:
     )
 
 
-def alert_row(alert: summary.ChartAlert, clinician: bool) -> tuple[str, str, str]:
-    """A custody-visible alert by its label; a clinical-only one's label is its reason,
-    so others read only that a clinical alert exists."""
+def alert_row(alert: summary.ChartAlert) -> tuple[str, str, str]:
+    """An alert with its clinical reason, for everyone who may export the whole record
+    (clinicians and the records office: they get its notes and problems too, and the
+    attached Bundle carries the Flag as stored); whether custody sees it is said."""
     seen = "Shown to custody" if alert.custody_visible else "Clinical only"
-    if clinician:
-        return alert.label, seen, alert.reason or ""
-    label = alert.label if alert.custody_visible else "Clinical alert"
-    return label, seen, "Shown to clinicians only"
+    return alert.label, seen, alert.reason or ""
 
 
 def note_of(document: dict[str, Any], context: Context) -> Note:

@@ -56,7 +56,6 @@ def read(*, actor: Actor, patient_id: str) -> ExportRecord:
         interpreter_url=f"{services.fhir_base()}/StructureDefinition/interpreter",
         names={f"{d['resourceType']}/{d['id']}": _name(d) for d in referenced},
         stays=tuple(stays),
-        clinician=actor.can(HealthPermission.READ),
     )
     return ExportRecord(
         record=record,
