@@ -26,6 +26,7 @@ from core.access import authorize
 from core.actor import Actor
 from core.db import reading, utcnow
 from health.audit_tags import HealthAuditTag, HealthSubject
+from health.exports.bundle import collection
 from health.fhir import jsontext, link, services, store
 from health.fhir.store import Stored
 from health.permissions import HealthPermission
@@ -150,19 +151,8 @@ def _belongs(document: dict[str, Any], patient_id: str, transfer_id: int) -> boo
 
 
 def _bundle(items: list[Stored]) -> dict[str, Any]:
-    base = services.fhir_base()
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": store.instant(utcnow()),
-        "entry": [
-            {
-                "fullUrl": f"{base}/{item.resource_type}/{item.id}",
-                "resource": jsontext.loads(item.text or "{}"),
-            }
-            for item in items
-        ],
-    }
+    documents = [jsontext.loads(item.text or "{}") for item in items]
+    return collection(documents, timestamp=store.instant(utcnow()))
 
 
 def _travelling(stored: Stored | None) -> Stored | None:

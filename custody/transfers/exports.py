@@ -12,7 +12,6 @@ Parts are rendered from `templates/exports/transfer/*.html` (autoescaped).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, render_template
@@ -29,6 +28,7 @@ from core.pdf import Attachment, PdfDocument, RunningHeader
 from core.pdf.header import person_header
 from custody.permissions import CustodyPermission
 from custody.transfers.packet import TransferPacket, gather_packet, latest_transfer
+from health.exports.bundle import as_attachment
 
 bp = Blueprint("transfer_exports", __name__)
 ONE = "/exports/transfers/<int:transfer_id>"
@@ -52,7 +52,6 @@ MEDICAL_SUMMARY = ExportKind(
     resolve=latest_transfer,
 )
 KINDS = (PACKET, MEDICAL_SUMMARY)
-BUNDLE_DESCRIPTION = "FHIR R4 Bundle (collection) this record was made from"
 
 
 def register(features: Registry) -> None:
@@ -96,14 +95,7 @@ def _part(name: str, context: dict[str, Any]) -> str:
 
 
 def _bundle(packet: TransferPacket) -> Attachment:
-    data = json.dumps(packet.health.bundle, ensure_ascii=False, indent=1).encode()
-    return Attachment(
-        filename="fhir-bundle.json",
-        data=data,
-        mime_type="application/fhir+json",
-        description=BUNDLE_DESCRIPTION,
-        relationship="Source",
-    )
+    return as_attachment(packet.health.bundle)
 
 
 def packet_document(*, actor: Actor, transfer_id: int) -> PdfDocument:

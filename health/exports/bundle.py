@@ -5,6 +5,7 @@ its `fullUrl` on our FHIR base, so `custodia fhir import` can load it (PUT by id
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from core.pdf import Attachment
@@ -26,20 +27,24 @@ def resources_of(export: ExportRecord) -> list[dict[str, Any]]:
     return documents + export.referenced
 
 
-def bundle(export: ExportRecord) -> dict[str, Any]:
+def collection(documents: Iterable[dict[str, Any]], timestamp: str | None = None) -> dict[str, Any]:
+    """A `collection` Bundle of stored documents (ids kept, `fullUrl` on our base): what
+    every export that carries health information attaches (the health record here, the
+    transfer summary in health.transfer_reading)."""
     base = fhir_base()
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [
-            {"fullUrl": f"{base}/{d['resourceType']}/{d['id']}", "resource": d}
-            for d in resources_of(export)
-        ],
-    }
+    found: dict[str, Any] = {"resourceType": "Bundle", "type": "collection"}
+    if timestamp is not None:
+        found["timestamp"] = timestamp
+    found["entry"] = [
+        {"fullUrl": f"{base}/{d['resourceType']}/{d['id']}", "resource": d} for d in documents
+    ]
+    return found
 
 
-def attachment(export: ExportRecord) -> Attachment:
-    data = jsontext.dumps(bundle(export))  # decimals with their stored digits
+def as_attachment(bundle: dict[str, Any]) -> Attachment:
+    """The Bundle as the PDF/A-3 associated file `fhir-bundle.json` that `custodia fhir
+    import` reads back."""
+    data = jsontext.dumps(bundle)  # decimals with their stored digits
     return Attachment(
         filename=FILENAME,
         data=data.encode("utf-8"),
@@ -47,3 +52,11 @@ def attachment(export: ExportRecord) -> Attachment:
         description=DESCRIPTION,
         relationship="Source",
     )
+
+
+def bundle(export: ExportRecord) -> dict[str, Any]:
+    return collection(resources_of(export))
+
+
+def attachment(export: ExportRecord) -> Attachment:
+    return as_attachment(bundle(export))
