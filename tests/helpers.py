@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+import signal
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +156,16 @@ def fhir_samples() -> Path:
     samples = shared / "fhir-samples"
     assert samples.is_dir(), f"no FHIR samples at {samples}: set CUSTODIA_SHARED"
     return samples
+
+
+@contextmanager
+def own_signal_handlers() -> Iterator[None]:
+    """Puts back SIGTERM and SIGINT handlers after code that installs its own (an RQ
+    worker run in the test's process): later tests that fork and terminate children
+    must find the defaults."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

@@ -21,6 +21,7 @@ costs about 1 ms of CPU per resource, so one process cannot load much more than
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -162,7 +163,12 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(app: Any, actor: Actor) -> None:
-    """In a forked worker: its own app context and its own database connections."""
+    """In a forked worker: its own app context and its own database connections, and
+    the default signal handlers: a handler the parent installed (an RQ or gunicorn
+    worker's SIGTERM, say) would keep the pool's terminate() from ending this worker,
+    and the import would wait on it for ever."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     context = app.app_context()
     context.push()
     db.engine.dispose(close=False)  # never share the parent's pooled connections

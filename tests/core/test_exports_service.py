@@ -27,7 +27,7 @@ from core.exports.models import ExportFile, ExportJob, ExportRecord, JobStatus
 from core.exports.stamp_id import read_export_id
 from tests.conftest import IsolatedClient, drop_database, fresh_database
 from tests.core.exports_support import pdf_text, probe_app
-from tests.helpers import events
+from tests.helpers import events, own_signal_handlers
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 
@@ -356,7 +356,8 @@ def test_with_redis_an_rq_worker_renders_it(own_app, own_client):
             location = response.headers["Location"]
             assert client.get(location, headers=headers).json["status"] == "queued"
             assert jobs.queue(REDIS_TEST_URL).count == 1
-            SimpleWorker([jobs.QUEUE], connection=connection).work(burst=True)
+            with own_signal_handlers():  # RQ installs its own
+                SimpleWorker([jobs.QUEUE], connection=connection).work(burst=True)
             done = client.get(location, headers=headers)
             assert done.status_code == 303, done.text
             pdf = client.get(done.headers["Location"], headers=headers)

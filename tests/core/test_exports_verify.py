@@ -15,6 +15,7 @@ from core.audit import AuditEvent
 from core.db import db
 from core.exports.models import ExportRecord
 from tests.core.exports_support import probe_app
+from tests.helpers import own_signal_handlers
 
 
 @pytest.fixture(scope="module")
@@ -104,5 +105,6 @@ def test_a_file_that_is_no_pdf_is_not_ours(app, tmp_path):
 
 def test_the_worker_needs_redis(app):
     app.config["REDIS_URL"] = None
-    result = app.test_cli_runner().invoke(args=["exports", "worker", "--burst"])
+    with own_signal_handlers():  # the RQ worker installs its own
+        result = app.test_cli_runner().invoke(args=["exports", "worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL is not set" in result.output

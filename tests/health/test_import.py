@@ -4,6 +4,7 @@ and the official examples' create/read round trip."""
 from __future__ import annotations
 
 import json
+import signal
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,12 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from core import migrate
+from core.actor import Actor
 from core.cli import main
 from core.db import db
+from health.fhir import importer
 from health.fhir.models import FhirResource, ReferenceIndex
 from tests.conftest import drop_database, fresh_database, make_app
 from tests.health.conftest import Fhir
-from tests.helpers import fhir_samples
+from tests.helpers import fhir_samples, own_signal_handlers
 
 SAMPLES = fhir_samples()
 SYNTHEA = sorted((SAMPLES / "synthea-r4-bundles").glob("*.json"))
@@ -154,3 +157,18 @@ def test_import_with_jobs_loads_files_in_worker_processes():
             db.engine.dispose()
     finally:
         drop_database(url)
+
+
+def test_an_import_worker_starts_with_the_default_signal_handlers():
+    """A forked import worker must die on the pool's terminate(): with a handler it
+    inherited (RQ's warm shutdown, a gunicorn worker's) it could die holding the task
+    queue's lock, or not at all, and the import would wait for ever (seen once)."""
+    with own_signal_handlers():
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        signal.signal(signal.SIGINT, lambda *_: None)
+        importer._start_worker(make_app("sqlite://"), Actor.system("test"))
+        try:
+            assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+            assert signal.getsignal(signal.SIGINT) == signal.default_int_handler
+        finally:
+            importer._WORKER.pop("context").pop()
