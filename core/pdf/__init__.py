@@ -14,7 +14,7 @@ from __future__ import annotations
 from core.pdf.archival import attachments_of, embedded_export_id
 from core.pdf.document import Attachment, PdfDocument, Progress, RenderedPdf, RunningHeader
 from core.pdf.html import print_html
-from core.pdf.render import render
+from core.pdf.render import render as _render
 
 __all__ = [
     "Attachment",
@@ -32,7 +32,7 @@ __all__ = [
 def render_pdf(document: PdfDocument, *, progress: Progress | None = None) -> RenderedPdf:
     """The PDF of `document` (PDF/A-3b, tagged, attachments embedded, export id in its
     metadata). Call inside an app context; large documents use the worker pool."""
-    return render(document, progress=progress)
+    return _render(document, progress=progress)
 
 
 def render_print_html(document: PdfDocument) -> str:
