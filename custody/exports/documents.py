@@ -33,7 +33,7 @@ from custody.exports.records import (
 )
 from custody.formats import zone_of
 from custody.legal.minimums import Minimums, minimums_for
-from custody.legal.reports import WeekHours, library_minutes
+from custody.legal.reports import WeekHours, week_hours
 from custody.legal.weeks import local_day, week_of, weeks_between
 
 ROWS = 40  # rows per table: WeasyPrint lays out small tables fast, large ones slowly
@@ -130,18 +130,12 @@ def custody_record_document(*, actor: Actor, booking_id: int) -> PdfDocument:
 def weekly_hours(booking: Booking, minimums: Minimums | None) -> list[WeekHours]:
     """Law-library minutes per facility week of the stay against the minimum (the
     facility's own minimums, else its standards set's), counted as the facility reports
-    count them (`library_minutes`: one small indexed query per week)."""
+    count them (`library_minutes_by_week`: one query for the whole stay)."""
     zone = zone_of(booking.facility)
     today = local_day(utcnow(), zone)
     first, last = booking_days(booking, zone, today)
     minimum = minimums.law_library_minutes if minimums else None
-    current = week_of(today, zone)
-    return [
-        WeekHours(
-            week, library_minutes([booking.id], week).get(booking.id, 0), minimum, week == current
-        )
-        for week in weeks_between(first, last, zone)
-    ]
+    return week_hours(booking.id, weeks_between(first, last, zone), minimum, week_of(today, zone))
 
 
 def _month_of(log: LegalLog) -> Callable[[Any], str]:

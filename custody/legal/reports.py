@@ -6,6 +6,7 @@ minimums are data (`LegalMinimum`: the facility's row, else its standards set's)
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
@@ -46,6 +47,16 @@ from custody.permissions import CustodyPermission
 MAX_DAYS = 366
 
 
+def _counted_library(booking_ids: Sequence[int]) -> list[sa.ColumnElement[bool]]:
+    """Law-library sessions that count toward the weekly minimum: completed or cut
+    short (the one rule the reports and the legal-access export share)."""
+    return [
+        LegalAccessEntry.booking_id.in_(booking_ids),
+        LegalAccessEntry.kind == EntryKind.LAW_LIBRARY,
+        LegalAccessEntry.outcome.in_([o.value for o in COUNTED_OUTCOMES]),
+    ]
+
+
 def library_minutes(booking_ids: Sequence[int], week: Week) -> dict[int, int]:
     """Minutes of completed or cut-short law-library sessions that started in `week`,
     per booking."""
@@ -54,15 +65,34 @@ def library_minutes(booking_ids: Sequence[int], week: Week) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(LegalAccessEntry.booking_id, sa.func.sum(LegalAccessEntry.minutes))
         .where(
-            LegalAccessEntry.booking_id.in_(booking_ids),
-            LegalAccessEntry.kind == EntryKind.LAW_LIBRARY,
-            LegalAccessEntry.outcome.in_([o.value for o in COUNTED_OUTCOMES]),
+            *_counted_library(booking_ids),
             LegalAccessEntry.started_at >= week.starts_at,
             LegalAccessEntry.started_at < week.ends_at,
         )
         .group_by(LegalAccessEntry.booking_id)
     ).all()
     return {booking_id: int(total or 0) for booking_id, total in rows}
+
+
+def library_minutes_by_week(booking_id: int, weeks: Sequence[Week]) -> list[int]:
+    """`library_minutes` of one booking for consecutive `weeks` (a whole stay), in one
+    query rather than one per week."""
+    if not weeks:
+        return []
+    rows = db.session.execute(
+        sa.select(LegalAccessEntry.started_at, LegalAccessEntry.minutes).where(
+            *_counted_library([booking_id]),
+            LegalAccessEntry.started_at >= weeks[0].starts_at,
+            LegalAccessEntry.started_at < weeks[-1].ends_at,
+        )
+    ).all()
+    starts = [week.starts_at for week in weeks]
+    totals = [0] * len(weeks)
+    for started_at, minutes in rows:
+        index = bisect.bisect_right(starts, started_at) - 1
+        if index >= 0 and started_at < weeks[index].ends_at:
+            totals[index] += int(minutes or 0)
+    return totals
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,18 @@ class WeekHours:
     @property
     def remaining_minutes(self) -> int:
         return max(0, (self.minimum or 0) - self.minutes)
+
+
+def week_hours(
+    booking_id: int, weeks: Sequence[Week], minimum: int | None, current: Week
+) -> list[WeekHours]:
+    """The booking's law-library hours for each of `weeks` against `minimum` (the log
+    page and the legal-access export), in one query."""
+    minutes = library_minutes_by_week(booking_id, weeks)
+    return [
+        WeekHours(week, spent, minimum, week == current)
+        for week, spent in zip(weeks, minutes, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -134,11 +176,7 @@ def booking_log(
     ).all()
     minimums = minimums_for(booking.facility)
     minimum = minimums.law_library_minutes if minimums else None
-    current = week_of(today, zone)
-    weeks = [
-        WeekHours(w, library_minutes([booking.id], w).get(booking.id, 0), minimum, w == current)
-        for w in weeks_between(first, last, zone)
-    ]
+    weeks = week_hours(booking.id, weeks_between(first, last, zone), minimum, week_of(today, zone))
     return BookingLog(
         booking, zone, first, last, entries, weeks, consular.tasks_of(booking.id), minimums
     )

@@ -258,3 +258,31 @@ def test_facility_reports_follow_scope(make, held):
         )
     with pytest.raises(Forbidden):
         reports.facility_report(actor=make.actor("clinician"), facility_code=facility.code)
+
+
+def test_a_long_log_counts_its_weeks_in_one_query(make, officer):
+    """The weekly hours of a stay are one query, whatever the number of weeks (the
+    log page and the legal-access export)."""
+    booking = make.booking(booked_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    library(officer, booking, local(CHICAGO, 2026, 2, 3, 9), minutes=45)
+    library(officer, booking, local(CHICAGO, 2026, 11, 10, 9), minutes=30)
+    engine, seen = db.session.get_bind().engine, []
+
+    def count(*_args):
+        seen.append(1)
+
+    def statements(first, last):
+        seen.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            log = reports.booking_log(actor=officer, booking_id=booking.id, first=first, last=last)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(seen), log
+
+    statements(dt.date(2026, 11, 2), dt.date(2026, 11, 15))  # loads what the session keeps
+    short, _ = statements(dt.date(2026, 11, 2), dt.date(2026, 11, 15))
+    long, log = statements(dt.date(2026, 1, 5), dt.date(2026, 11, 29))
+    assert len(log.weeks) == 47 and long == short
+    minutes = {w.week.monday: w.minutes for w in log.weeks if w.minutes}
+    assert minutes == {dt.date(2026, 2, 2): 45, dt.date(2026, 11, 9): 30}
