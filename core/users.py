@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -245,3 +246,14 @@ def _authorize_scope(actor: Actor, facility_id: object, user_id: int | None) -> 
 
 def _missing(user_id: int) -> NoReturn:
     raise NotFound(f"No user {user_id}.")
+
+
+def usernames(ids: Iterable[int | None]) -> dict[int, str]:
+    """Usernames of the staff a record names (who classified, reviewed, recorded…), in
+    one query; missing and None ids are left out. A read of names only: no permission
+    beyond the caller's reading of the record itself."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.username).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}

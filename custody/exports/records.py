@@ -12,7 +12,7 @@ vocabularies) after its one check.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,8 +21,8 @@ from sqlalchemy.orm import selectinload
 from core.access import authorize_found
 from core.actor import Actor
 from core.db import db
-from core.models import User
 from core.scope import Access, Stay, reaches
+from core.users import usernames
 from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking
 from custody.counsel.models import AttorneyOfRecord
@@ -99,15 +99,6 @@ def exportable_booking(actor: Actor, booking_id: int) -> Booking:
     )
 
 
-def staff_names(ids: Iterable[int | None]) -> dict[int, str]:
-    """Usernames of the staff named in the record (who classified, reviewed…)."""
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    rows = db.session.execute(sa.select(User.id, User.username).where(User.id.in_(wanted)))
-    return {user_id: name for user_id, name in rows}
-
-
 @dataclass(frozen=True)
 class CustodyRecord:
     """Everything the custody record shows of one booking (no clinical content: the
@@ -174,7 +165,7 @@ def custody_record(actor: Actor, booking_id: int) -> CustodyRecord:
         placements,
         transfers,
         attorneys,
-        staff_names(people),
+        usernames(people),
         check_counts([p.id for p in placements]),
     )
 
@@ -222,7 +213,7 @@ def legal_log(actor: Actor, booking_id: int) -> LegalLog:
     facilities = {
         f.id: f for f in db.session.scalars(sa.select(Facility).where(Facility.id.in_(wanted)))
     }
-    staff = staff_names(entry.recorded_by_id for entry in entries)
+    staff = usernames(entry.recorded_by_id for entry in entries)
     return LegalLog(booking, entries, facilities, tasks_of(booking.id), staff)
 
 

@@ -13,7 +13,7 @@ from core.access import authorize, authorize_found
 from core.actor import Actor
 from core.db import db, utcnow
 from core.i18n import a_number as a_number_text
-from core.models import User
+from core.users import usernames
 from custody.audit_tags import CustodySubject
 from custody.bookings.models import Booking, BookingStatus
 from custody.facilities.models import UnitKind
@@ -295,8 +295,4 @@ def staff_names(placement: RestrictivePlacement) -> dict[int, str]:
     ids |= {c.officer_id for c in placement.checks}
     ids |= {r.reviewer_id for r in placement.reviews}
     ids |= {n.notified_by_id for n in placement.notifications}
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    rows = db.session.execute(sa.select(User.id, User.username).where(User.id.in_(wanted)))
-    return {user_id: name for user_id, name in rows}
+    return usernames(ids)
