@@ -30,6 +30,7 @@ from custody.counsel.models import CHANNEL_LABELS, AttorneyOfRecord, CounselNoti
 from custody.people.alerts import shown_alerts
 from custody.people.models import Detainee
 from custody.people.reference import language_name
+from custody.people.search import alerts_shown
 from custody.permissions import CustodyPermission
 from custody.transfers.checklist import STATUS_LABELS
 from custody.transfers.models import Transfer, TransferStatus
@@ -191,11 +192,13 @@ def gather_packet(*, actor: Actor, transfer_id: int, now: dt.datetime) -> Transf
         summary_id=transfer.summary_resource_id,
     )
     languages = sorted(person.languages, key=lambda lang: lang.position)
+    alerts = shown_alerts(person)
+    alerts_shown(actor, {person.id: [alert.kind for alert in alerts]})  # audited, as on pages
     return TransferPacket(
         transfer=transfer,
         person=person,
         zone=zone_named(transfer.from_facility.time_zone),
-        alerts=tuple(alert.label for alert in shown_alerts(person)),
+        alerts=tuple(alert.label for alert in alerts),
         interpreter=tuple(language_name(x.code) for x in languages if x.interpreter_needed),
         languages=tuple(language_name(x.code) for x in languages),
         property_items=_property(transfer.booking_id),

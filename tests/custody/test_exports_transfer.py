@@ -359,3 +359,12 @@ def test_no_summary_yet_and_an_active_hold(client, make):
     assert "Awaiting labs" not in flat  # the hold's reason is clinical: it stays home
     summary = client.get(f"/exports/transfers/{transfer.id}/medical-summary.pdf{PURPOSE}")
     assert summary.status_code == 404
+
+
+def test_showing_the_alerts_on_the_packet_is_audited(client, make, world):
+    """The cover lists the person's alerts (set by clinicians): an audited read, as on
+    the booking page."""
+    response = _get(client, make, f"/exports/transfers/{world['transfer'].id}/packet.pdf{PURPOSE}")
+    assert response.status_code == 200
+    assert "Accessible bed" in _text(response.data)
+    assert events("custody:alert:read", subject_id=str(world["person"].id))
